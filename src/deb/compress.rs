@@ -1,0 +1,164 @@
+//! One writer type over xz, gzip, zstd and no compression, with output bytes that never
+//! depend on the number of threads.
+
+use std::io::{self, Write};
+
+/// A compression algorithm of a `.deb` member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// xz, through liblzma's multi-threaded encoder.
+    Xz,
+    /// gzip.
+    Gzip,
+    /// zstd, always in worker mode.
+    Zstd,
+    /// Stored as is.
+    None,
+}
+
+/// An algorithm with its level and thread count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compression {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// Its level, within [`Algorithm::levels`].
+    pub level: u32,
+    /// Threads to use (1 or more).
+    pub threads: u32,
+}
+
+impl Algorithm {
+    /// The member name suffix: `.xz`, `.gz`, `.zst` or nothing.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Algorithm::Xz => ".xz",
+            Algorithm::Gzip => ".gz",
+            Algorithm::Zstd => ".zst",
+            Algorithm::None => "",
+        }
+    }
+
+    /// The default level, as dpkg-deb's.
+    pub fn default_level(self) -> u32 {
+        match self {
+            Algorithm::Xz => 6,
+            Algorithm::Gzip => 9,
+            Algorithm::Zstd => 3,
+            Algorithm::None => 0,
+        }
+    }
+
+    /// The accepted levels.
+    pub fn levels(self) -> std::ops::RangeInclusive<u32> {
+        match self {
+            Algorithm::Xz => 0..=9,
+            Algorithm::Gzip => 1..=9,
+            Algorithm::Zstd => 1..=19,
+            Algorithm::None => 0..=9,
+        }
+    }
+
+    /// The name users type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Xz => "xz",
+            Algorithm::Gzip => "gzip",
+            Algorithm::Zstd => "zstd",
+            Algorithm::None => "none",
+        }
+    }
+}
+
+/// A compressing writer that must be finished to flush its trailer.
+pub trait Encoder: Write {
+    /// Writes the end of the stream and returns nothing more to write.
+    fn finish(self: Box<Self>) -> io::Result<()>;
+}
+
+struct Plain<W: Write>(W);
+
+impl<W: Write> Write for Plain<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write> Encoder for Plain<W> {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write> Encoder for flate2::write::GzEncoder<W> {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+impl<W: Write> Encoder for liblzma::write::XzEncoder<W> {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+impl<W: Write> Encoder for zstd::stream::write::Encoder<'static, W> {
+    fn finish(self: Box<Self>) -> io::Result<()> {
+        (*self).finish()?.flush()
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+impl Compression {
+    /// Wraps `out` in an encoder for this compression.
+    pub fn encoder<'w, W: Write + 'w>(&self, out: W) -> io::Result<Box<dyn Encoder + 'w>> {
+        Ok(match self.algorithm {
+            Algorithm::None => Box::new(Plain(out)),
+            Algorithm::Gzip => Box::new(
+                flate2::GzBuilder::new()
+                    .operating_system(3)
+                    .write(out, flate2::Compression::new(self.level)),
+            ),
+            Algorithm::Xz => {
+                // Fixed block size (liblzma's own default: 3 x the dictionary, at least 1 MiB),
+                // so the blocks, and so the bytes, are the same for any thread count.
+                let dict = xz_dict_size(self.level);
+                let stream = liblzma::stream::MtStreamBuilder::new()
+                    .threads(self.threads)
+                    .block_size(u64::from(dict).saturating_mul(3).max(1 << 20))
+                    .preset(self.level)
+                    .check(liblzma::stream::Check::Crc64)
+                    .encoder()
+                    .map_err(other)?;
+                Box::new(liblzma::write::XzEncoder::new_stream(out, stream))
+            }
+            Algorithm::Zstd => {
+                let mut enc = zstd::stream::write::Encoder::new(out, self.level as i32)?;
+                // Worker mode always (even with one thread): its output does not depend on
+                // the number of workers, while single-thread mode differs from it.
+                enc.multithread(self.threads.max(1))?;
+                enc.include_checksum(true)?;
+                Box::new(enc)
+            }
+        })
+    }
+}
+
+/// The LZMA2 dictionary size of an xz preset.
+fn xz_dict_size(level: u32) -> u32 {
+    const MIB: u32 = 1 << 20;
+    match level {
+        0 => 256 << 10,
+        1 => MIB,
+        2..=4 => 4 * MIB,
+        5 | 6 => 8 * MIB,
+        7 => 16 * MIB,
+        8 => 32 * MIB,
+        _ => 64 * MIB,
+    }
+}

@@ -1,0 +1,219 @@
+//! Tar entries exactly as dpkg wants them: GNU format, every header field set by us.
+//!
+//! No PAX headers and no sparse entries (dpkg refuses both), owner root:root, one mtime for
+//! every entry, GNU long-name entries for paths and link targets of 100 bytes or more, and
+//! base-256 numbers for sizes and times too large for octal.
+
+use std::io::{self, Read, Write};
+
+/// Tar block size.
+pub const BLOCK: usize = 512;
+
+/// The kind of a tar entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryType {
+    /// A regular file.
+    File,
+    /// A hard link to an earlier entry.
+    HardLink,
+    /// A symbolic link.
+    Symlink,
+    /// A folder.
+    Dir,
+}
+
+impl EntryType {
+    fn flag(self) -> u8 {
+        match self {
+            EntryType::File => b'0',
+            EntryType::HardLink => b'1',
+            EntryType::Symlink => b'2',
+            EntryType::Dir => b'5',
+        }
+    }
+}
+
+/// One header to write: the archive path (`./x`, `./d/`), its kind, mode, size and link.
+#[derive(Debug, Clone)]
+pub struct Header<'a> {
+    /// Path as stored, `./` prefixed, folders with a trailing `/`.
+    pub path: &'a str,
+    /// Entry kind.
+    pub kind: EntryType,
+    /// Permission bits.
+    pub mode: u32,
+    /// Data size (0 for anything but files).
+    pub size: u64,
+    /// Link target for symlinks and hard links.
+    pub link: Option<&'a str>,
+}
+
+/// Writes a tar stream with one fixed mtime.
+pub struct TarWriter<W: Write> {
+    out: W,
+    mtime: u64,
+    written: u64,
+}
+
+impl<W: Write> TarWriter<W> {
+    /// A writer stamping every entry with `mtime`.
+    pub fn new(out: W, mtime: u64) -> Self {
+        TarWriter {
+            out,
+            mtime,
+            written: 0,
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn pad(&mut self, size: u64) -> io::Result<()> {
+        let rem = (size % BLOCK as u64) as usize;
+        if rem != 0 {
+            self.put(&[0u8; BLOCK][..BLOCK - rem])?;
+        }
+        Ok(())
+    }
+
+    fn long_entry(&mut self, flag: u8, text: &str) -> io::Result<()> {
+        let mut data = text.as_bytes().to_vec();
+        data.push(0);
+        let block = raw_header(
+            b"././@LongLink",
+            flag,
+            0o644,
+            data.len() as u64,
+            self.mtime,
+            b"",
+        );
+        self.put(&block)?;
+        self.put(&data)?;
+        self.pad(data.len() as u64)
+    }
+
+    /// Writes a header (and GNU long-name entries when needed), but no data.
+    pub fn header(&mut self, h: &Header<'_>) -> io::Result<()> {
+        if h.path.len() >= 100 {
+            self.long_entry(b'L', h.path)?;
+        }
+        let link = h.link.unwrap_or("");
+        if link.len() >= 100 {
+            self.long_entry(b'K', link)?;
+        }
+        let name = &h.path.as_bytes()[..h.path.len().min(100)];
+        let link = &link.as_bytes()[..link.len().min(100)];
+        let block = raw_header(name, h.kind.flag(), h.mode, h.size, self.mtime, link);
+        self.put(&block)
+    }
+
+    /// Writes a whole entry whose data comes from `data`, which must yield exactly `h.size`
+    /// bytes; every chunk is also given to `observe` (for md5sums).
+    pub fn entry(
+        &mut self,
+        h: &Header<'_>,
+        data: &mut dyn Read,
+        buf: &mut [u8],
+        mut observe: impl FnMut(&[u8]),
+    ) -> io::Result<()> {
+        self.header(h)?;
+        let mut left = h.size;
+        while left > 0 {
+            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = data.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "file shrank while it was archived",
+                ));
+            }
+            observe(&buf[..n]);
+            self.put(&buf[..n])?;
+            left -= n as u64;
+        }
+        self.pad(h.size)
+    }
+
+    /// Writes the end-of-archive blocks and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.put(&[0u8; BLOCK * 2])?;
+        Ok(self.out)
+    }
+}
+
+/// Writes `value` into `field` as zero-padded octal with a NUL, or base-256 when too large.
+fn numeric(field: &mut [u8], value: u64) {
+    let digits = field.len() - 1;
+    if digits >= 22 || value < 1u64 << (3 * digits) {
+        let text = format!("{value:0digits$o}");
+        field[..digits].copy_from_slice(text.as_bytes());
+        field[digits] = 0;
+    } else {
+        field.fill(0);
+        let bytes = value.to_be_bytes();
+        let n = field.len();
+        field[n - 8..].copy_from_slice(&bytes);
+        field[0] |= 0x80;
+    }
+}
+
+fn raw_header(name: &[u8], flag: u8, mode: u32, size: u64, mtime: u64, link: &[u8]) -> [u8; BLOCK] {
+    let mut h = [0u8; BLOCK];
+    h[..name.len()].copy_from_slice(name);
+    numeric(&mut h[100..108], u64::from(mode));
+    numeric(&mut h[108..116], 0);
+    numeric(&mut h[116..124], 0);
+    numeric(&mut h[124..136], size);
+    numeric(&mut h[136..148], mtime);
+    h[156] = flag;
+    h[157..157 + link.len()].copy_from_slice(link);
+    h[257..265].copy_from_slice(b"ustar  \0");
+    h[265..269].copy_from_slice(b"root");
+    h[297..301].copy_from_slice(b"root");
+    h[148..156].fill(b' ');
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    let text = format!("{sum:06o}\0 ");
+    h[148..156].copy_from_slice(text.as_bytes());
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn octal_and_base256() {
+        let mut f = [0u8; 12];
+        numeric(&mut f, 5);
+        assert_eq!(&f, b"00000000005\0");
+        numeric(&mut f, 8 << 30);
+        assert_eq!(f[0], 0x80);
+        assert_eq!(u64::from_be_bytes(f[4..].try_into().unwrap()), 8 << 30);
+    }
+
+    #[test]
+    fn long_names_get_a_gnu_entry() {
+        let mut w = TarWriter::new(Vec::new(), 0);
+        let path = format!("./{}", "a".repeat(150));
+        w.header(&Header {
+            path: &path,
+            kind: EntryType::Dir,
+            mode: 0o755,
+            size: 0,
+            link: None,
+        })
+        .unwrap();
+        let out = w.finish().unwrap();
+        assert_eq!(&out[..13], b"././@LongLink");
+        assert_eq!(out[156], b'L');
+        assert_eq!(out.len(), 512 + 512 + 512 + 1024);
+    }
+}

@@ -1,0 +1,316 @@
+//! The files that make lintian happy without changing what Wazo sees (specification, §6):
+//! `copyright`, the changelog, and a lintian override for files in `/etc`.
+
+use crate::manifest::Manifest;
+use crate::staging::{Kind, Tree};
+use std::io::Write;
+use std::path::Path;
+
+/// Licenses Debian ships in `/usr/share/common-licenses`: (SPDX id, short name, file).
+const COMMON: &[(&str, &str, &str)] = &[
+    ("GPL-3.0-or-later", "GPL-3+", "GPL-3"),
+    ("GPL-3.0-only", "GPL-3", "GPL-3"),
+    ("GPL-3.0", "GPL-3", "GPL-3"),
+    ("GPL-3.0+", "GPL-3+", "GPL-3"),
+    ("GPL-2.0-or-later", "GPL-2+", "GPL-2"),
+    ("GPL-2.0-only", "GPL-2", "GPL-2"),
+    ("GPL-2.0", "GPL-2", "GPL-2"),
+    ("GPL-2.0+", "GPL-2+", "GPL-2"),
+    ("LGPL-3.0-or-later", "LGPL-3+", "LGPL-3"),
+    ("LGPL-3.0-only", "LGPL-3", "LGPL-3"),
+    ("LGPL-3.0", "LGPL-3", "LGPL-3"),
+    ("LGPL-2.1-or-later", "LGPL-2.1+", "LGPL-2.1"),
+    ("LGPL-2.1-only", "LGPL-2.1", "LGPL-2.1"),
+    ("LGPL-2.1", "LGPL-2.1", "LGPL-2.1"),
+    ("Apache-2.0", "Apache-2.0", "Apache-2.0"),
+    ("MPL-2.0", "MPL-2.0", "MPL-2.0"),
+    ("MPL-1.1", "MPL-1.1", "MPL-1.1"),
+    ("CC0-1.0", "CC0-1.0", "CC0-1.0"),
+    ("Artistic-1.0", "Artistic", "Artistic"),
+];
+
+/// Files a checkout may keep its license text in, in order of preference.
+const LICENSE_FILES: &[&str] = &[
+    "LICENSE",
+    "LICENSE.txt",
+    "LICENSE.md",
+    "COPYING",
+    "COPYING.txt",
+    "LICENCE",
+];
+
+/// What we found out about the plugin's license.
+#[derive(Debug, PartialEq)]
+enum License {
+    /// A license in /usr/share/common-licenses: (short name, file name).
+    Common(&'static str, &'static str),
+    /// Another license: (short name, full text).
+    Text(String, String),
+    /// Nothing found.
+    Unknown,
+}
+
+fn common_by_spdx(id: &str) -> Option<License> {
+    COMMON
+        .iter()
+        .find(|(spdx, _, _)| spdx.eq_ignore_ascii_case(id))
+        .map(|&(_, short, file)| License::Common(short, file))
+}
+
+/// Recognizes a license text Debian ships, by its title lines.
+fn common_by_text(text: &str) -> Option<License> {
+    let head: String = text.chars().take(3000).collect::<String>().to_uppercase();
+    let later = text.contains("any later version");
+    let pick = |short: &'static str, plus: &'static str, file: &'static str| {
+        License::Common(if later { plus } else { short }, file)
+    };
+    if head.contains("GNU AFFERO") {
+        None
+    } else if head.contains("GNU LESSER GENERAL PUBLIC LICENSE") && head.contains("VERSION 3") {
+        Some(pick("LGPL-3", "LGPL-3+", "LGPL-3"))
+    } else if head.contains("GNU LESSER GENERAL PUBLIC LICENSE") && head.contains("VERSION 2.1") {
+        Some(pick("LGPL-2.1", "LGPL-2.1+", "LGPL-2.1"))
+    } else if head.contains("GNU GENERAL PUBLIC LICENSE") && head.contains("VERSION 3") {
+        Some(pick("GPL-3", "GPL-3+", "GPL-3"))
+    } else if head.contains("GNU GENERAL PUBLIC LICENSE") && head.contains("VERSION 2") {
+        Some(pick("GPL-2", "GPL-2+", "GPL-2"))
+    } else if head.contains("APACHE LICENSE") && head.contains("VERSION 2.0") {
+        Some(License::Common("Apache-2.0", "Apache-2.0"))
+    } else if head.contains("MOZILLA PUBLIC LICENSE") && head.contains("2.0") {
+        Some(License::Common("MPL-2.0", "MPL-2.0"))
+    } else {
+        None
+    }
+}
+
+fn spdx_in_rules(plugin_dir: &Path) -> Option<String> {
+    let text = std::fs::read(plugin_dir.join("wazo/rules")).ok()?;
+    let text = String::from_utf8_lossy(&text[..text.len().min(64 << 10)]).into_owned();
+    let at = text.find("SPDX-License-Identifier:")?;
+    let id = text[at + "SPDX-License-Identifier:".len()..]
+        .split_whitespace()
+        .next()?;
+    Some(id.to_string())
+}
+
+fn find_license(plugin_dir: &Path) -> License {
+    for name in LICENSE_FILES {
+        let Ok(bytes) = std::fs::read(plugin_dir.join(name)) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes).replace('\r', "");
+        if let Some(common) = common_by_text(&text) {
+            return common;
+        }
+        let short = if text.contains("Permission is hereby granted, free of charge") {
+            "Expat"
+        } else {
+            "custom"
+        };
+        return License::Text(short.to_string(), text);
+    }
+    match spdx_in_rules(plugin_dir) {
+        Some(id) => common_by_spdx(&id).unwrap_or_else(|| {
+            License::Text(
+                id.clone(),
+                format!("The plugin's rules file declares SPDX-License-Identifier: {id}."),
+            )
+        }),
+        None => License::Unknown,
+    }
+}
+
+/// Indents text as a control-style paragraph body: one space, ` .` for blank lines.
+fn indent(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.trim_matches('\n').lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            out.push_str(" .\n");
+        } else {
+            out.push(' ');
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The machine-readable `copyright` file.
+fn copyright(m: &Manifest, plugin_dir: &Path, timestamp: u64) -> String {
+    let holder = m.author.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let mut out = String::from(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
+    );
+    out.push_str(&format!("Upstream-Name: {}\n", m.name));
+    if let Some(home) = m
+        .homepage
+        .as_deref()
+        .filter(|h| crate::deb::control::is_web_url(h))
+    {
+        out.push_str(&format!("Source: {home}\n"));
+    }
+    out.push_str("\nFiles: *\n");
+    let holder_text = holder.map_or_else(
+        || format!("the authors of the Wazo plugin {}/{}", m.namespace, m.name),
+        str::to_string,
+    );
+    // lintian wants a year in the notice; without one from the author, the packaging year.
+    if holder_text
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|w| w.len() == 4)
+    {
+        out.push_str(&format!("Copyright: {holder_text}\n"));
+    } else {
+        out.push_str(&format!(
+            "Copyright: {} {holder_text}\n",
+            year_of(timestamp)
+        ));
+    }
+    match find_license(plugin_dir) {
+        License::Common(short, file) => {
+            out.push_str(&format!("License: {short}\n"));
+            out.push_str(&indent(&format!(
+                "On Debian systems, the full text of this license can be found in\n\"/usr/share/common-licenses/{file}\"."
+            )));
+        }
+        License::Text(short, text) => {
+            out.push_str(&format!("License: {short}\n"));
+            out.push_str(&indent(&text));
+        }
+        License::Unknown => {
+            out.push_str("License: unknown\n");
+            out.push_str(&indent(&format!(
+                "The plugin's checkout names no license (no LICENSE or COPYING file, no\nSPDX-License-Identifier in wazo/rules). Ask {} for its terms.",
+                holder.unwrap_or("its author")
+            )));
+        }
+    }
+    out
+}
+
+/// A gzip stream with no name and no time, at maximum compression.
+pub fn gzip_bytes(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::GzBuilder::new()
+        .operating_system(3)
+        .write(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
+/// The one-entry Debian changelog for this version.
+fn changelog(m: &Manifest, maintainer: &str, timestamp: u64) -> String {
+    format!(
+        "{} ({}) unstable; urgency=medium\n\n  * Wazo plugin {}/{} version {}, packaged by pluginctl.\n\n -- {}  {}\n",
+        m.package(),
+        m.version,
+        m.namespace,
+        m.name,
+        m.version,
+        maintainer,
+        rfc2822(timestamp)
+    )
+}
+
+/// The calendar year (UTC) of a timestamp.
+fn year_of(timestamp: u64) -> i64 {
+    civil(timestamp / 86_400).0
+}
+
+/// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil(days: u64) -> (i64, i64, i64) {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// `Thu, 01 Jan 1970 00:00:00 +0000`.
+pub fn rfc2822(timestamp: u64) -> String {
+    let days = timestamp / 86_400;
+    let secs = timestamp % 86_400;
+    let (year, month, day) = civil(days);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
+        WEEKDAYS[(days % 7) as usize],
+        day,
+        MONTHS[(month - 1) as usize],
+        year,
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Adds copyright, changelog and (when `/etc` has files) the lintian override, unless the
+/// plugin ships its own.
+pub fn add_to(tree: &mut Tree, m: &Manifest, plugin_dir: &Path, maintainer: &str, timestamp: u64) {
+    let doc = format!("usr/share/doc/{}", m.package());
+    let copyright_path = format!("{doc}/copyright");
+    if !tree.contains(&copyright_path) {
+        tree.add_bytes(
+            &copyright_path,
+            0o644,
+            copyright(m, plugin_dir, timestamp).into_bytes(),
+        );
+    }
+    let changelog_name = if crate::version::has_revision(&m.version) {
+        "changelog.Debian.gz"
+    } else {
+        "changelog.gz"
+    };
+    let changelog_path = format!("{doc}/{changelog_name}");
+    if !tree.contains(&changelog_path) {
+        tree.add_bytes(
+            &changelog_path,
+            0o644,
+            gzip_bytes(changelog(m, maintainer, timestamp).as_bytes()),
+        );
+    }
+    let has_etc_files = tree
+        .iter()
+        .any(|e| e.path.starts_with("etc/") && !matches!(e.kind, Kind::Dir));
+    let override_path = format!("usr/share/lintian/overrides/{}", m.package());
+    if has_etc_files && !tree.contains(&override_path) {
+        let text = format!(
+            "# Wazo removes plugins with apt-get remove, never purge: a conffile would survive the\n\
+             # removal and leave the plugin's configuration active, so none is declared.\n\
+             {}: file-in-etc-not-marked-as-conffile\n",
+            m.package()
+        );
+        tree.add_bytes(&override_path, 0o644, text.into_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
+        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+
+    #[test]
+    fn recognizes_common_licenses() {
+        assert_eq!(
+            common_by_spdx("GPL-3.0-or-later"),
+            Some(License::Common("GPL-3+", "GPL-3"))
+        );
+        assert_eq!(
+            common_by_text("                    GNU GENERAL PUBLIC LICENSE\n                       Version 3, 29 June 2007\n"),
+            Some(License::Common("GPL-3", "GPL-3"))
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! The one error type of pluginctl, and the exit status each kind of failure maps to.
+//!
+//! Every message is a single line that names the file, the place and the cause, so that a CI
+//! log shows what went wrong without scrolling. The exit statuses are documented in README.md.
+
+use std::fmt;
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: an operational failure (I/O, output folder, unreadable package, lint errors).
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit status: the command line was wrong (clap uses it too).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status: the plugin checkout is invalid (manifest, rules file, staged tree).
+pub const EXIT_INVALID_PLUGIN: i32 = 3;
+/// Exit status: a `wazo/rules` step failed.
+pub const EXIT_RULES_FAILED: i32 = 4;
+
+/// Everything that can stop a pluginctl command.
+#[derive(Debug)]
+pub enum Error {
+    /// The plugin checkout is invalid; the message names file, place and fix.
+    Plugin(String),
+    /// A `wazo/rules` step failed or could not be started.
+    Rules(String),
+    /// Reading or writing failed outside the plugin's own files (output folder, disk).
+    Io(String),
+    /// A `.deb` given to `inspect` or `lint` could not be read.
+    Package(String),
+    /// The command line or the set of inputs does not make sense together.
+    Usage(String),
+    /// The user (or a supervisor) sent this signal; we cleaned up and stop.
+    Interrupted(i32),
+}
+
+impl Error {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Plugin(_) => EXIT_INVALID_PLUGIN,
+            Error::Rules(_) => EXIT_RULES_FAILED,
+            Error::Io(_) | Error::Package(_) => EXIT_FAILURE,
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Interrupted(sig) => 128 + sig,
+        }
+    }
+
+    /// An I/O error on `path`, as one line: `<path>: <what we were doing>: <cause>`.
+    pub fn io(path: impl AsRef<std::path::Path>, doing: &str, err: std::io::Error) -> Error {
+        if let Some(sig) = crate::signals::pending() {
+            return Error::Interrupted(sig);
+        }
+        Error::Io(format!(
+            "{}: {doing}: {}",
+            path.as_ref().display(),
+            describe_io(&err)
+        ))
+    }
+}
+
+/// A short, lower-case description of an I/O error, with a hint for the common ones.
+pub fn describe_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let text = match err.raw_os_error() {
+        Some(libc::ENOSPC) => return "no space left on device (free some space)".into(),
+        Some(libc::EROFS) => return "read-only file system".into(),
+        _ => err.to_string(),
+    };
+    let text = match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    };
+    let mut text = match text.chars().next() {
+        Some(first) => first.to_lowercase().collect::<String>() + &text[first.len_utf8()..],
+        None => text,
+    };
+    if err.kind() == PermissionDenied {
+        text.push_str(" (check the folder's permissions)");
+    }
+    text
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Plugin(m)
+            | Error::Rules(m)
+            | Error::Io(m)
+            | Error::Package(m)
+            | Error::Usage(m) => f.write_str(m),
+            Error::Interrupted(sig) => write!(
+                f,
+                "interrupted by {}; nothing was written",
+                signal_name(*sig)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The conventional name of a signal number (`SIGTERM`), or `signal N`.
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGUSR2 => "SIGUSR2",
+        _ => return format!("signal {sig}"),
+    };
+    name.to_string()
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

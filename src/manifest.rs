@@ -1,0 +1,570 @@
+//! `wazo/plugin.yml` -> a typed, validated [`Manifest`].
+//!
+//! Once a `Manifest` exists it is valid: later steps never re-check a name. Validation
+//! collects every problem (for `lint`), each with its line and column; `build` reports the
+//! first. Scalars are taken as written: `version: 1.10` is the version `1.10`.
+
+use crate::version::{self, describe_char};
+use crate::yaml::{self, Node, Pos, Style, Value};
+use crate::yaml11;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where the manifest lives inside a plugin checkout.
+pub const MANIFEST_PATH: &str = "wazo/plugin.yml";
+/// A manifest larger than this is refused before parsing.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+/// The keys pluginctl or the Wazo market know; others are kept but may be typos.
+pub const KNOWN_KEYS: &[&str] = &[
+    "name",
+    "namespace",
+    "version",
+    "plugin_format_version",
+    "depends",
+    "debian_depends",
+    "description",
+    "display_name",
+    "author",
+    "homepage",
+    "tags",
+    "icon",
+    "min_wazo_version",
+    "max_wazo_version",
+];
+
+/// One plugin this plugin depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// Its name.
+    pub name: String,
+    /// Its namespace.
+    pub namespace: String,
+}
+
+impl Dependency {
+    /// The Debian package name of the dependency.
+    pub fn package(&self) -> String {
+        package_name(&self.name, &self.namespace)
+    }
+}
+
+/// A valid plugin manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// `[a-z0-9-]+`.
+    pub name: String,
+    /// `[a-z0-9]+`.
+    pub namespace: String,
+    /// A valid Debian version, as written.
+    pub version: String,
+    /// 0, 1 or 2.
+    pub format: u8,
+    /// Plugins this one depends on.
+    pub depends: Vec<Dependency>,
+    /// Valid Debian relations, in order.
+    pub debian_depends: Vec<String>,
+    /// `description`, if any.
+    pub description: Option<String>,
+    /// `display_name`, if any.
+    pub display_name: Option<String>,
+    /// `author`, if any.
+    pub author: Option<String>,
+    /// `homepage`, if any.
+    pub homepage: Option<String>,
+}
+
+/// The Debian package name of a plugin.
+pub fn package_name(name: &str, namespace: &str) -> String {
+    format!("wazo-plugind-{name}-{namespace}")
+}
+
+impl Manifest {
+    /// `wazo-plugind-<name>-<namespace>`.
+    pub fn package(&self) -> String {
+        package_name(&self.name, &self.namespace)
+    }
+
+    /// Where the plugin's `wazo/` folder is installed, without leading slash.
+    pub fn plugin_place(&self) -> String {
+        format!(
+            "usr/lib/wazo-plugind/plugins/{}/{}",
+            self.namespace, self.name
+        )
+    }
+
+    /// True when the `postrm` rules command exists (format 1 and later).
+    pub fn has_postrm(&self) -> bool {
+        self.format >= 1
+    }
+}
+
+/// A problem in a manifest, with its place when it has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// Line and column in the file.
+    pub pos: Pos,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl Diagnostic {
+    fn new(pos: Pos, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            pos,
+            message: message.into(),
+        }
+    }
+
+    /// The one-line form `file:line:col: message`.
+    pub fn render(&self, file: &Path) -> String {
+        format!("{}:{}: {}", file.display(), self.pos, self.message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pos, self.message)
+    }
+}
+
+/// The manifest path of a plugin folder, as shown to the user.
+pub fn manifest_path(plugin_dir: &Path) -> PathBuf {
+    crate::paths::display_join(plugin_dir, MANIFEST_PATH)
+}
+
+/// Reads and parses `wazo/plugin.yml` into a YAML tree; errors are already one line.
+pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
+    let shown = manifest_path(plugin_dir);
+    let path = plugin_dir.join(MANIFEST_PATH);
+    let bytes = read_limited(&path, &shown)?;
+    let tree = parse_bytes(&bytes).map_err(|d| crate::Error::Plugin(d.render(&shown)))?;
+    Ok((shown, tree))
+}
+
+fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        crate::Error::Plugin(match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "{}: not found; is this a Wazo plugin folder?",
+                shown.display()
+            ),
+            _ => format!(
+                "{}: cannot read: {}",
+                shown.display(),
+                crate::error::describe_io(&e)
+            ),
+        })
+    })?;
+    if !meta.is_file() {
+        return Err(crate::Error::Plugin(format!(
+            "{}: not a regular file",
+            shown.display()
+        )));
+    }
+    if meta.len() > MAX_MANIFEST_BYTES {
+        return Err(crate::Error::Plugin(format!(
+            "{}: {} bytes; a manifest larger than {} MiB is refused",
+            shown.display(),
+            meta.len(),
+            MAX_MANIFEST_BYTES >> 20
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| {
+            crate::Error::Plugin(format!(
+                "{}: cannot read: {}",
+                shown.display(),
+                crate::error::describe_io(&e)
+            ))
+        })?;
+    Ok(bytes)
+}
+
+/// Parses manifest bytes into a YAML tree (UTF-8, one document, a mapping).
+pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Diagnostic::new(
+            yaml::utf8_error_pos(bytes, &e),
+            "not valid UTF-8; save the file as UTF-8",
+        )
+    })?;
+    let tree = yaml::parse(text)
+        .map_err(|e| Diagnostic::new(e.pos, format!("YAML syntax: {}", e.message)))?;
+    let Some(tree) = tree else {
+        return Err(Diagnostic::new(
+            Pos { line: 1, col: 1 },
+            "empty; a plugin needs at least name, namespace and version",
+        ));
+    };
+    if !matches!(tree.value, Value::Map(_)) {
+        return Err(Diagnostic::new(
+            tree.pos,
+            format!(
+                "the file must be a YAML mapping (key: value lines), not {}",
+                tree.kind_name()
+            ),
+        ));
+    }
+    Ok(tree)
+}
+
+/// Loads and validates a plugin's manifest; the error is the first problem, as one line.
+pub fn load(plugin_dir: &Path) -> crate::Result<Manifest> {
+    let (shown, tree) = read_tree(plugin_dir)?;
+    from_tree(&tree).map_err(|diags| crate::Error::Plugin(diags[0].render(&shown)))
+}
+
+/// Validates a parsed manifest, collecting every problem.
+pub fn from_tree(tree: &Node) -> Result<Manifest, Vec<Diagnostic>> {
+    let Value::Map(entries) = &tree.value else {
+        return Err(vec![Diagnostic::new(
+            tree.pos,
+            "the file must be a YAML mapping",
+        )]);
+    };
+    let mut diags = Vec::new();
+    let get = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+            .map(|(_, v)| v)
+    };
+    let present = |key: &str| get(key).filter(|v| !v.is_null());
+
+    let required = |key: &str,
+                    rule: &str,
+                    check: fn(&str) -> Result<(), String>,
+                    diags: &mut Vec<Diagnostic>| {
+        match get(key) {
+            None => {
+                diags.push(Diagnostic::new(
+                    tree.pos,
+                    format!("missing required key \"{key}\" ({rule})"),
+                ));
+                None
+            }
+            Some(node) => identifier(key, node, check, diags),
+        }
+    };
+    let name = required(
+        "name",
+        "the plugin's name: a-z, 0-9 and -",
+        check_name,
+        &mut diags,
+    );
+    let namespace = required("namespace", "a-z and 0-9", check_namespace, &mut diags);
+
+    let version = match get("version") {
+        None => {
+            diags.push(Diagnostic::new(
+                tree.pos,
+                "missing required key \"version\" (a Debian version such as 1.0.0)",
+            ));
+            None
+        }
+        Some(node) => match scalar_text("version", node, &mut diags) {
+            Some(text) => match version::check_version(text) {
+                Ok(()) => Some(text.to_string()),
+                Err(why) => {
+                    diags.push(Diagnostic::new(
+                        node.pos,
+                        format!("version {}: {why}", quote(text)),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        },
+    };
+
+    let format = match present("plugin_format_version") {
+        None => 0,
+        Some(node) => {
+            match node.as_scalar() {
+                Some(s)
+                    if s.style == Style::Plain && matches!(s.text.as_str(), "0" | "1" | "2") =>
+                {
+                    s.text.parse().unwrap_or(0)
+                }
+                Some(s) if s.style == Style::Plain && s.text.parse::<i64>().is_ok() => {
+                    diags.push(Diagnostic::new(
+                        node.pos,
+                        format!("plugin_format_version {}: must be 0, 1 or 2", s.text),
+                    ));
+                    0
+                }
+                _ => {
+                    diags.push(Diagnostic::new(node.pos, format!("plugin_format_version: must be an unquoted integer (0, 1 or 2), not {}", describe_node(node))));
+                    0
+                }
+            }
+        }
+    };
+
+    let depends = match present("depends") {
+        None => Vec::new(),
+        Some(node) => dependencies(node, &mut diags),
+    };
+    let debian_depends = match present("debian_depends") {
+        None => Vec::new(),
+        Some(node) => debian_dependencies(node, &mut diags),
+    };
+
+    let mut optional_text = |key: &str, multiline: bool| {
+        let node = present(key)?;
+        let text = scalar_text(key, node, &mut diags)?;
+        match check_field_text(text, multiline) {
+            Ok(()) => Some(text.to_string()),
+            Err(why) => {
+                diags.push(Diagnostic::new(node.pos, format!("{key}: {why}")));
+                None
+            }
+        }
+    };
+    let description = optional_text("description", true);
+    let display_name = optional_text("display_name", false);
+    let author = optional_text("author", false);
+    let homepage = optional_text("homepage", false);
+
+    match (name, namespace, version) {
+        (Some(name), Some(namespace), Some(version)) if diags.is_empty() => Ok(Manifest {
+            name,
+            namespace,
+            version,
+            format,
+            depends,
+            debian_depends,
+            description,
+            display_name,
+            author,
+            homepage,
+        }),
+        _ => {
+            diags.sort_by_key(|d| (d.pos.line, d.pos.col));
+            Err(diags)
+        }
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!("{text:?}")
+}
+
+fn describe_node(node: &Node) -> String {
+    match node.as_scalar() {
+        Some(s) if s.style != Style::Plain => format!("the string {}", quote(&s.text)),
+        Some(s) => s.text.clone(),
+        None => node.kind_name().to_string(),
+    }
+}
+
+/// The text of a scalar value, or a diagnostic saying it must be a string.
+fn scalar_text<'a>(key: &str, node: &'a Node, diags: &mut Vec<Diagnostic>) -> Option<&'a str> {
+    match &node.value {
+        Value::Scalar(s) if !node.is_null() => Some(&s.text),
+        _ => {
+            diags.push(Diagnostic::new(
+                node.pos,
+                format!("{key}: must be a string, not {}", node.kind_name()),
+            ));
+            None
+        }
+    }
+}
+
+/// A name or namespace: a string whose YAML 1.1 reading is the same text.
+fn identifier(
+    key: &str,
+    node: &Node,
+    check: fn(&str) -> Result<(), String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let text = scalar_text(key, node, diags)?;
+    if let Err(why) = check(text) {
+        diags.push(Diagnostic::new(
+            node.pos,
+            format!("{key} {}: {why}", quote(text)),
+        ));
+        return None;
+    }
+    let scalar = node.as_scalar()?;
+    if scalar.style == Style::Plain && scalar.tag.is_none() {
+        if let Some(read) = yaml11::read_plain(text).python_text() {
+            diags.push(Diagnostic::new(
+                node.pos,
+                format!("{key} {}: the Wazo daemon's YAML reader takes it as {read}; quote it: {key}: \"{text}\"", quote(text)),
+            ));
+            return None;
+        }
+    }
+    Some(text.to_string())
+}
+
+/// Text that goes into a control field: no control characters, and no line break unless
+/// the field has continuation lines (surrounding white space is trimmed when written).
+pub fn check_field_text(text: &str, multiline: bool) -> Result<(), String> {
+    let text = text.trim();
+    match text
+        .chars()
+        .find(|&c| c.is_control() && !(multiline && c == '\n'))
+    {
+        Some(c) => Err(format!(
+            "{} is not allowed; it would break the package's control file",
+            describe_char(c)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `[a-z0-9-]+`.
+pub fn check_name(text: &str) -> Result<(), String> {
+    check_chars(
+        text,
+        |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+        "only a-z, 0-9 and - are allowed",
+    )
+}
+
+/// `[a-z0-9]+`: no dash, so the package name splits back unambiguously.
+pub fn check_namespace(text: &str) -> Result<(), String> {
+    check_chars(
+        text,
+        |c| c.is_ascii_lowercase() || c.is_ascii_digit(),
+        "only a-z and 0-9 are allowed (no dash)",
+    )
+}
+
+fn check_chars(text: &str, ok: fn(char) -> bool, rule: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Err("is empty".into());
+    }
+    match text.chars().find(|&c| !ok(c)) {
+        Some(c) if c.is_control() || c == ' ' => {
+            Err(format!("{} is not allowed; {rule}", describe_char(c)))
+        }
+        Some(_) => Err(rule.to_string()),
+        None => Ok(()),
+    }
+}
+
+fn dependencies(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Dependency> {
+    let Value::Seq(items) = &node.value else {
+        diags.push(Diagnostic::new(
+            node.pos,
+            format!(
+                "depends: must be a list of {{name, namespace}} mappings, not {}",
+                node.kind_name()
+            ),
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Value::Map(entries) = &item.value else {
+            diags.push(Diagnostic::new(
+                item.pos,
+                format!(
+                    "depends[{i}]: must be a mapping with name and namespace, not {}",
+                    describe_node(item)
+                ),
+            ));
+            continue;
+        };
+        let field = |key: &str| {
+            entries
+                .iter()
+                .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+                .map(|(_, v)| v)
+        };
+        let part = |key: &str,
+                    check: fn(&str) -> Result<(), String>,
+                    diags: &mut Vec<Diagnostic>| match field(key) {
+            None => {
+                diags.push(Diagnostic::new(
+                    item.pos,
+                    format!("depends[{i}]: missing \"{key}\""),
+                ));
+                None
+            }
+            Some(v) => identifier(&format!("depends[{i}].{key}"), v, check, diags),
+        };
+        let name = part("name", check_name, diags);
+        let namespace = part("namespace", check_namespace, diags);
+        if let Some(v) = field("version").filter(|v| !v.is_null()) {
+            scalar_text(&format!("depends[{i}].version"), v, diags);
+        }
+        if let (Some(name), Some(namespace)) = (name, namespace) {
+            out.push(Dependency { name, namespace });
+        }
+    }
+    out
+}
+
+fn debian_dependencies(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let items = match &node.value {
+        Value::Seq(items) => items,
+        Value::Scalar(s) => {
+            diags.push(Diagnostic::new(
+                node.pos,
+                format!("debian_depends: must be a list, not the single string {}; write each package as a \"- name\" line", quote(&s.text)),
+            ));
+            return Vec::new();
+        }
+        Value::Map(_) => {
+            diags.push(Diagnostic::new(
+                node.pos,
+                "debian_depends: must be a list of Debian relations, not a mapping",
+            ));
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("debian_depends[{i}]");
+        let Some(text) = scalar_text(&key, item, diags) else {
+            continue;
+        };
+        match version::check_relation(text) {
+            Ok(()) => out.push(text.trim().to_string()),
+            Err(why) => diags.push(Diagnostic::new(
+                item.pos,
+                format!("{key} {}: {why}", quote(text)),
+            )),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<Manifest, Vec<Diagnostic>> {
+        from_tree(&parse_bytes(text.as_bytes()).map_err(|d| vec![d])?)
+    }
+
+    #[test]
+    fn takes_versions_as_written() {
+        let m = check("name: hello\nnamespace: demo\nversion: 1.10\n").unwrap();
+        assert_eq!(m.version, "1.10");
+        assert_eq!(m.package(), "wazo-plugind-hello-demo");
+    }
+
+    #[test]
+    fn reports_namespace_with_dash_at_its_place() {
+        let d = check("name: hello\nnamespace: foo-bar\nversion: 1.0\n").unwrap_err();
+        assert_eq!(
+            d[0].to_string(),
+            "2:12: namespace \"foo-bar\": only a-z and 0-9 are allowed (no dash)"
+        );
+    }
+
+    #[test]
+    fn collects_every_problem() {
+        let d = check("name: Hello\nversion: v1\ndebian_depends: curl\n").unwrap_err();
+        assert_eq!(d.len(), 4, "{d:?}");
+    }
+}

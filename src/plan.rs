@@ -1,0 +1,111 @@
+//! Command-line arguments and environment -> one resolved build plan.
+
+use crate::cli::{BuildArgs, CompressionArg};
+use crate::deb::compress::{Algorithm, Compression};
+use crate::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Everything a build needs to know besides the plugin itself.
+#[derive(Debug, Clone)]
+pub struct BuildPlan {
+    /// Plugin folders, in the order given.
+    pub plugins: Vec<PathBuf>,
+    /// Output folder.
+    pub output: PathBuf,
+    /// Compression of the members.
+    pub compression: Compression,
+    /// The Maintainer field.
+    pub maintainer: String,
+}
+
+impl BuildPlan {
+    /// Resolves and checks the arguments.
+    pub fn from_args(args: &BuildArgs) -> Result<BuildPlan> {
+        let algorithm = match args.compression {
+            CompressionArg::Xz => Algorithm::Xz,
+            CompressionArg::Gzip => Algorithm::Gzip,
+            CompressionArg::Zstd => Algorithm::Zstd,
+            CompressionArg::None => Algorithm::None,
+        };
+        let level = args.level.unwrap_or_else(|| algorithm.default_level());
+        let levels = algorithm.levels();
+        if !levels.contains(&level) {
+            return Err(Error::Usage(format!(
+                "--level {level}: {} takes a level from {} to {}",
+                algorithm.name(),
+                levels.start(),
+                levels.end()
+            )));
+        }
+        let threads = args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+        check_maintainer(&args.maintainer)?;
+        Ok(BuildPlan {
+            plugins: args.plugins.clone(),
+            output: args.output.clone(),
+            compression: Compression {
+                algorithm,
+                level,
+                threads,
+            },
+            maintainer: args.maintainer.trim().to_string(),
+        })
+    }
+}
+
+fn check_maintainer(m: &str) -> Result<()> {
+    let m = m.trim();
+    let ok = !m.is_empty()
+        && !m.chars().any(char::is_control)
+        && m.ends_with('>')
+        && m.find('<')
+            .is_some_and(|lt| lt > 0 && m[lt..].contains('@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "--maintainer {m:?}: expected one line of the form \"Full Name <email@example.org>\""
+        )))
+    }
+}
+
+/// The build timestamp: `SOURCE_DATE_EPOCH`, else HEAD's commit time when the plugin is in a
+/// git work tree, else the modification time of `wazo/plugin.yml`.
+pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
+    if let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") {
+        let text = value.to_string_lossy();
+        return text.trim().parse::<u64>().map_err(|_| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH={text:?}: must be a whole number of seconds since 1970-01-01"
+            ))
+        });
+    }
+    if let Some(time) = git_head_time(plugin_dir) {
+        return Ok(time);
+    }
+    let manifest = plugin_dir.join(crate::manifest::MANIFEST_PATH);
+    let meta = std::fs::metadata(&manifest).map_err(|e| Error::io(&manifest, "cannot read", e))?;
+    let mtime = meta
+        .modified()
+        .map_err(|e| Error::io(&manifest, "cannot read its time", e))?;
+    Ok(mtime
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()))
+}
+
+fn git_head_time(dir: &Path) -> Option<u64> {
+    let git = crate::rules::find_in_path("git")?;
+    let out = std::process::Command::new(git)
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%ct", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+}

@@ -1,0 +1,116 @@
+//! Everything the user sees goes through here: step progress, rules output, results and
+//! errors, so that `--quiet` and tests see the same messages.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How much to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// Errors only; rules output is dropped.
+    Quiet,
+    /// Rules output and one line per package.
+    #[default]
+    Normal,
+    /// Also each step and its duration.
+    Verbose,
+}
+
+/// The reporter handed to every step.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    verbosity: Verbosity,
+}
+
+impl Report {
+    /// A reporter at this verbosity.
+    pub fn new(verbosity: Verbosity) -> Report {
+        Report { verbosity }
+    }
+
+    /// Its verbosity.
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// A step begins.
+    pub fn step_start(&self, label: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            eprintln!("pluginctl: {label}: started");
+        }
+    }
+
+    /// A step ended successfully.
+    pub fn step_done(&self, label: &str, took: Duration) {
+        if self.verbosity == Verbosity::Verbose {
+            eprintln!("pluginctl: {label}: done in {:.3} s", took.as_secs_f64());
+        }
+    }
+
+    /// A line of information (not shown with `--quiet`).
+    pub fn info(&self, message: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            eprintln!("pluginctl: {message}");
+        }
+    }
+
+    /// A sink for a rules step's output: each line goes to stderr prefixed with `[label] `.
+    pub fn rules_output(&self, label: &str) -> Box<dyn Write + Send> {
+        if self.verbosity == Verbosity::Quiet {
+            return Box::new(std::io::sink());
+        }
+        Box::new(LinePrefixer {
+            prefix: Arc::from(format!("[{label}] ")),
+            pending: Vec::new(),
+        })
+    }
+
+    /// Prints an error as one line.
+    pub fn error(&self, message: &str) {
+        eprintln!("error: {message}");
+    }
+}
+
+/// Longest partial line held back before it is written anyway.
+const MAX_PENDING: usize = 64 << 10;
+
+struct LinePrefixer {
+    prefix: Arc<str>,
+    pending: Vec<u8>,
+}
+
+impl LinePrefixer {
+    fn emit(&self, line: &[u8]) -> std::io::Result<()> {
+        let mut out = Vec::with_capacity(self.prefix.len() + line.len() + 1);
+        out.extend_from_slice(self.prefix.as_bytes());
+        out.extend_from_slice(line);
+        if !line.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        std::io::stderr().lock().write_all(&out)
+    }
+}
+
+impl Write for LinePrefixer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        while let Some(nl) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=nl).collect();
+            self.emit(&line)?;
+        }
+        if self.pending.len() > MAX_PENDING {
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.emit(&line)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,214 @@
+//! Running `wazo/rules`: the checks before it runs, its environment and working folder, its
+//! output streamed live with the step's name, and its exit status.
+
+use crate::report::Report;
+use crate::{Error, Result};
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Where the rules file lives inside a plugin checkout.
+pub const RULES_PATH: &str = "wazo/rules";
+
+/// A rules step run at build time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `rules build`.
+    Build,
+    /// `rules package`, with `pkgdir`.
+    Package,
+}
+
+impl Step {
+    /// The word given to the rules file.
+    pub fn word(self) -> &'static str {
+        match self {
+            Step::Build => "build",
+            Step::Package => "package",
+        }
+    }
+}
+
+/// Checks that `wazo/rules` can run: a regular file inside the checkout, executable, with
+/// a `#!` line that does not end in a carriage return. Returns its absolute path.
+pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
+    let shown = crate::paths::display_join(plugin_dir, RULES_PATH);
+    let path = plugin_dir.join(RULES_PATH);
+    let bad = |why: &str| Error::Plugin(format!("{}: {why}", shown.display()));
+    let link_meta = std::fs::symlink_metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            bad("not found; a plugin needs an executable wazo/rules file")
+        }
+        _ => bad(&format!("cannot read: {}", crate::error::describe_io(&e))),
+    })?;
+    if link_meta.file_type().is_symlink() {
+        let root = plugin_dir
+            .canonicalize()
+            .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
+        match path.canonicalize() {
+            Ok(target) if crate::paths::is_within(&target, &root) => {}
+            Ok(target) => {
+                return Err(bad(&format!(
+                    "a symlink to {}, outside the plugin folder; make it a regular file",
+                    target.display()
+                )))
+            }
+            Err(_) => return Err(bad("a dangling symlink; make it a regular file")),
+        }
+    }
+    let meta = std::fs::metadata(&path)
+        .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
+    if meta.is_dir() {
+        return Err(bad(
+            "a folder, not a file; wazo/rules must be an executable script",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(bad(
+            "not a regular file; wazo/rules must be an executable script",
+        ));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(bad(&format!(
+            "not executable (chmod +x {})",
+            shown.display()
+        )));
+    }
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(&path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
+    let head = &head[..n];
+    if !head.starts_with(b"#!") {
+        return Err(bad("does not start with #! (add a line such as #!/bin/sh)"));
+    }
+    if let Some(eol) = head.iter().position(|&b| b == b'\n') {
+        if eol > 0 && head[eol - 1] == b'\r' {
+            return Err(bad("has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix wazo/rules)"));
+        }
+    }
+    path.canonicalize()
+        .map_err(|e| Error::io(&path, "cannot resolve", e))
+}
+
+/// True when this process runs as root.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The path of `program` in `PATH`, if it is there and executable.
+pub fn find_in_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`].
+pub fn run(
+    rules: &Path,
+    plugin_dir: &Path,
+    step: Step,
+    pkgdir: Option<&Path>,
+    report: &Report,
+) -> Result<()> {
+    crate::signals::check()?;
+    let fakeroot = if step == Step::Package && !is_root() {
+        find_in_path("fakeroot")
+    } else {
+        None
+    };
+    let mut cmd = match &fakeroot {
+        Some(fr) => {
+            let mut c = Command::new(fr);
+            c.arg("--").arg(rules);
+            c
+        }
+        None => Command::new(rules),
+    };
+    cmd.arg(step.word())
+        .current_dir(plugin_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(dir) = pkgdir {
+        cmd.env("pkgdir", dir);
+    }
+    // Its own process group: a signal we receive is forwarded to the whole step.
+    cmd.process_group(0);
+    let label = format!("rules {}", step.word());
+    report.step_start(&label);
+    let started = std::time::Instant::now();
+    let mut child = cmd.spawn().map_err(|e| {
+        Error::Rules(format!(
+            "{}: cannot run `{label}`: {}",
+            rules.display(),
+            crate::error::describe_io(&e)
+        ))
+    })?;
+    crate::signals::set_child_group(Some(child.id()));
+    let pumps: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let sink = report.rules_output(&label);
+        std::thread::spawn(move || pump(stream, sink))
+    })
+    .collect();
+    let status = child.wait();
+    crate::signals::set_child_group(None);
+    for p in pumps {
+        let _ = p.join();
+    }
+    let status = status.map_err(|e| Error::Rules(format!("`{label}`: cannot wait for it: {e}")))?;
+    crate::signals::check()?;
+    report.step_done(&label, started.elapsed());
+    if status.success() {
+        return Ok(());
+    }
+    Err(Error::Rules(match (status.code(), status.signal()) {
+        (Some(code), _) => format!(
+            "{}: `{label}` failed (exit status {code}); nothing was written",
+            crate::paths::display_join(plugin_dir, RULES_PATH).display()
+        ),
+        (None, Some(sig)) => format!(
+            "{}: `{label}` was killed by {}; nothing was written",
+            crate::paths::display_join(plugin_dir, RULES_PATH).display(),
+            crate::error::signal_name(sig)
+        ),
+        _ => format!("`{label}` failed ({status}); nothing was written"),
+    }))
+}
+
+/// Copies a child's stream to the report's sink in bounded chunks, line-prefixed there.
+fn pump(mut stream: Box<dyn Read + Send>, mut sink: Box<dyn Write + Send>) {
+    let mut buf = [0u8; 16 << 10];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                if sink.write_all(&buf[..n]).is_err() {
+                    // Keep draining so the step never blocks on a full pipe.
+                    continue;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = sink.flush();
+}

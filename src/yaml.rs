@@ -1,0 +1,350 @@
+//! YAML text -> a small tree of located nodes, with the text of every scalar as written.
+//!
+//! We do not let a generic deserializer type the values: a plugin's `version: 1.10` must stay
+//! `1.10`, every error must carry a line and column, duplicate keys must be refused, and a
+//! few hundred bytes of aliases must not expand into millions of nodes.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Largest number of nodes a document may have once aliases are expanded.
+pub const MAX_NODES: usize = 100_000;
+
+/// A 1-based line and column (columns count characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Column number, from 1.
+    pub col: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unquoted: YAML 1.1 readers type it (number, boolean, null).
+    Plain,
+    /// Single or double quoted: always a string.
+    Quoted,
+    /// A `|` or `>` block: always a string.
+    Block,
+}
+
+/// A scalar with its text as written (after YAML unescaping and folding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The scalar's text.
+    pub text: String,
+    /// Its style.
+    pub style: Style,
+    /// An explicit tag such as `!!str`, if any.
+    pub tag: Option<String>,
+}
+
+/// A node's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A scalar.
+    Scalar(Scalar),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order; keys are unique scalars.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A value and where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Where it starts.
+    pub pos: Pos,
+    size: usize,
+}
+
+impl Node {
+    /// The scalar, if this node is one.
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.value {
+            Value::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for an empty plain scalar or one YAML reads as null (`~`, `null`).
+    pub fn is_null(&self) -> bool {
+        matches!(&self.value, Value::Scalar(s) if s.style == Style::Plain && s.tag.is_none()
+            && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// A word for the kind of value, for messages: `a list`, `a mapping`, `a string`.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+            Value::Scalar(_) if self.is_null() => "empty",
+            Value::Scalar(_) => "a scalar",
+        }
+    }
+}
+
+/// A YAML syntax error or a refused construct, with its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    /// Where it happened.
+    pub pos: Pos,
+    /// What is wrong, lower case, no trailing period.
+    pub message: String,
+}
+
+fn pos_of(span: &Span) -> Pos {
+    Pos {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+        size: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        seen: HashMap<String, Pos>,
+        pos: Pos,
+        anchor: usize,
+        size: usize,
+    },
+}
+
+/// Parses one YAML document. `Ok(None)` when the text holds no document at all.
+pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Node> = HashMap::new();
+    let mut root: Option<Node> = None;
+    let mut total = 0usize;
+    let mut documents = 0;
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| YamlError {
+            pos: Pos {
+                line: e.marker().line(),
+                col: e.marker().col() + 1,
+            },
+            message: e.info().to_string(),
+        })?;
+        let pos = pos_of(&span);
+        let node = match event {
+            Event::DocumentStart(_) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(YamlError {
+                        pos,
+                        message: "a second YAML document; the file must hold exactly one".into(),
+                    });
+                }
+                continue;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
+                    _ => Style::Block,
+                };
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let node = Node {
+                    value: Value::Scalar(Scalar {
+                        text: value.into_owned(),
+                        style,
+                        tag,
+                    }),
+                    pos,
+                    size: 1,
+                };
+                total += 1;
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            Event::Alias(id) => {
+                let Some(target) = anchors.get(&id) else {
+                    return Err(YamlError {
+                        pos,
+                        message: "alias to an unknown anchor".into(),
+                    });
+                };
+                if total + target.size > MAX_NODES {
+                    return Err(too_big(pos));
+                }
+                total += target.size;
+                let mut node = target.clone();
+                node.pos = pos;
+                node
+            }
+            Event::SequenceStart(anchor, _) => {
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                    size: 1,
+                });
+                continue;
+            }
+            Event::MappingStart(anchor, _) => {
+                stack.push(Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    seen: HashMap::new(),
+                    pos,
+                    anchor,
+                    size: 1,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, pos, anchor, size) = match stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        pos,
+                        anchor,
+                        size,
+                    }) => (Value::Seq(items), pos, anchor, size),
+                    Some(Frame::Map {
+                        entries,
+                        pos,
+                        anchor,
+                        size,
+                        ..
+                    }) => (Value::Map(entries), pos, anchor, size),
+                    None => continue,
+                };
+                total += 1;
+                let node = Node { value, pos, size };
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
+                }
+                node
+            }
+            _ => continue,
+        };
+        if total > MAX_NODES {
+            return Err(too_big(node.pos));
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, size, .. }) => {
+                *size += node.size;
+                items.push(node);
+            }
+            Some(Frame::Map {
+                entries,
+                key,
+                seen,
+                size,
+                ..
+            }) => {
+                *size += node.size;
+                match key.take() {
+                    Some(k) => entries.push((k, node)),
+                    None => {
+                        let Some(scalar) = node.as_scalar() else {
+                            return Err(YamlError {
+                                pos: node.pos,
+                                message:
+                                    "a mapping key must be a plain string, not a list or mapping"
+                                        .into(),
+                            });
+                        };
+                        if let Some(first) = seen.insert(scalar.text.clone(), node.pos) {
+                            return Err(YamlError {
+                                pos: node.pos,
+                                message: format!(
+                                    "duplicate key \"{}\" (first at line {}); remove one of them",
+                                    scalar.text, first.line
+                                ),
+                            });
+                        }
+                        *key = Some(node);
+                    }
+                }
+            }
+        }
+    }
+    Ok(root)
+}
+
+fn too_big(pos: Pos) -> YamlError {
+    YamlError {
+        pos,
+        message: format!(
+            "the document expands to more than {MAX_NODES} nodes (aliases?); refusing it"
+        ),
+    }
+}
+
+/// The `(line, column)` of the first byte that is not valid UTF-8.
+pub fn utf8_error_pos(bytes: &[u8], err: &std::str::Utf8Error) -> Pos {
+    let good = &bytes[..err.valid_up_to()];
+    let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let col = std::str::from_utf8(&good[line_start..]).map_or(1, |s| s.chars().count() + 1);
+    Pos { line, col }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar_text(node: &Node) -> &str {
+        &node.as_scalar().unwrap().text
+    }
+
+    #[test]
+    fn keeps_scalar_text_as_written() {
+        let root = parse("version: 1.10\nname: x\n").unwrap().unwrap();
+        let Value::Map(entries) = &root.value else {
+            panic!()
+        };
+        assert_eq!(scalar_text(&entries[0].1), "1.10");
+        assert_eq!(entries[0].1.pos, Pos { line: 1, col: 10 });
+    }
+
+    #[test]
+    fn refuses_duplicate_keys_at_the_second() {
+        let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.pos, Pos { line: 3, col: 1 });
+        assert!(
+            err.message
+                .contains("duplicate key \"a\" (first at line 1)"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn refuses_alias_bombs_early() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..20 {
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
+    }
+
+    #[test]
+    fn empty_text_is_no_document() {
+        assert_eq!(parse("# nothing\n").unwrap(), None);
+    }
+}
