@@ -32,11 +32,14 @@ fn bad(msg: impl Into<String>) -> io::Error {
 }
 
 fn field_num(field: &[u8], radix: u32, what: &str) -> io::Result<u64> {
-    let text = std::str::from_utf8(field).map_err(|_| bad(format!("ar header: {what} is not text")))?.trim();
+    let text = std::str::from_utf8(field)
+        .map_err(|_| bad(format!("ar header: {what} is not text")))?
+        .trim();
     if text.is_empty() {
         return Ok(0);
     }
-    u64::from_str_radix(text, radix).map_err(|_| bad(format!("ar header: {what} {text:?} is not a number")))
+    u64::from_str_radix(text, radix)
+        .map_err(|_| bad(format!("ar header: {what} {text:?} is not a number")))
 }
 
 /// Reads an ar archive member by member.
@@ -50,11 +53,21 @@ impl<R: Read> ArReader<R> {
     /// Checks the global header.
     pub fn new(mut inner: R) -> io::Result<Self> {
         let mut magic = [0u8; 8];
-        read_exact_or(&mut inner, &mut magic, "the file is too short to be a .deb (no ar header)")?;
+        read_exact_or(
+            &mut inner,
+            &mut magic,
+            "the file is too short to be a .deb (no ar header)",
+        )?;
         if &magic != super::ar::MAGIC {
-            return Err(bad("not a .deb: the file does not start with the ar magic \"!<arch>\\n\""));
+            return Err(bad(
+                "not a .deb: the file does not start with the ar magic \"!<arch>\\n\"",
+            ));
         }
-        Ok(ArReader { inner, pos: 8, pending: 0 })
+        Ok(ArReader {
+            inner,
+            pos: 8,
+            pending: 0,
+        })
     }
 
     /// The next member header, skipping what is left of the previous member; `None` at the end.
@@ -76,9 +89,14 @@ impl<R: Read> ArReader<R> {
             return Err(bad("truncated: the file ends inside an ar member header"));
         }
         if &header[58..60] != b"`\n" {
-            return Err(bad(format!("ar member header at byte {} has a bad end marker", self.pos)));
+            return Err(bad(format!(
+                "ar member header at byte {} has a bad end marker",
+                self.pos
+            )));
         }
-        let raw_name = String::from_utf8_lossy(&header[..16]).trim_end().to_string();
+        let raw_name = String::from_utf8_lossy(&header[..16])
+            .trim_end()
+            .to_string();
         let name = raw_name.strip_suffix('/').unwrap_or(&raw_name).to_string();
         let member = Member {
             name,
@@ -112,7 +130,11 @@ impl<R: Read> ArReader<R> {
 
     /// The current member's data (call once per member, before `next_member`).
     pub fn data(&mut self, member: &Member) -> MemberData<'_, R> {
-        MemberData { ar: self, left: member.size, size: member.size }
+        MemberData {
+            ar: self,
+            left: member.size,
+            size: member.size,
+        }
     }
 }
 
@@ -128,10 +150,15 @@ impl<R: Read> Read for MemberData<'_, R> {
         if self.left == 0 {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.ar.inner.read(&mut buf[..want])?;
         if n == 0 {
-            return Err(bad(format!("truncated: the file ends inside a member of {} bytes", self.size)));
+            return Err(bad(format!(
+                "truncated: the file ends inside a member of {} bytes",
+                self.size
+            )));
         }
         self.left -= n as u64;
         self.ar.pos += n as u64;
@@ -141,12 +168,20 @@ impl<R: Read> Read for MemberData<'_, R> {
 }
 
 fn read_exact_or(r: &mut impl Read, buf: &mut [u8], msg: &str) -> io::Result<()> {
-    r.read_exact(buf).map_err(|e| if e.kind() == io::ErrorKind::UnexpectedEof { bad(msg) } else { e })
+    r.read_exact(buf).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            bad(msg)
+        } else {
+            e
+        }
+    })
 }
 
 /// The compression a member name says it uses: `data.tar.xz` -> xz.
 pub fn algorithm_of(name: &str) -> Option<Algorithm> {
-    let rest = name.strip_prefix("control.tar").or_else(|| name.strip_prefix("data.tar"))?;
+    let rest = name
+        .strip_prefix("control.tar")
+        .or_else(|| name.strip_prefix("data.tar"))?;
     match rest {
         "" => Some(Algorithm::None),
         ".gz" => Some(Algorithm::Gzip),
@@ -157,11 +192,16 @@ pub fn algorithm_of(name: &str) -> Option<Algorithm> {
 }
 
 /// A decompressing reader for a member's data.
-pub fn decompress<'a>(algorithm: Algorithm, data: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
+pub fn decompress<'a>(
+    algorithm: Algorithm,
+    data: impl Read + 'a,
+) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match algorithm {
         Algorithm::None => Box::new(data),
         Algorithm::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(data))),
-        Algorithm::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(BufReader::new(data))),
+        Algorithm::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(BufReader::new(
+            data,
+        ))),
         Algorithm::Zstd => Box::new(zstd::stream::read::Decoder::new(data)?),
     })
 }
@@ -228,11 +268,18 @@ fn tar_num(field: &[u8]) -> io::Result<u64> {
     if field.first().is_some_and(|b| b & 0x80 != 0) {
         let mut v: u64 = u64::from(field[0] & 0x7f);
         for &b in &field[1..] {
-            v = v.checked_mul(256).and_then(|v| v.checked_add(u64::from(b))).ok_or_else(|| bad("tar: base-256 number too large"))?;
+            v = v
+                .checked_mul(256)
+                .and_then(|v| v.checked_add(u64::from(b)))
+                .ok_or_else(|| bad("tar: base-256 number too large"))?;
         }
         return Ok(v);
     }
-    let text: String = field.iter().take_while(|&&b| b != 0).map(|&b| b as char).collect();
+    let text: String = field
+        .iter()
+        .take_while(|&&b| b != 0)
+        .map(|&b| b as char)
+        .collect();
     let text = text.trim();
     if text.is_empty() {
         return Ok(0);
@@ -248,7 +295,12 @@ fn c_string(field: &[u8]) -> String {
 impl<R: Read> TarReader<R> {
     /// A reader over a tar stream.
     pub fn new(inner: R) -> Self {
-        TarReader { inner, left: 0, pad: 0, done: false }
+        TarReader {
+            inner,
+            left: 0,
+            pad: 0,
+            done: false,
+        }
     }
 
     fn skip_data(&mut self) -> io::Result<()> {
@@ -268,7 +320,11 @@ impl<R: Read> TarReader<R> {
         while got < 512 {
             let n = self.inner.read(&mut b[got..])?;
             if n == 0 {
-                return if got == 0 { Ok(None) } else { Err(bad("tar: truncated header block")) };
+                return if got == 0 {
+                    Ok(None)
+                } else {
+                    Err(bad("tar: truncated header block"))
+                };
             }
             got += n;
         }
@@ -303,7 +359,17 @@ impl<R: Read> TarReader<R> {
                 return Ok(None);
             }
             let stored = tar_num(&h[148..156])?;
-            let sum: u64 = h.iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u64::from(b) }).sum();
+            let sum: u64 = h
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| {
+                    if (148..156).contains(&i) {
+                        32
+                    } else {
+                        u64::from(b)
+                    }
+                })
+                .sum();
             if stored != sum {
                 return Err(bad("tar: header checksum mismatch (damaged archive)"));
             }
@@ -341,7 +407,11 @@ impl<R: Read> TarReader<R> {
                         gid: tar_num(&h[116..124])?,
                         uname: c_string(&h[265..297]),
                         gname: c_string(&h[297..329]),
-                        size: if matches!(kind, TarKind::File | TarKind::Other(_)) { size } else { 0 },
+                        size: if matches!(kind, TarKind::File | TarKind::Other(_)) {
+                            size
+                        } else {
+                            0
+                        },
                         mtime: tar_num(&h[136..148])?,
                         link: long_link.take().unwrap_or_else(|| c_string(&h[157..257])),
                         pax,
@@ -361,7 +431,9 @@ impl<R: Read> Read for TarReader<R> {
         if self.left == 0 {
             return Ok(0);
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         if n == 0 {
             return Err(bad("tar: truncated inside an entry's data"));

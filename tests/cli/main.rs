@@ -1,0 +1,5 @@
+//! Integration tests of the `pluginctl` binary. Every package built here is read back with
+//! the real Debian tools: dpkg-deb, dpkg in a throwaway root, md5sum and lintian.
+
+mod build;
+mod support;

@@ -1,0 +1,354 @@
+//! Test fixtures: a plugin written into a temp folder, the pluginctl command, and the real
+//! Debian tools (dpkg-deb, dpkg --root, lintian) wrapped with strict checks.
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The path of the built `pluginctl` binary.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_pluginctl")
+}
+
+/// A `pluginctl` command with a clean, fixed environment (no SOURCE_DATE_EPOCH unless set).
+pub fn pluginctl() -> Command {
+    let mut c = Command::new(bin());
+    c.env_remove("SOURCE_DATE_EPOCH").stdin(Stdio::null());
+    c
+}
+
+/// Runs a command, returning its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// Text of stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Text of stdout.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Writes a file (and its parents).
+pub fn write(path: impl AsRef<Path>, content: impl AsRef<[u8]>) {
+    let path = path.as_ref();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, content).unwrap();
+}
+
+/// Sets a file's permission bits.
+pub fn chmod(path: impl AsRef<Path>, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The default rules body: every maintainer-time command writes a marker under $DPKG_ROOT,
+/// `package` runs the given shell snippet.
+pub fn marker_rules(package: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+set -e
+case "$1" in
+    build)
+        ;;
+    package)
+{package}
+        ;;
+    install|uninstall|postrm)
+        mkdir -p "$DPKG_ROOT/markers"
+        echo "$1 $#" >> "$DPKG_ROOT/markers/log"
+        ;;
+    *)
+        echo "unknown argument $1" >&2
+        exit 1
+        ;;
+esac
+"#
+    )
+}
+
+/// A plugin checkout in a temp folder.
+pub struct Plugin {
+    root: tempfile::TempDir,
+}
+
+impl Plugin {
+    /// A plugin with this manifest and the marker rules shipping nothing of its own.
+    pub fn new(manifest: &str) -> Plugin {
+        let p = Plugin {
+            root: tempfile::Builder::new()
+                .prefix("plugin-")
+                .tempdir()
+                .unwrap(),
+        };
+        p.manifest(manifest);
+        p.rules(&marker_rules("        :"));
+        p
+    }
+
+    /// A plugin `name`/`namespace` at `version`, format `format`.
+    pub fn simple(name: &str, namespace: &str, version: &str, format: u8) -> Plugin {
+        Plugin::new(&format!("name: {name}\nnamespace: {namespace}\nversion: \"{version}\"\nplugin_format_version: {format}\n"))
+    }
+
+    /// Its folder.
+    pub fn path(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Replaces `wazo/plugin.yml`.
+    pub fn manifest(&self, text: &str) -> &Self {
+        write(self.path().join("wazo/plugin.yml"), text);
+        self
+    }
+
+    /// Replaces `wazo/rules` (made executable).
+    pub fn rules(&self, text: &str) -> &Self {
+        let p = self.path().join("wazo/rules");
+        write(&p, text);
+        chmod(&p, 0o755);
+        self
+    }
+
+    /// Writes a file in the checkout.
+    pub fn file(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        write(self.path().join(rel), content);
+        self
+    }
+
+    /// `pluginctl build <plugin> -o <out>`, not yet run.
+    pub fn build_cmd(&self, out: &Path) -> Command {
+        let mut c = pluginctl();
+        c.arg("build").arg(self.path()).arg("-o").arg(out);
+        c
+    }
+
+    /// Builds into a fresh folder and asserts success; returns the package.
+    pub fn build(&self) -> Built {
+        self.build_with(|_| {})
+    }
+
+    /// Builds with extra arguments or environment.
+    pub fn build_with(&self, tweak: impl FnOnce(&mut Command)) -> Built {
+        let out = tempfile::Builder::new().prefix("out-").tempdir().unwrap();
+        let mut cmd = self.build_cmd(out.path());
+        tweak(&mut cmd);
+        let o = run(&mut cmd);
+        assert!(
+            o.status.success(),
+            "build failed: {}\n{}",
+            stderr(&o),
+            stdout(&o)
+        );
+        let debs: Vec<PathBuf> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(
+            debs.len(),
+            1,
+            "expected exactly one file in the output folder: {debs:?}"
+        );
+        let deb = debs[0].clone();
+        assert_eq!(stdout(&o).trim(), deb.display().to_string());
+        Built { _out: out, deb }
+    }
+}
+
+/// A built package in its own output folder.
+pub struct Built {
+    _out: tempfile::TempDir,
+    /// The `.deb`.
+    pub deb: PathBuf,
+}
+
+impl Built {
+    /// `dpkg-deb ARGS deb`, asserting success and no warning.
+    pub fn dpkg_deb(&self, args: &[&str]) -> String {
+        dpkg_deb(&self.deb, args)
+    }
+
+    /// `dpkg-deb --field deb FIELD`.
+    pub fn field(&self, name: &str) -> String {
+        self.dpkg_deb(&["--field"])
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The whole control file, as dpkg-deb reads it.
+    pub fn control(&self) -> String {
+        self.dpkg_deb(&["--field"])
+    }
+
+    /// The data paths as listed by `dpkg-deb --contents`: "mode owner size path [-> target]".
+    pub fn contents(&self) -> Vec<String> {
+        self.dpkg_deb(&["--contents"])
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let rest = f[5..].join(" ");
+                format!("{} {} {}", f[0], f[1], rest)
+            })
+            .collect()
+    }
+
+    /// Extracts a control member file (`control`, `md5sums`, `postinst`...).
+    pub fn ctrl_file(&self, name: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let o = run(Command::new("dpkg-deb")
+            .arg("--control")
+            .arg(&self.deb)
+            .arg(dir.path()));
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(dir.path().join(name)).unwrap()
+    }
+
+    /// Extracts the payload into a new folder.
+    pub fn extract(&self) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let o = run(Command::new("dpkg-deb")
+            .arg("--extract")
+            .arg(&self.deb)
+            .arg(dir.path()));
+        assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+        dir
+    }
+}
+
+/// `dpkg-deb ARGS deb` (the package goes last or after the first flag as dpkg-deb wants).
+pub fn dpkg_deb(deb: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("dpkg-deb");
+    cmd.arg(args[0]).arg(deb).args(&args[1..]);
+    let o = run(&mut cmd);
+    assert!(
+        o.status.success(),
+        "dpkg-deb {args:?} failed: {}",
+        stderr(&o)
+    );
+    assert!(
+        o.stderr.is_empty(),
+        "dpkg-deb {args:?} warned: {}",
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// A throwaway dpkg root: install, remove and purge for real, scripts included.
+pub struct DpkgRoot {
+    dir: tempfile::TempDir,
+}
+
+impl DpkgRoot {
+    /// An empty dpkg database in a temp folder.
+    pub fn new() -> DpkgRoot {
+        let dir = tempfile::Builder::new()
+            .prefix("dpkgroot-")
+            .tempdir()
+            .unwrap();
+        std::fs::create_dir_all(dir.path().join("var/lib/dpkg/info")).unwrap();
+        std::fs::create_dir_all(dir.path().join("var/lib/dpkg/updates")).unwrap();
+        std::fs::write(dir.path().join("var/lib/dpkg/status"), "").unwrap();
+        DpkgRoot { dir }
+    }
+
+    /// The root folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs dpkg with these arguments in the root; returns the output.
+    pub fn dpkg(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("dpkg");
+        cmd.arg(format!("--root={}", self.path().display()))
+            .args([
+                "--force-script-chrootless",
+                "--force-not-root",
+                "--log=/dev/null",
+            ])
+            .args(args)
+            .env(
+                "PATH",
+                std::env::var("PATH").unwrap_or_default() + ":/usr/sbin:/sbin",
+            );
+        run(&mut cmd)
+    }
+
+    /// `dpkg -i`, asserting success.
+    pub fn install(&self, deb: &Path) {
+        let o = self.dpkg(&["-i", deb.to_str().unwrap()]);
+        assert!(
+            o.status.success(),
+            "dpkg -i failed:\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+
+    /// `dpkg -r`, asserting success.
+    pub fn remove(&self, package: &str) {
+        let o = self.dpkg(&["-r", package]);
+        assert!(
+            o.status.success(),
+            "dpkg -r failed:\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+
+    /// `dpkg -P`, asserting success.
+    pub fn purge(&self, package: &str) {
+        let o = self.dpkg(&["-P", package]);
+        assert!(
+            o.status.success(),
+            "dpkg -P failed:\n{}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+    }
+
+    /// The marker log written by the test rules (`install 1`, `uninstall 1`, ...).
+    pub fn markers(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path().join("markers/log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// True when `rel` exists (without following a final symlink).
+    pub fn has(&self, rel: &str) -> bool {
+        std::fs::symlink_metadata(self.path().join(rel)).is_ok()
+    }
+}
+
+/// Runs lintian on a package; returns its tags as lines, asserting there is no `E:`.
+pub fn lintian_no_errors(deb: &Path) -> Vec<String> {
+    let o = run(Command::new("lintian")
+        .args(["--tag-display-limit", "0", "--allow-root"])
+        .arg(deb));
+    let out = stdout(&o);
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("E:")).collect();
+    assert!(errors.is_empty(), "lintian errors:\n{out}{}", stderr(&o));
+    assert!(
+        o.status.success() || !errors.is_empty(),
+        "lintian failed to run: {}",
+        stderr(&o)
+    );
+    out.lines().map(str::to_string).collect()
+}
+
+/// Files left in a folder (recursively), for "nothing left behind" checks.
+pub fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            out.push(e.path());
+        }
+    }
+    out
+}
