@@ -141,6 +141,15 @@ pub fn run(
     }
     // Its own process group: a signal we receive is forwarded to the whole step.
     cmd.process_group(0);
+    // A fixed umask, so the modes of what the step creates (and so the package's bytes) do
+    // not depend on the caller's umask; an explicit chmod in the rules still counts.
+    // SAFETY: umask(2) is async-signal-safe and touches only the child's own state.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        });
+    }
     let label = format!("rules {}", step.word());
     report.step_start(&label);
     let started = std::time::Instant::now();

@@ -352,3 +352,26 @@ pub fn leftovers(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Installed-Size as dpkg-gencontrol counts it, computed from an extracted payload: files
+/// (hard links once) and symlinks by KiB rounded up, folders (the root included) one each,
+/// plus one for the control folder.
+pub fn expected_installed_size(root: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 1;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        total += 1;
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else if m.file_type().is_symlink() || seen.insert((m.dev(), m.ino())) {
+                total += m.len().div_ceil(1024);
+            }
+        }
+    }
+    total
+}
