@@ -136,9 +136,10 @@ pub fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(dir) = pkgdir {
-        cmd.env("pkgdir", dir);
-    }
+    match pkgdir {
+        Some(dir) => cmd.env("pkgdir", dir),
+        None => cmd.env_remove("pkgdir"),
+    };
     // Its own process group: a signal we receive is forwarded to the whole step.
     cmd.process_group(0);
     // A fixed umask, so the modes of what the step creates (and so the package's bytes) do
