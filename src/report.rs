@@ -107,12 +107,17 @@ impl Report {
                 bytes: 0,
                 started: Instant::now(),
                 last_draw: None,
+                delay: std::env::var("PLUGINCTL_PROGRESS_DELAY_MS")
+                    .ok()
+                    .and_then(|ms| ms.trim().parse().ok())
+                    .map_or(PROGRESS_DELAY, Duration::from_millis),
             }),
         }
     }
 }
 
-/// How long archiving runs before the progress bar appears.
+/// How long archiving runs before the progress bar appears, unless
+/// `PLUGINCTL_PROGRESS_DELAY_MS` says otherwise (tests set it to 0).
 const PROGRESS_DELAY: Duration = Duration::from_millis(300);
 /// Shortest time between two redraws.
 const PROGRESS_TICK: Duration = Duration::from_millis(100);
@@ -132,6 +137,7 @@ struct ProgressState {
     bytes: u64,
     started: Instant,
     last_draw: Option<Instant>,
+    delay: Duration,
 }
 
 impl Progress {
@@ -144,7 +150,7 @@ impl Progress {
         s.bytes += bytes;
         let now = Instant::now();
         let due = match s.last_draw {
-            None => now.duration_since(s.started) >= PROGRESS_DELAY,
+            None => now.duration_since(s.started) >= s.delay,
             Some(last) => now.duration_since(last) >= PROGRESS_TICK,
         };
         if due {

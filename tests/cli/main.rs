@@ -2,4 +2,7 @@
 //! the real Debian tools: dpkg-deb, dpkg in a throwaway root, md5sum and lintian.
 
 mod build;
+mod inspect;
+mod multi;
+mod new;
 mod support;
