@@ -175,13 +175,10 @@ impl Drop for Progress {
 
 fn progress_line(s: &ProgressState) -> String {
     const WIDTH: u64 = 24;
-    let done = if s.total_bytes > 0 {
-        s.bytes.min(s.total_bytes) * WIDTH / s.total_bytes
-    } else if s.total_files > 0 {
-        s.files.min(s.total_files) * WIDTH / s.total_files
-    } else {
-        WIDTH
-    };
+    let done = (s.bytes.min(s.total_bytes) * WIDTH)
+        .checked_div(s.total_bytes)
+        .or_else(|| (s.files.min(s.total_files) * WIDTH).checked_div(s.total_files))
+        .unwrap_or(WIDTH);
     let bar: String = (0..WIDTH)
         .map(|i| if i < done { '#' } else { '-' })
         .collect();

@@ -330,7 +330,7 @@ fn read_control_member(
             text,
         });
     }
-    drop(tar);
+    // The tar end marker may precede padding; the compressed stream is checked to its end.
     reader::drain(&mut BufReader::new(stream))?;
     let Some(text) = control_text else {
         return Err(bad("the control member has no \"control\" file".into()));
@@ -398,7 +398,7 @@ fn read_data_member(
             link: entry.link,
         });
     }
-    drop(tar);
+    // The tar end marker may precede padding; the compressed stream is checked to its end.
     reader::drain(&mut BufReader::new(stream))?;
     Ok(())
 }

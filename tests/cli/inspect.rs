@@ -44,8 +44,11 @@ fn dpkg_fields(deb: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// `(name, size, lines, executable, interpreter)` of each control file in `dpkg-deb --info`.
-fn dpkg_info_table(deb: &Path) -> (u64, u64, Vec<(String, u64, u64, bool, String)>) {
+/// `(name, size, lines, executable, interpreter)` of a control file.
+type InfoRow = (String, u64, u64, bool, String);
+
+/// The package size, control member size and control files of `dpkg-deb --info`.
+fn dpkg_info_table(deb: &Path) -> (u64, u64, Vec<InfoRow>) {
     let info = dpkg_deb(deb, &["--info"]);
     let mut total = 0;
     let mut control = 0;
@@ -144,7 +147,7 @@ fn assert_agrees_with_dpkg_deb(deb: &Path, compression: &str) -> Value {
         ]
     );
     assert_eq!(members[1]["size"], control_size);
-    let ours: Vec<(String, u64, u64, bool, String)> = json["control_files"]
+    let ours: Vec<InfoRow> = json["control_files"]
         .as_array()
         .unwrap()
         .iter()

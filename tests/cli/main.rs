@@ -2,6 +2,8 @@
 //! the real Debian tools: dpkg-deb, dpkg in a throwaway root, md5sum and lintian.
 
 mod build;
+mod cli_docs;
+mod index;
 mod inspect;
 mod multi;
 mod new;
