@@ -74,10 +74,11 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
     Ok((names, newest))
 }
 
-/// Reads one package: its control fields and digests, as a `Packages` stanza.
+/// Reads one package (all of it, so a damaged data member is caught before it is
+/// published): its control fields and digests, as a `Packages` stanza.
 pub fn entry(dir: &Path, file: &str) -> Result<Entry> {
     let path = dir.join(file);
-    let info = package_info::read_control(&path)?;
+    let info = package_info::read_package(&path)?;
     let sums = digest::of_file(&path)?;
     if sums.size != info.size {
         return Err(Error::Io(format!(
