@@ -2,8 +2,8 @@
 //! as it is: `wazo/plugin.yml`, a `wazo/rules` answering every command of its format, an
 //! example file shipped to `/etc`, a README and a `.gitignore`.
 //!
-//! The skeleton is written into a temporary folder next to DIR and renamed into place, so
-//! a failure leaves nothing half-written; an existing non-empty DIR is never touched.
+//! The skeleton is written into a temporary folder next to DIR and moved into place, so a
+//! failure leaves nothing half-written; an existing non-empty DIR is never touched.
 
 use crate::manifest;
 use crate::report::Report;
@@ -293,16 +293,22 @@ pub fn run(
         .map_err(|e| Error::io(dir.join(&rel), "cannot set its mode", e))?;
     }
     crate::signals::check()?;
-    // rename(2) replaces an empty folder, so an empty DIR given by the user is filled too.
     let temp = temp.keep();
-    if let Err(e) = std::fs::rename(&temp, &dir) {
+    let moved = if existed {
+        // An existing empty folder keeps its own mode and owner: move the files into it.
+        std::fs::read_dir(&temp).and_then(|entries| {
+            for entry in entries {
+                let entry = entry?;
+                std::fs::rename(entry.path(), dir.join(entry.file_name()))?;
+            }
+            std::fs::remove_dir(&temp)
+        })
+    } else {
+        std::fs::rename(&temp, &dir)
+    };
+    if let Err(e) = moved {
         let _ = std::fs::remove_dir_all(&temp);
-        let hint = if existed {
-            "cannot fill the empty folder"
-        } else {
-            "cannot create the folder"
-        };
-        return Err(Error::io(&dir, hint, e));
+        return Err(Error::io(&dir, "cannot move the skeleton into place", e));
     }
     report.info(&format!(
         "created the plugin {namespace}/{name} in {} (next: pluginctl build {} -o dist/)",

@@ -380,7 +380,7 @@ fn read_data_member(
     while let Some(entry) = tar.next_entry()? {
         count += 1;
         if count % 1024 == 0 && crate::signals::pending().is_some() {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+            return Err(io::Error::other("interrupted"));
         }
         if info.plugin.is_none() && is_plugin_manifest(&entry) {
             info.plugin = Some(read_plugin(&entry, &mut tar)?);

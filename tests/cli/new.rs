@@ -150,6 +150,16 @@ fn fills_an_empty_folder_but_refuses_a_non_empty_one() {
     new_plugin(&empty, "filled", "acme", &[]);
     assert!(empty.join("wazo/plugin.yml").is_file());
 
+    // The current folder, when empty, is a valid target too.
+    let here = tmp.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    let o = run(pluginctl()
+        .args(["new", "here", "--namespace", "acme", "."])
+        .current_dir(&here));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(here.join("wazo/rules").is_file());
+    assert_eq!(leftovers(&here).len(), 4, "{:?}", leftovers(&here));
+
     let busy = tmp.path().join("busy");
     write(busy.join("keep.txt"), "mine\n");
     let o = run(pluginctl()
@@ -174,7 +184,7 @@ fn fills_an_empty_folder_but_refuses_a_non_empty_one() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["busy", "empty"]);
+    assert_eq!(names, ["busy", "empty", "here"]);
 }
 
 #[test]
