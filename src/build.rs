@@ -273,7 +273,10 @@ pub fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
     for a in outcome.attempts {
         match a.result {
             Ok(b) => built.push(b),
-            Err(e) if first_error.is_none() => first_error = Some(e),
+            // An interruption wins: its status (128 + signal) tells a supervisor what happened.
+            Err(e) if first_error.is_none() || matches!(e, Error::Interrupted(_)) => {
+                first_error = Some(e)
+            }
             Err(_) => {}
         }
     }
