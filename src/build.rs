@@ -1,13 +1,15 @@
-//! `pluginctl build`: manifest -> rules -> staging -> control -> archive, for each plugin.
+//! `pluginctl build`: manifest -> rules -> staging -> control -> archive, for each plugin,
+//! plugins ordered so that each comes after the plugins it depends on (see [`order`]).
 
 use crate::deb::{Package, Written};
 use crate::manifest::{self, Manifest};
 use crate::plan::BuildPlan;
 use crate::report::Report;
 use crate::rules::{self, Step};
-use crate::staging::{self, StagingDir};
-use crate::{docs, Error, Result};
-use std::path::Path;
+use crate::staging::{self, Entry, Kind, StagingDir};
+use crate::{digest, docs, order, Error, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 /// One built package.
 #[derive(Debug, Clone)]
@@ -52,8 +54,23 @@ fn check_plugin_dir(dir: &Path) -> Result<()> {
 
 /// Builds one plugin checkout into a `.deb` in the plan's output folder.
 pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result<Built> {
+    let manifest = load(plugin_dir)?;
+    build_loaded(plan, plugin_dir, manifest, report)
+}
+
+/// Checks the folder and loads its manifest (nothing runs before it is valid).
+fn load(plugin_dir: &Path) -> Result<Manifest> {
     check_plugin_dir(plugin_dir)?;
-    let manifest = manifest::load(plugin_dir)?;
+    manifest::load(plugin_dir)
+}
+
+/// Builds a plugin whose manifest is already loaded.
+fn build_loaded(
+    plan: &BuildPlan,
+    plugin_dir: &Path,
+    manifest: Manifest,
+    report: &Report,
+) -> Result<Built> {
     let rules_file = rules::check_file(plugin_dir)?;
     prepare_output(&plan.output)?;
     let timestamp = crate::plan::build_timestamp(plugin_dir)?;
@@ -71,15 +88,17 @@ pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result
         report,
     )?;
 
-    let mut tree = staging::collect(stage.path(), &plugin_abs, &manifest)?;
-    docs::add_to(
-        &mut tree,
-        &manifest,
-        &plugin_abs,
-        &plan.maintainer,
-        timestamp,
-    );
-    let entries = tree.into_sorted();
+    let entries = report.timed("collect the staged files", || -> Result<_> {
+        let mut tree = staging::collect(stage.path(), &plugin_abs, &manifest)?;
+        docs::add_to(
+            &mut tree,
+            &manifest,
+            &plugin_abs,
+            &plan.maintainer,
+            timestamp,
+        );
+        Ok(tree.into_sorted())
+    })?;
     let package = Package {
         manifest: &manifest,
         maintainer: &plan.maintainer,
@@ -87,23 +106,277 @@ pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result
         compression: plan.compression,
         mtime: timestamp,
     };
-    let written = package.write(&plan.output)?;
+    let file_bytes = |e: &Entry| match &e.kind {
+        Kind::File { size, .. } => *size,
+        _ => 0,
+    };
+    let mut progress = report.progress(
+        &manifest.package(),
+        entries.len() as u64,
+        entries.iter().map(file_bytes).sum(),
+    );
+    let written = report.timed("write the package", || {
+        package.write_observed(&plan.output, &mut |e| progress.advance(file_bytes(e)))
+    });
+    drop(progress);
+    let written = written?;
     drop(stage);
     Ok(Built { manifest, written })
 }
 
-/// Builds every plugin of the plan in order; stops at the first failure.
-pub fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
-    let mut built = Vec::new();
-    for dir in &plan.plugins {
-        let b = build_one(plan, dir, report)?;
-        report.info(&format!(
-            "built {} ({} bytes)",
-            b.written.path.display(),
-            b.written.size
-        ));
-        println!("{}", b.written.path.display());
-        built.push(b);
+/// One plugin's result in a build of several.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The plugin folder as given.
+    pub dir: PathBuf,
+    /// Its manifest, when it could be loaded.
+    pub manifest: Option<Manifest>,
+    /// The package, or why there is none.
+    pub result: Result<Built>,
+}
+
+impl Attempt {
+    /// `namespace/name`, or the folder when the manifest could not be loaded.
+    pub fn label(&self) -> String {
+        match &self.manifest {
+            Some(m) => format!("{}/{}", m.namespace, m.name),
+            None => self.dir.display().to_string(),
+        }
     }
-    Ok(built)
+}
+
+/// What a build of several plugins did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Each plugin tried, in build order (plugins whose manifest failed first).
+    pub attempts: Vec<Attempt>,
+    /// Plugins not tried because an earlier one failed (without `--keep-going`).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Loads every manifest, orders the plugins (dependencies first) and builds them; stops at
+/// the first failure unless the plan says keep going. Each package's path is printed on
+/// stdout as it is written (unless the plan asks for JSON).
+///
+/// Returns an error only when nothing could be tried: a manifest error (without
+/// `--keep-going`), the same plugin given twice, or a dependency cycle.
+pub fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let mut loaded: Vec<(PathBuf, Manifest)> = Vec::new();
+    for dir in &plan.plugins {
+        match load(dir) {
+            Ok(m) => loaded.push((dir.clone(), m)),
+            Err(e) if plan.keep_going && !matches!(e, Error::Interrupted(_)) => {
+                report.error(&e.to_string());
+                outcome.attempts.push(Attempt {
+                    dir: dir.clone(),
+                    manifest: None,
+                    result: Err(e),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    for (i, (dir, m)) in loaded.iter().enumerate() {
+        if let Some((other, _)) = loaded[..i]
+            .iter()
+            .find(|(_, o)| o.name == m.name && o.namespace == m.namespace)
+        {
+            return Err(Error::Usage(format!(
+                "{} and {} are both the plugin {}/{}; give each plugin once",
+                other.display(),
+                dir.display(),
+                m.namespace,
+                m.name
+            )));
+        }
+    }
+    let manifests: Vec<&Manifest> = loaded.iter().map(|(_, m)| m).collect();
+    let order = order::build_order(&manifests)?;
+    let several = plan.plugins.len() > 1;
+    let mut slots: Vec<Option<(PathBuf, Manifest)>> = loaded.into_iter().map(Some).collect();
+    let mut stopped = false;
+    for i in order {
+        let Some((dir, manifest)) = slots[i].take() else {
+            continue;
+        };
+        if stopped {
+            outcome.skipped.push(dir);
+            continue;
+        }
+        if several {
+            report.info(&format!(
+                "building {}/{} ({})",
+                manifest.namespace,
+                manifest.name,
+                dir.display()
+            ));
+        }
+        let result = build_loaded(plan, &dir, manifest.clone(), report);
+        match &result {
+            Ok(b) => {
+                report.info(&format!(
+                    "built {} ({} bytes)",
+                    b.written.path.display(),
+                    b.written.size
+                ));
+                if !plan.json {
+                    report.stdout(&format!("{}\n", b.written.path.display()))?;
+                }
+            }
+            Err(e) => {
+                stopped = !plan.keep_going || matches!(e, Error::Interrupted(_));
+                if !stopped {
+                    report.error(&e.to_string());
+                }
+            }
+        }
+        outcome.attempts.push(Attempt {
+            dir,
+            manifest: Some(manifest),
+            result,
+        });
+    }
+    Ok(outcome)
+}
+
+/// `pluginctl build`: builds every plugin of the plan, prints the JSON document and the
+/// per-plugin summary when asked, and returns the first failure (or, with `--keep-going`,
+/// an error of the same kind counting the failures).
+pub fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
+    let outcome = build_all(plan, report)?;
+    if plan.json {
+        report.stdout(&json_document(&outcome)?)?;
+    }
+    let failed: Vec<String> = outcome
+        .attempts
+        .iter()
+        .filter(|a| a.result.is_err())
+        .map(Attempt::label)
+        .collect();
+    if plan.keep_going && plan.plugins.len() > 1 {
+        report.info("results:");
+        for a in &outcome.attempts {
+            match &a.result {
+                Ok(b) => report.info(&format!(
+                    "  ok      {}  {}",
+                    a.label(),
+                    b.written.path.display()
+                )),
+                Err(e) => report.info(&format!("  FAILED  {}  {e}", a.label())),
+            }
+        }
+    }
+    let total = outcome.attempts.len() + outcome.skipped.len();
+    let mut built = Vec::new();
+    let mut first_error = None;
+    for a in outcome.attempts {
+        match a.result {
+            Ok(b) => built.push(b),
+            // An interruption wins: its status (128 + signal) tells a supervisor what happened.
+            Err(e) if first_error.is_none() || matches!(e, Error::Interrupted(_)) => {
+                first_error = Some(e)
+            }
+            Err(_) => {}
+        }
+    }
+    match first_error {
+        None => Ok(built),
+        Some(e) if !plan.keep_going || matches!(e, Error::Interrupted(_)) => Err(e),
+        Some(e) => Err(same_kind(
+            &e,
+            format!(
+                "{} of {total} plugins failed: {} (see the messages above)",
+                failed.len(),
+                failed.join(", ")
+            ),
+        )),
+    }
+}
+
+/// An error of the same kind (so the same exit status) with another message.
+fn same_kind(e: &Error, message: String) -> Error {
+    match e {
+        Error::Plugin(_) => Error::Plugin(message),
+        Error::Rules(_) => Error::Rules(message),
+        Error::Io(_) => Error::Io(message),
+        Error::Package(_) => Error::Package(message),
+        Error::Usage(_) => Error::Usage(message),
+        Error::Interrupted(sig) => Error::Interrupted(*sig),
+    }
+}
+
+/// The plugin a package came from, in the JSON document.
+#[derive(Serialize)]
+struct JsonPlugin<'a> {
+    dir: String,
+    name: &'a str,
+    namespace: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonPackage<'a> {
+    path: String,
+    package: String,
+    version: &'a str,
+    size: u64,
+    sha256: String,
+    plugin: JsonPlugin<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonFailure<'a> {
+    dir: String,
+    plugin: Option<JsonPlugin<'a>>,
+    error: String,
+    exit_code: i32,
+}
+
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    packages: Vec<JsonPackage<'a>>,
+    failures: Vec<JsonFailure<'a>>,
+    skipped: Vec<String>,
+}
+
+/// The `build --json` document (its shape is documented in README.md).
+fn json_document(outcome: &Outcome) -> Result<String> {
+    fn plugin<'a>(a: &Attempt, m: &'a Manifest) -> JsonPlugin<'a> {
+        JsonPlugin {
+            dir: a.dir.display().to_string(),
+            name: &m.name,
+            namespace: &m.namespace,
+        }
+    }
+    let mut doc = JsonDocument {
+        packages: Vec::new(),
+        failures: Vec::new(),
+        skipped: outcome
+            .skipped
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect(),
+    };
+    for a in &outcome.attempts {
+        match &a.result {
+            Ok(b) => doc.packages.push(JsonPackage {
+                path: b.written.path.display().to_string(),
+                package: b.manifest.package(),
+                version: &b.manifest.version,
+                size: b.written.size,
+                sha256: digest::of_file(&b.written.path)?.sha256,
+                plugin: plugin(a, &b.manifest),
+            }),
+            Err(e) => doc.failures.push(JsonFailure {
+                dir: a.dir.display().to_string(),
+                plugin: a.manifest.as_ref().map(|m| plugin(a, m)),
+                error: e.to_string(),
+                exit_code: e.exit_code(),
+            }),
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&doc)
+        .map_err(|e| Error::Io(format!("cannot write JSON: {e}")))?;
+    text.push('\n');
+    Ok(text)
 }

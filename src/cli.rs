@@ -17,6 +17,16 @@ pub struct Cli {
 pub enum Command {
     /// Build a plugin checkout into a .deb (wazo/rules build, then package).
     Build(BuildArgs),
+    /// Show what a .deb holds: control fields, scripts, plugin.yml and files.
+    Inspect(InspectArgs),
+    /// Create a new plugin skeleton that builds and lints clean as it is.
+    New(NewArgs),
+    /// Turn a folder of .deb files into a flat apt repository (Packages, Release).
+    Index(IndexArgs),
+    /// Print a shell completion script (bash, zsh, fish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout, or write one page per command.
+    Man(ManArgs),
 }
 
 /// Options of `pluginctl build`.
@@ -47,8 +57,92 @@ pub struct BuildArgs {
     pub maintainer: String,
 
     /// Print no progress and no rules output.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also show each step and its duration.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// After a plugin fails, go on with the others; report each plugin's result at the end.
+    #[arg(short, long)]
+    pub keep_going: bool,
+
+    /// Print one JSON document on stdout (each package's path, name, version, size,
+    /// SHA-256 and plugin) instead of one path per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `pluginctl inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The package to read.
+    #[arg(value_name = "PKG.deb")]
+    pub deb: PathBuf,
+
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `pluginctl new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The plugin's name (a-z, 0-9 and -).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The plugin's namespace (a-z and 0-9).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: String,
+
+    /// Folder to create (default: ./NAME); must be missing or empty.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// plugin_format_version of the skeleton (1 adds the postrm command).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub format: u8,
+}
+
+/// Options of `pluginctl index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Folder holding the .deb files; Packages, Packages.gz and Release are written there.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Options of `pluginctl completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: ShellArg,
+}
+
+/// Shells completions are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+/// Options of `pluginctl man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write pluginctl.1 and one pluginctl-COMMAND.1 per command into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Compressions a .deb member can use.

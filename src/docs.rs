@@ -218,7 +218,7 @@ fn year_of(timestamp: u64) -> i64 {
 }
 
 /// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil(days: u64) -> (i64, i64, i64) {
+pub fn civil(days: u64) -> (i64, i64, i64) {
     let z = days as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

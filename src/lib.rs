@@ -7,10 +7,17 @@
 
 pub mod build;
 pub mod cli;
+pub mod cli_docs;
 pub mod deb;
+pub mod deb822;
+pub mod digest;
 pub mod docs;
 pub mod error;
+pub mod index;
+pub mod inspect;
 pub mod manifest;
+pub mod new;
+pub mod order;
 pub mod paths;
 pub mod plan;
 pub mod report;
@@ -33,12 +40,50 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {
                 Verbosity::Quiet
+            } else if args.verbose {
+                Verbosity::Verbose
             } else {
                 Verbosity::Normal
             });
             let result = plan::BuildPlan::from_args(&args)
                 .and_then(|plan| build::run(&plan, &report))
                 .map(|_| ());
+            (report, result)
+        }
+        Command::Inspect(args) => {
+            let report = Report::default();
+            let result = inspect::run(&args.deb, args.json, &report);
+            (report, result)
+        }
+        Command::New(args) => {
+            let report = Report::default();
+            let result = new::run(
+                &args.name,
+                &args.namespace,
+                args.dir.as_deref(),
+                args.format,
+                &report,
+            )
+            .map(|_| ());
+            (report, result)
+        }
+        Command::Index(args) => {
+            let report = Report::new(if args.quiet {
+                Verbosity::Quiet
+            } else {
+                Verbosity::Normal
+            });
+            let result = index::run(&args.dir, &report).map(|_| ());
+            (report, result)
+        }
+        Command::Completions(args) => {
+            let report = Report::default();
+            let result = cli_docs::completions(args.shell, &report);
+            (report, result)
+        }
+        Command::Man(args) => {
+            let report = Report::default();
+            let result = cli_docs::man(args.dir.as_deref(), &report);
             (report, result)
         }
     };

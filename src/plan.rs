@@ -16,6 +16,10 @@ pub struct BuildPlan {
     pub compression: Compression,
     /// The Maintainer field.
     pub maintainer: String,
+    /// Go on with the other plugins after one fails.
+    pub keep_going: bool,
+    /// Print one JSON document instead of one path per line.
+    pub json: bool,
 }
 
 impl BuildPlan {
@@ -50,6 +54,8 @@ impl BuildPlan {
                 threads,
             },
             maintainer: args.maintainer.trim().to_string(),
+            keep_going: args.keep_going,
+            json: args.json,
         })
     }
 }

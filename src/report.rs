@@ -1,9 +1,12 @@
 //! Everything the user sees goes through here: step progress, rules output, results and
 //! errors, so that `--quiet` and tests see the same messages.
+//!
+//! Results meant for scripts (paths, JSON documents) go to stdout; everything else to
+//! stderr. The progress bar is drawn only on a terminal, so logs and pipes never see it.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How much to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,6 +72,139 @@ impl Report {
     /// Prints an error as one line.
     pub fn error(&self, message: &str) {
         eprintln!("error: {message}");
+    }
+
+    /// Runs a step, showing its start and duration with `-v`.
+    pub fn timed<T>(&self, label: &str, step: impl FnOnce() -> T) -> T {
+        self.step_start(label);
+        let started = Instant::now();
+        let out = step();
+        self.step_done(label, started.elapsed());
+        out
+    }
+
+    /// Writes a result on stdout as is; a closed pipe (`| head`) ends the output quietly.
+    pub fn stdout(&self, text: &str) -> crate::Result<()> {
+        let mut out = std::io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(crate::Error::io("stdout", "cannot write", e)),
+        }
+    }
+
+    /// A progress display for archiving `files` entries of `bytes` bytes in all: drawn on
+    /// stderr when it is a terminal, not with `--quiet`, and only once the work has taken
+    /// long enough to be worth watching.
+    pub fn progress(&self, label: &str, files: u64, bytes: u64) -> Progress {
+        let shown = self.verbosity != Verbosity::Quiet && std::io::stderr().is_terminal();
+        Progress {
+            state: shown.then(|| ProgressState {
+                label: label.to_string(),
+                total_files: files,
+                total_bytes: bytes,
+                files: 0,
+                bytes: 0,
+                started: Instant::now(),
+                last_draw: None,
+                delay: std::env::var("PLUGINCTL_PROGRESS_DELAY_MS")
+                    .ok()
+                    .and_then(|ms| ms.trim().parse().ok())
+                    .map_or(PROGRESS_DELAY, Duration::from_millis),
+            }),
+        }
+    }
+}
+
+/// How long archiving runs before the progress bar appears, unless
+/// `PLUGINCTL_PROGRESS_DELAY_MS` says otherwise (tests set it to 0).
+const PROGRESS_DELAY: Duration = Duration::from_millis(300);
+/// Shortest time between two redraws.
+const PROGRESS_TICK: Duration = Duration::from_millis(100);
+
+/// A progress bar on stderr (files and bytes archived); cleared when dropped.
+#[derive(Debug)]
+pub struct Progress {
+    state: Option<ProgressState>,
+}
+
+#[derive(Debug)]
+struct ProgressState {
+    label: String,
+    total_files: u64,
+    total_bytes: u64,
+    files: u64,
+    bytes: u64,
+    started: Instant,
+    last_draw: Option<Instant>,
+    delay: Duration,
+}
+
+impl Progress {
+    /// One more entry of `bytes` bytes is archived.
+    pub fn advance(&mut self, bytes: u64) {
+        let Some(s) = &mut self.state else {
+            return;
+        };
+        s.files += 1;
+        s.bytes += bytes;
+        let now = Instant::now();
+        let due = match s.last_draw {
+            None => now.duration_since(s.started) >= s.delay,
+            Some(last) => now.duration_since(last) >= PROGRESS_TICK,
+        };
+        if due {
+            s.last_draw = Some(now);
+            let line = progress_line(s);
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(ProgressState {
+            last_draw: Some(_), ..
+        }) = &self.state
+        {
+            // Erase the bar's line, so the next message starts clean.
+            let _ = std::io::stderr().lock().write_all(b"\r\x1b[K");
+        }
+    }
+}
+
+fn progress_line(s: &ProgressState) -> String {
+    const WIDTH: u64 = 24;
+    let done = (s.bytes.min(s.total_bytes) * WIDTH)
+        .checked_div(s.total_bytes)
+        .or_else(|| (s.files.min(s.total_files) * WIDTH).checked_div(s.total_files))
+        .unwrap_or(WIDTH);
+    let bar: String = (0..WIDTH)
+        .map(|i| if i < done { '#' } else { '-' })
+        .collect();
+    format!(
+        "\r\x1b[K{}: [{bar}] {}/{} files, {}/{}",
+        s.label,
+        s.files,
+        s.total_files,
+        human_bytes(s.bytes),
+        human_bytes(s.total_bytes)
+    )
+}
+
+/// `12.3 MiB`, `512 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

@@ -180,6 +180,97 @@ pub fn describe_char(c: char) -> String {
     }
 }
 
+/// Orders two valid Debian versions as dpkg does (epoch, then upstream, then revision;
+/// `~` sorts before anything, even the end).
+pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    fn split(v: &str) -> (u64, &str, &str) {
+        let (epoch, rest) = match v.split_once(':') {
+            Some((e, r)) => (e.parse().unwrap_or(0), r),
+            None => (0, v),
+        };
+        match rest.rfind('-') {
+            Some(at) => (epoch, &rest[..at], &rest[at + 1..]),
+            None => (epoch, rest, ""),
+        }
+    }
+    let (ea, ua, ra) = split(a);
+    let (eb, ub, rb) = split(b);
+    ea.cmp(&eb)
+        .then_with(|| compare_part(ua.as_bytes(), ub.as_bytes()))
+        .then_with(|| compare_part(ra.as_bytes(), rb.as_bytes()))
+}
+
+/// dpkg's `verrevcmp`: non-digit runs compare by [`char_order`], digit runs as numbers.
+fn compare_part(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
+    fn char_order(c: Option<&u8>) -> i32 {
+        match c {
+            None => 0,
+            Some(c) if c.is_ascii_digit() => 0,
+            Some(c) if c.is_ascii_alphabetic() => i32::from(*c),
+            Some(b'~') => -1,
+            Some(c) => i32::from(*c) + 256,
+        }
+    }
+    let digit = |s: &[u8]| s.first().is_some_and(u8::is_ascii_digit);
+    while !a.is_empty() || !b.is_empty() {
+        while (!a.is_empty() && !digit(a)) || (!b.is_empty() && !digit(b)) {
+            let (ac, bc) = (char_order(a.first()), char_order(b.first()));
+            if ac != bc {
+                return ac.cmp(&bc);
+            }
+            a = a.get(1..).unwrap_or(&[]);
+            b = b.get(1..).unwrap_or(&[]);
+        }
+        while a.first() == Some(&b'0') {
+            a = &a[1..];
+        }
+        while b.first() == Some(&b'0') {
+            b = &b[1..];
+        }
+        let mut first_diff = std::cmp::Ordering::Equal;
+        while digit(a) && digit(b) {
+            if first_diff.is_eq() {
+                first_diff = a[0].cmp(&b[0]);
+            }
+            a = &a[1..];
+            b = &b[1..];
+        }
+        if digit(a) {
+            return std::cmp::Ordering::Greater;
+        }
+        if digit(b) {
+            return std::cmp::Ordering::Less;
+        }
+        if !first_diff.is_eq() {
+            return first_diff;
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+#[cfg(test)]
+mod compare_tests {
+    use super::compare;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn orders_as_dpkg() {
+        for (a, b, want) in [
+            ("1.0", "1.0", Equal),
+            ("1.10", "1.9", Greater),
+            ("1.0~rc1", "1.0", Less),
+            ("1:0.1", "2.0", Greater),
+            ("1.0-1", "1.0-2", Less),
+            ("1.0a", "1.0", Greater),
+            ("1.0+b1", "1.0a", Greater),
+            ("1.01", "1.1", Equal),
+            ("0.1.0", "0.1", Greater),
+        ] {
+            assert_eq!(compare(a, b), want, "{a} vs {b}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 pub mod ar;
 pub mod compress;
 pub mod control;
+pub mod package_info;
 pub mod reader;
 pub mod tar;
 
@@ -44,7 +45,7 @@ pub struct Written {
 }
 
 /// The process umask, read without changing it (Linux reports it in /proc).
-fn umask() -> u32 {
+pub fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -76,14 +77,25 @@ fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
 impl Package<'_> {
     /// Writes the `.deb` into `out_dir`; it appears under its final name only when complete.
     pub fn write(&self, out_dir: &Path) -> Result<Written> {
+        self.write_observed(out_dir, &mut |_| {})
+    }
+
+    /// [`Package::write`], calling `archived` after each data entry is written (progress).
+    pub fn write_observed(
+        &self,
+        out_dir: &Path,
+        archived: &mut dyn FnMut(&Entry),
+    ) -> Result<Written> {
         let final_path = out_dir.join(file_name(self.manifest));
         let mut data = temp_in(out_dir, ".data.tmp")?;
-        let sums = self.write_data(data.as_file_mut()).map_err(|e| match e {
-            Error::Io(m) if !m.starts_with('/') && !m.starts_with('.') => {
-                Error::Io(format!("{}: {m}", out_dir.display()))
-            }
-            e => e,
-        })?;
+        let sums = self
+            .write_data(data.as_file_mut(), archived)
+            .map_err(|e| match e {
+                Error::Io(m) if !m.starts_with('/') && !m.starts_with('.') => {
+                    Error::Io(format!("{}: {m}", out_dir.display()))
+                }
+                e => e,
+            })?;
         crate::signals::check()?;
         let control = self
             .control_member(sums)
@@ -131,7 +143,11 @@ impl Package<'_> {
     }
 
     /// Streams the data member into `out`; returns the md5sum of every regular file.
-    fn write_data(&self, out: &mut File) -> Result<Vec<(String, [u8; 16])>> {
+    fn write_data(
+        &self,
+        out: &mut File,
+        archived: &mut dyn FnMut(&Entry),
+    ) -> Result<Vec<(String, [u8; 16])>> {
         let io = |e| {
             Error::Io(format!(
                 "cannot write the data member: {}",
@@ -227,6 +243,7 @@ impl Package<'_> {
                     sums.push((entry.path.clone(), digest));
                 }
             }
+            archived(entry);
         }
         let encoder = tar.finish().map_err(io)?;
         encoder.finish().map_err(io)?;

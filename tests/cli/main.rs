@@ -2,4 +2,9 @@
 //! the real Debian tools: dpkg-deb, dpkg in a throwaway root, md5sum and lintian.
 
 mod build;
+mod cli_docs;
+mod index;
+mod inspect;
+mod multi;
+mod new;
 mod support;

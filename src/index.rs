@@ -1,0 +1,229 @@
+//! `pluginctl index DIR`: a flat apt repository from a folder of `.deb` files, so that a
+//! CI job can publish plugins that `apt-get` installs with a `deb [trusted=yes] URL ./` line.
+//!
+//! Writes `Packages` (each package's control fields plus `Filename`, `Size`, `MD5sum` and
+//! `SHA256`), `Packages.gz` and `Release` (their sizes and sums). The output depends only
+//! on the packages: stanzas are sorted by package, version (dpkg order) and file name,
+//! gzip carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when
+//! set, else the newest package's modification time.
+
+use crate::deb::package_info;
+use crate::deb822::Paragraph;
+use crate::digest::{self, Digests};
+use crate::report::Report;
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The files `index` writes, in the order they are renamed into place.
+pub const OUTPUTS: [&str; 3] = ["Packages", "Packages.gz", "Release"];
+
+/// One package of the repository.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Its file name in the folder.
+    pub file: String,
+    /// Its `Packages` stanza.
+    pub stanza: Paragraph,
+}
+
+impl Entry {
+    fn package(&self) -> &str {
+        self.stanza.get("Package").unwrap_or("")
+    }
+
+    fn version(&self) -> &str {
+        self.stanza.get("Version").unwrap_or("")
+    }
+}
+
+/// The `.deb` files of `dir` (not recursive), sorted by name, and the newest one's mtime.
+fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
+    let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read the folder", e))?;
+    let mut names = Vec::new();
+    let mut newest = 0u64;
+    for entry in read {
+        let entry = entry.map_err(|e| Error::io(dir, "cannot read the folder", e))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            continue;
+        };
+        if !name.ends_with(".deb") || name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
+        if !meta.is_file() {
+            continue;
+        }
+        if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Error::Usage(format!(
+                "{}: a package file name with white space cannot be listed in Packages; rename it",
+                path.display()
+            )));
+        }
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        newest = newest.max(mtime);
+        names.push(name.to_string());
+    }
+    names.sort();
+    Ok((names, newest))
+}
+
+/// Reads one package (all of it, so a damaged data member is caught before it is
+/// published): its control fields and digests, as a `Packages` stanza.
+pub fn entry(dir: &Path, file: &str) -> Result<Entry> {
+    let path = dir.join(file);
+    let info = package_info::read_package(&path)?;
+    let sums = digest::of_file(&path)?;
+    if sums.size != info.size {
+        return Err(Error::Io(format!(
+            "{}: the file changed while it was read; run index again when nothing writes into the folder",
+            path.display()
+        )));
+    }
+    let mut stanza = info.control;
+    for ours in ["Filename", "Size", "MD5sum", "SHA256"] {
+        stanza.remove(ours);
+    }
+    stanza.insert_before("Description", "Filename", &format!("./{file}"));
+    stanza.insert_before("Description", "Size", &sums.size.to_string());
+    stanza.insert_before("Description", "MD5sum", &sums.md5);
+    stanza.insert_before("Description", "SHA256", &sums.sha256);
+    Ok(Entry {
+        file: file.to_string(),
+        stanza,
+    })
+}
+
+/// The `Packages` text of entries sorted by package, version and file name.
+pub fn packages(entries: &mut [Entry]) -> String {
+    entries.sort_by(|a, b| {
+        a.package()
+            .cmp(b.package())
+            .then_with(|| crate::version::compare(a.version(), b.version()))
+            .then_with(|| a.file.cmp(&b.file))
+    });
+    entries
+        .iter()
+        .map(|e| e.stanza.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `Release` file listing the index files with their sizes and sums.
+pub fn release(date: u64, files: &[(&str, &Digests)]) -> String {
+    let stamp = crate::docs::rfc2822(date);
+    let mut out = format!(
+        "Date: {} UTC\n",
+        stamp.strip_suffix(" +0000").unwrap_or(&stamp)
+    );
+    out.push_str("MD5Sum:\n");
+    for (name, d) in files {
+        out.push_str(&format!(" {} {:>16} {name}\n", d.md5, d.size));
+    }
+    out.push_str("SHA256:\n");
+    for (name, d) in files {
+        out.push_str(&format!(" {} {:>16} {name}\n", d.sha256, d.size));
+    }
+    out
+}
+
+/// The `Date` of `Release`: `SOURCE_DATE_EPOCH`, else the newest package's mtime.
+fn release_date(newest: u64) -> Result<u64> {
+    match std::env::var_os("SOURCE_DATE_EPOCH") {
+        Some(value) => {
+            let text = value.to_string_lossy();
+            text.trim().parse::<u64>().map_err(|_| {
+                Error::Usage(format!(
+                    "SOURCE_DATE_EPOCH={text:?}: must be a whole number of seconds since 1970-01-01"
+                ))
+            })
+        }
+        None => Ok(newest),
+    }
+}
+
+/// Writes `bytes` to `dir/name` through a temporary file renamed into place.
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pluginctl-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, "cannot create a file in the folder", e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(&path, "cannot write", e))?;
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::deb::umask()),
+    )
+    .map_err(|e| Error::io(&path, "cannot set its mode", e))?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io(&path, "cannot move it into place", e.error))?;
+    Ok(path)
+}
+
+/// Indexes `dir`; returns the paths written.
+pub fn run(dir: &Path, report: &Report) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, "cannot read", e))?;
+    if !meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "{}: not a folder; give the folder holding the .deb files",
+            dir.display()
+        )));
+    }
+    let (files, newest) = list_debs(dir)?;
+    let date = release_date(newest)?;
+    let mut entries = Vec::with_capacity(files.len());
+    for file in &files {
+        crate::signals::check()?;
+        entries.push(report.timed(&format!("read {file}"), || entry(dir, file))?);
+    }
+    let packages_text = packages(&mut entries);
+    let packages_gz = crate::docs::gzip_bytes(packages_text.as_bytes());
+    let release_text = release(
+        date,
+        &[
+            ("Packages", &digest::of_bytes(packages_text.as_bytes())),
+            ("Packages.gz", &digest::of_bytes(&packages_gz)),
+        ],
+    );
+    crate::signals::check()?;
+    let written = vec![
+        write_atomic(dir, OUTPUTS[0], packages_text.as_bytes())?,
+        write_atomic(dir, OUTPUTS[1], &packages_gz)?,
+        write_atomic(dir, OUTPUTS[2], release_text.as_bytes())?,
+    ];
+    for stale in ["InRelease", "Release.gpg"] {
+        if dir.join(stale).exists() {
+            report.info(&format!(
+                "warning: {} signs an earlier Release and no longer matches; sign the new Release again or delete it",
+                dir.join(stale).display()
+            ));
+        }
+    }
+    if files.is_empty() {
+        report.info(&format!(
+            "warning: {} holds no .deb file; the repository is empty",
+            dir.display()
+        ));
+    }
+    report.info(&format!(
+        "indexed {} package{} in {}",
+        entries.len(),
+        if entries.len() == 1 { "" } else { "s" },
+        dir.display()
+    ));
+    let mut listing = String::new();
+    for p in &written {
+        listing.push_str(&format!("{}\n", p.display()));
+    }
+    report.stdout(&listing)?;
+    Ok(written)
+}

@@ -1,0 +1,92 @@
+//! `pluginctl completions SHELL` and `pluginctl man`: generated from the clap definitions,
+//! loadable by the shell and renderable by groff.
+
+use crate::support::*;
+use std::process::Command;
+
+const COMMANDS: [&str; 6] = ["build", "inspect", "new", "index", "completions", "man"];
+
+#[test]
+fn bash_completions_load_and_complete_subcommands() {
+    let script = format!(
+        "set -e; source <({bin} completions bash); complete -p pluginctl; \
+         COMP_WORDS=(pluginctl in); COMP_CWORD=1; COMP_LINE='pluginctl in'; COMP_POINT=12; \
+         _pluginctl pluginctl in pluginctl; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        bin = bin()
+    );
+    let o = run(Command::new("bash").arg("-c").arg(&script));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let registered = out.lines().next().unwrap_or("");
+    assert!(
+        registered.starts_with("complete ") && registered.ends_with(" -F _pluginctl pluginctl"),
+        "{out}"
+    );
+    let replies: Vec<&str> = out.lines().skip(1).collect();
+    assert!(replies.contains(&"inspect"), "{out}");
+    assert!(replies.contains(&"index"), "{out}");
+    assert!(!replies.contains(&"build"), "{out}");
+}
+
+#[test]
+fn zsh_and_fish_completions_name_every_command() {
+    for shell in ["zsh", "fish"] {
+        let o = run(pluginctl().args(["completions", shell]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = stdout(&o);
+        for c in COMMANDS {
+            assert!(text.contains(c), "{shell}: {c} missing");
+        }
+        assert!(
+            text.contains("keep-going"),
+            "{shell}: build's flags missing"
+        );
+    }
+    let o = run(pluginctl().args(["completions", "tcsh"]));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn man_page_renders_without_warnings() {
+    let o = run(pluginctl().arg("man"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let roff = stdout(&o);
+    assert!(roff.contains(".TH pluginctl 1"), "{roff}");
+    let page = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(page.path(), &roff).unwrap();
+    let o = run(Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww"])
+        .arg(page.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "groff warned: {}", stderr(&o));
+    let text = stdout(&o);
+    for c in COMMANDS {
+        assert!(text.contains(&format!("pluginctl-{c}")), "{c} missing");
+    }
+}
+
+#[test]
+fn man_dir_writes_one_page_per_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(pluginctl().arg("man").arg("--dir").arg(dir.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut pages: Vec<String> = leftovers(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    // Every command has its page (commands added later get theirs too).
+    for page in COMMANDS
+        .iter()
+        .map(|c| format!("pluginctl-{c}.1"))
+        .chain(["pluginctl.1".to_string()])
+    {
+        assert!(pages.contains(&page), "{page} missing: {pages:?}");
+    }
+    assert!(pages
+        .iter()
+        .all(|p| p.starts_with("pluginctl") && p.ends_with(".1")));
+    let build = std::fs::read_to_string(dir.path().join("pluginctl-build.1")).unwrap();
+    assert!(build.contains("keep\\-going"), "{build}");
+}
