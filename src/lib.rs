@@ -10,6 +10,7 @@ pub mod cli;
 pub mod deb;
 pub mod docs;
 pub mod error;
+pub mod lint;
 pub mod manifest;
 pub mod paths;
 pub mod plan;
@@ -38,12 +39,13 @@ pub fn run(cli: Cli) -> i32 {
             });
             let result = plan::BuildPlan::from_args(&args)
                 .and_then(|plan| build::run(&plan, &report))
-                .map(|_| ());
+                .map(|_| error::EXIT_OK);
             (report, result)
         }
+        Command::Lint(args) => (Report::default(), lint::run(&args)),
     };
     match result {
-        Ok(()) => error::EXIT_OK,
+        Ok(status) => status,
         Err(e) => {
             report.error(&e.to_string());
             e.exit_code()
