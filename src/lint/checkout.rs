@@ -359,10 +359,11 @@ fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
         if !inside {
             out.add(
                 Tag::RulesNotRegular,
-                place.clone(),
+                place,
                 "a symlink to a file outside the plugin folder, which the package would not \
                  carry; make it a regular file",
             );
+            return;
         }
     }
     let meta = match std::fs::metadata(&path) {

@@ -639,8 +639,8 @@ impl Deb {
             .as_ref()
             .map(|s| self.shipped_rules(&data, s, out))
             .unwrap_or_default();
-        self.maintainer_scripts(shipped.as_ref(), out);
         if self.control_read {
+            self.maintainer_scripts(shipped.as_ref(), out);
             self.md5sums(&data, out);
         }
         if let Some(c) = &control {

@@ -464,7 +464,8 @@ pub fn check_rules(
         if let Some(b) = d
             .branches
             .iter()
-            .find(|b| b.names("postrm") && b.does_work())
+            // A branch shared with other commands (`install|postrm)`) is live code.
+            .find(|b| b.patterns.iter().all(|p| p == "postrm") && b.does_work())
         {
             out.add(
                 Tag::RulesPostrmIgnored,
