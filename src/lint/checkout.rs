@@ -87,7 +87,7 @@ fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
 }
 
 /// The text of a non-null scalar.
-fn text<'a>(node: Option<&'a Node>) -> Option<&'a str> {
+fn text(node: Option<&Node>) -> Option<&str> {
     node.filter(|n| !n.is_null())
         .and_then(Node::as_scalar)
         .map(|s| s.text.as_str())

@@ -286,8 +286,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -307,6 +307,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// The candidate that `word` most likely misspells: 1 edit away for short words, 2 for
 /// words of five characters or more; `None` when nothing is that close.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.len() > 64 {
+        return None; // no typo of a short key, and the distance table would be large
+    }
     let lower = word.to_lowercase();
     let allowed = if word.chars().count() >= 5 { 2 } else { 1 };
     candidates

@@ -20,6 +20,8 @@ use std::path::Path;
 
 /// Largest control file, maintainer script, plugin.yml or rules file kept for checking.
 const MAX_SMALL_FILE: u64 = 1 << 20;
+/// At most this many plugin.yml or rules files are kept (a package has one of each).
+const MAX_KEPT: usize = 4;
 /// Entries older than this (1975-01-01) have lost their timestamps.
 const ANCIENT: u64 = 157_766_400;
 /// Where installed plugins live.
@@ -95,6 +97,8 @@ enum Which {
 struct Deb {
     shown: String,
     members: Vec<String>,
+    /// The file ends early: members after that point are not missing, just cut off.
+    truncated: bool,
     control_read: bool,
     control: Option<String>,
     md5sums: Option<HashMap<String, [u8; 16]>>,
@@ -203,6 +207,7 @@ impl Deb {
         Deb {
             shown,
             members: Vec::new(),
+            truncated: false,
             control_read: false,
             control: None,
             md5sums: None,
@@ -259,6 +264,7 @@ impl Deb {
                 Ok(Some(m)) => m,
                 Ok(None) => break,
                 Err(e) => {
+                    self.truncated = io_tag(&e) == Tag::TruncatedPackage;
                     out.add(io_tag(&e), self.whole(), e.to_string());
                     return;
                 }
@@ -277,8 +283,15 @@ impl Deb {
             };
             if let Err(e) = result {
                 let tag = io_tag(&e);
-                out.add(tag, self.inside(&name), e.to_string());
+                let text = e.to_string();
+                let text = if tag == Tag::CorruptMember && !text.starts_with("tar:") {
+                    format!("cannot decompress: {text}")
+                } else {
+                    text
+                };
+                out.add(tag, self.inside(&name), text);
                 if tag == Tag::TruncatedPackage {
+                    self.truncated = true;
                     return;
                 }
             }
@@ -444,6 +457,8 @@ impl Deb {
             "md5sums" => self.md5sums = Some(self.read_md5sums(tar)?),
             name if SCRIPTS.contains(&name) => {
                 let (_, bytes) = digest(tar, MAX_SMALL_FILE)?;
+                // A duplicated entry replaces the first, as it would on unpacking.
+                self.scripts.retain(|s| s.name != name);
                 self.scripts.push(ScriptFile {
                     name: name.to_string(),
                     mode: entry.mode,
@@ -522,7 +537,8 @@ impl Deb {
         match entry.kind {
             TarKind::Dir => d.installed_kib += 1,
             TarKind::File => {
-                let keep = if wazo_file.is_some() {
+                let room = d.plugin_ymls.len().max(d.rules.len()) < MAX_KEPT;
+                let keep = if wazo_file.is_some() && room {
                     MAX_SMALL_FILE
                 } else {
                     0
@@ -735,6 +751,7 @@ impl Deb {
             }
         }
         match (control_at, data_at) {
+            (None, _) | (_, None) if self.truncated => {}
             (None, _) => out.add(Tag::ArMemberOrder, place.clone(), "no control.tar member"),
             (_, None) => out.add(Tag::ArMemberOrder, place.clone(), "no data.tar member"),
             (Some(c), Some(d)) if d < c => out.add(

@@ -860,6 +860,26 @@ fn ar_members_names_order_and_debian_binary() {
     assert_eq!(r.tags(), ["I:extra-ar-member"]);
     assert_eq!(r.status, 0);
 
+    // A damaged member header: its end marker, then its size field.
+    let deb = raw.ar("header.deb", &good);
+    let bytes = std::fs::read(&deb).unwrap();
+    let mut marker = bytes.clone();
+    marker[8 + 58..8 + 60].copy_from_slice(b"!!");
+    std::fs::write(&deb, &marker).unwrap();
+    let r = lint_one(&deb);
+    assert_eq!(r.tags(), ["E:bad-ar-header"]);
+    assert_eq!(
+        r.message("bad-ar-header"),
+        "ar member header at byte 8 has a bad end marker"
+    );
+    assert!(!run(Command::new("dpkg-deb").arg("--info").arg(&deb))
+        .status
+        .success());
+    let mut size = bytes;
+    size[8 + 48..8 + 50].copy_from_slice(b"x1");
+    std::fs::write(&deb, &size).unwrap();
+    assert_eq!(lint_one(&deb).tags(), ["E:bad-ar-header"]);
+
     let mut unknown = good.clone();
     unknown.insert(1, ("README".into(), b"hello".to_vec()));
     assert_eq!(
