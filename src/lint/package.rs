@@ -162,23 +162,16 @@ fn is_packaging(path: &str) -> bool {
         })
 }
 
-/// True for a path the build machine leaked into the payload.
+/// True for a path the build machine leaked into the payload: a home, `/tmp`, or the
+/// marks of a pyenv or virtualenv interpreter. A bare `venv` folder is not one: Python's
+/// standard library has a module of that name.
 fn from_build_machine(path: &str) -> bool {
     let mut parts = path.split('/');
     matches!(parts.next(), Some("root" | "home" | "tmp"))
-        || path.split('/').any(|c| {
-            matches!(
-                c,
-                ".pyenv"
-                    | "pyenv"
-                    | ".virtualenvs"
-                    | "virtualenvs"
-                    | ".venv"
-                    | "venv"
-                    | "virtualenv"
-                    | "site-packages"
-            )
-        })
+        || path.rsplit('/').next() == Some("pyvenv.cfg")
+        || path
+            .split('/')
+            .any(|c| matches!(c, ".pyenv" | ".virtualenvs" | ".venv" | "site-packages"))
 }
 
 /// Reads an entry's data to its end, returning its MD5 and its first `keep` bytes.
@@ -1153,4 +1146,59 @@ impl Deb {
 fn calls_with(text: &Option<String>, target: &str, word: &str) -> bool {
     text.as_deref()
         .is_some_and(|t| script::calls(t, target).iter().any(|w| w == word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_machine_paths() {
+        for leaked in [
+            "home/builder/.pyenv/versions/3.7.3/lib/python3.7/site-packages/x.py",
+            "root/.local/bin/tool",
+            "tmp/build/out.txt",
+            "usr/local/lib/python3.7/site-packages/hello/__init__.py",
+            "opt/app/.venv/lib/python3.11/x.py",
+            "opt/app/env/pyvenv.cfg",
+        ] {
+            assert!(from_build_machine(leaked), "{leaked}");
+        }
+        for fine in [
+            "usr/lib/python3/dist-packages/hello/__init__.py",
+            "usr/share/big/python3.11/venv/__init__.py",
+            "usr/share/doc/homer/README",
+            "etc/asterisk/extensions_extra.d/hello.conf",
+        ] {
+            assert!(!from_build_machine(fine), "{fine}");
+        }
+    }
+
+    #[test]
+    fn packaging_folders() {
+        assert!(is_packaging(""));
+        assert!(is_packaging("usr"));
+        assert!(is_packaging(
+            "usr/lib/wazo-plugind/plugins/demo/hello/wazo/rules"
+        ));
+        assert!(is_packaging(
+            "usr/share/doc/wazo-plugind-hello-demo/copyright"
+        ));
+        assert!(!is_packaging("usr/share/hello"));
+        assert!(!is_packaging("usr/lib/wazo-plugind-other"));
+        assert!(!is_packaging("etc"));
+    }
+
+    #[test]
+    fn md5sums_lines() {
+        let (d, p) = parse_md5_line("d41d8cd98f00b204e9800998ecf8427e  usr/x").unwrap();
+        assert_eq!(
+            (hex(&d).as_str(), p),
+            ("d41d8cd98f00b204e9800998ecf8427e", "usr/x")
+        );
+        assert!(parse_md5_line("D41D8CD98F00B204E9800998ECF8427E  usr/x").is_none());
+        assert!(parse_md5_line("d41d8cd98f00b204e9800998ecf8427e usr/x").is_none());
+        assert!(parse_md5_line("d41d8cd98f00b204e9800998ecf8427e  ").is_none());
+        assert!(parse_md5_line("é1d8cd98f00b204e9800998ecf8427e  usr/x").is_none());
+    }
 }

@@ -328,7 +328,8 @@ tags! {
          misbehave. Set SOURCE_DATE_EPOCH to a real date.";
     PayloadFromBuildMachine = "payload-from-build-machine", Error, Package,
         "The payload has files under `/root`, `/home` or `/tmp`, or inside a pyenv or \
-         virtualenv prefix, or in a `site-packages` folder. These paths come from the build \
+         virtualenv prefix (`.pyenv`, `.virtualenvs`, `.venv`, a `pyvenv.cfg` file), or in a \
+         `site-packages` folder. These paths come from the build \
          machine: a plugin that builds Python code with `setup.py bdist` or `pip install` \
          ships its modules under whatever interpreter ran the build, and Debian's python3 on \
          a Wazo server only reads `dist-packages`, so the modules are never found. Install \
