@@ -21,7 +21,10 @@ pub const MAX_RULES_BYTES: u64 = 1 << 20;
 /// Checks a plugin folder.
 pub fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     let format = check_manifest(dir, opts, out);
-    check_rules_file(dir, format, out);
+    // A folder without wazo/ is not a plugin: the missing manifest says it all.
+    if dir.join("wazo").exists() {
+        check_rules_file(dir, format, out);
+    }
 }
 
 /// Reports the manifest's problems; returns its format version (0 when unknown).

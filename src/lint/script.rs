@@ -79,9 +79,25 @@ struct Branch {
     body: Vec<(usize, String)>,
 }
 
+/// Shell pattern matching with `*` and `?` (enough for case patterns of command words).
+fn glob(pattern: &[u8], word: &[u8]) -> bool {
+    match (pattern.first(), word.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob(&pattern[1..], word) || (!word.is_empty() && glob(pattern, &word[1..]))
+        }
+        (Some(b'?'), Some(_)) => glob(&pattern[1..], &word[1..]),
+        (Some(p), Some(w)) if p == w => glob(&pattern[1..], &word[1..]),
+        _ => false,
+    }
+}
+
 impl Branch {
+    /// True when a pattern of this branch, other than a lone `*`, matches `word`.
     fn names(&self, word: &str) -> bool {
-        self.patterns.iter().any(|p| p == word)
+        self.patterns
+            .iter()
+            .any(|p| p != "*" && p.len() <= 64 && glob(p.as_bytes(), word.as_bytes()))
     }
 
     fn is_catch_all(&self) -> bool {
@@ -569,6 +585,15 @@ mod tests {
         assert!(d.branches[1].does_work());
         assert!(!d.branches[0].does_work());
         assert_eq!(d.branches[3].failure().map(|f| f.1), Some("exit 1".into()));
+    }
+
+    #[test]
+    fn glob_patterns_name_commands_but_the_catch_all_does_not() {
+        let d = dispatch(&lines(
+            "case $1 in\n  inst*|b?ild) ;;\n  *) exit 1 ;;\nesac\n",
+        ));
+        assert!(d.handles("install") && d.handles("build"));
+        assert!(!d.handles("uninstall") && !d.handles("postrm"));
     }
 
     #[test]
