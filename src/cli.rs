@@ -27,6 +27,36 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout, or write one page per command.
     Man(ManArgs),
+    /// Check plugin checkouts and .deb files; report every finding at once.
+    Lint(LintArgs),
+}
+
+/// Options of `pluginctl lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Plugin folders or .deb files.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON document instead of text lines.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Count warnings as errors (exit status 1).
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Also report plugins whose min/max_wazo_version exclude this Wazo version (e.g. 24.16).
+    #[arg(long, value_name = "VERSION")]
+    pub wazo_version: Option<String>,
+
+    /// Explain a tag and exit.
+    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "deny_warnings", "wazo_version"])]
+    pub explain: Option<String>,
+
+    /// List every tag with its severity and exit.
+    #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version"])]
+    pub list_tags: bool,
 }
 
 /// Options of `pluginctl build`.

@@ -15,6 +15,7 @@ pub mod docs;
 pub mod error;
 pub mod index;
 pub mod inspect;
+pub mod lint;
 pub mod manifest;
 pub mod new;
 pub mod order;
@@ -47,12 +48,12 @@ pub fn run(cli: Cli) -> i32 {
             });
             let result = plan::BuildPlan::from_args(&args)
                 .and_then(|plan| build::run(&plan, &report))
-                .map(|_| ());
+                .map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::Inspect(args) => {
             let report = Report::default();
-            let result = inspect::run(&args.deb, args.json, &report);
+            let result = inspect::run(&args.deb, args.json, &report).map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::New(args) => {
@@ -64,7 +65,7 @@ pub fn run(cli: Cli) -> i32 {
                 args.format,
                 &report,
             )
-            .map(|_| ());
+            .map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::Index(args) => {
@@ -73,22 +74,23 @@ pub fn run(cli: Cli) -> i32 {
             } else {
                 Verbosity::Normal
             });
-            let result = index::run(&args.dir, &report).map(|_| ());
+            let result = index::run(&args.dir, &report).map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::Completions(args) => {
             let report = Report::default();
-            let result = cli_docs::completions(args.shell, &report);
+            let result = cli_docs::completions(args.shell, &report).map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::Man(args) => {
             let report = Report::default();
-            let result = cli_docs::man(args.dir.as_deref(), &report);
+            let result = cli_docs::man(args.dir.as_deref(), &report).map(|_| error::EXIT_OK);
             (report, result)
         }
+        Command::Lint(args) => (Report::default(), lint::run(&args)),
     };
     match result {
-        Ok(()) => error::EXIT_OK,
+        Ok(status) => status,
         Err(e) => {
             report.error(&e.to_string());
             e.exit_code()

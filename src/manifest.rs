@@ -141,7 +141,8 @@ pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
     Ok((shown, tree))
 }
 
-fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
+/// Reads a manifest file of at most [`MAX_MANIFEST_BYTES`]; errors name `shown`.
+pub fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| {
         crate::Error::Plugin(match e.kind() {

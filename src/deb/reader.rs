@@ -342,6 +342,11 @@ impl<R: Read> TarReader<R> {
         Ok(c_string(&data))
     }
 
+    /// The underlying reader (to check what follows the end-of-archive blocks).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     /// The next entry (its data is then readable through `self` as `Read`); `None` at the end.
     pub fn next_entry(&mut self) -> io::Result<Option<TarEntry>> {
         self.skip_data()?;

@@ -5,6 +5,7 @@ mod build;
 mod cli_docs;
 mod index;
 mod inspect;
+mod lint;
 mod multi;
 mod new;
 mod support;

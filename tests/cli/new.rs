@@ -25,13 +25,9 @@ fn build(dir: &Path) -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 /// Runs `pluginctl lint ARGS` when this binary has the subcommand; otherwise says why not.
-fn lint_if_available(args: &[&Path]) {
-    let help = run(pluginctl().args(["lint", "--help"]));
-    if !help.status.success() {
-        eprintln!("skipping `pluginctl lint`: this binary has no lint subcommand yet");
-        return;
-    }
-    let o = run(pluginctl().arg("lint").args(args));
+/// `pluginctl lint --deny-warnings ARGS` must find nothing.
+fn lints_clean(args: &[&Path]) {
+    let o = run(pluginctl().args(["lint", "--deny-warnings"]).args(args));
     assert!(
         o.status.success(),
         "lint failed:\n{}{}",
@@ -84,8 +80,8 @@ fn new_then_build_then_lint_then_install() {
         deb.file_name().unwrap(),
         "wazo-plugind-hello-world-acme_0.1.0_all.deb"
     );
-    lint_if_available(&[&dir]);
-    lint_if_available(&[&deb]);
+    lints_clean(&[&dir]);
+    lints_clean(&[&deb]);
     let tags = lintian_no_errors(&deb);
     assert!(
         !tags
@@ -115,7 +111,7 @@ fn format_0_skeleton_has_no_postrm_and_installs() {
     let manifest = std::fs::read_to_string(dir.join("wazo/plugin.yml")).unwrap();
     assert!(manifest.contains("\nplugin_format_version: 0\n"));
     let (_out, deb) = build(&dir);
-    lint_if_available(&[&dir]);
+    lints_clean(&[&dir]);
     let root = DpkgRoot::new();
     root.install(&deb);
     root.remove("wazo-plugind-old-acme");

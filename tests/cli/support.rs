@@ -132,8 +132,15 @@ impl Plugin {
         self.build_with(|_| {})
     }
 
-    /// Builds with extra arguments or environment.
+    /// Builds with extra arguments or environment; the package must lint clean.
     pub fn build_with(&self, tweak: impl FnOnce(&mut Command)) -> Built {
+        let built = self.build_unlinted(tweak);
+        assert_lints_clean(&built.deb);
+        built
+    }
+
+    /// Builds without linting the result: for packages a test makes bad on purpose.
+    pub fn build_unlinted(&self, tweak: impl FnOnce(&mut Command)) -> Built {
         let out = tempfile::Builder::new().prefix("out-").tempdir().unwrap();
         let mut cmd = self.build_cmd(out.path());
         tweak(&mut cmd);
@@ -218,6 +225,17 @@ impl Built {
         assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
         dir
     }
+}
+
+/// `pluginctl lint --deny-warnings deb` passes: no error, no warning (notes are fine).
+pub fn assert_lints_clean(deb: &Path) {
+    let o = run(pluginctl().args(["lint", "--deny-warnings"]).arg(deb));
+    assert!(
+        o.status.success(),
+        "pluginctl lint finds problems in a package pluginctl built:\n{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
 }
 
 /// `dpkg-deb ARGS deb` (the package goes last or after the first flag as dpkg-deb wants).

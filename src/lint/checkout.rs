@@ -1,0 +1,416 @@
+//! Lint checks on a plugin checkout: the manifest (every problem `build` would stop at, then
+//! what `build` accepts but the Wazo daemon or the market would get wrong) and the rules
+//! file.
+//!
+//! Validation itself is [`manifest::from_tree`]'s: this module reports its diagnostics and
+//! then reads the same YAML tree for the finer checks, which need the places of keys the
+//! typed `Manifest` does not keep.
+
+use super::script::{self, Stage};
+use super::{closest, Findings, Options, Place, Tag, WazoVersion};
+use crate::manifest::{self, KNOWN_KEYS, MANIFEST_PATH};
+use crate::rules::RULES_PATH;
+use crate::yaml::{Node, Pos, Style, Value};
+use crate::yaml11;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// The largest rules file read for the text checks.
+pub const MAX_RULES_BYTES: u64 = 1 << 20;
+
+/// Checks a plugin folder.
+pub fn check(dir: &Path, opts: &Options, out: &mut Findings) {
+    let format = check_manifest(dir, opts, out);
+    // A folder without wazo/ is not a plugin: the missing manifest says it all.
+    if dir.join("wazo").exists() {
+        check_rules_file(dir, format, out);
+    }
+}
+
+/// Reports the manifest's problems; returns its format version (0 when unknown).
+fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> u8 {
+    let shown = manifest::manifest_path(dir);
+    let file = Place::file(shown.display().to_string());
+    let path = dir.join(MANIFEST_PATH);
+    if std::fs::symlink_metadata(&path).is_err() {
+        out.add(
+            Tag::ManifestMissing,
+            file,
+            "not found; is this a Wazo plugin folder? (it holds wazo/plugin.yml and wazo/rules)",
+        );
+        return 0;
+    }
+    let bytes = match manifest::read_limited(&path, &shown) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let text = e.to_string();
+            let prefix = format!("{}: ", shown.display());
+            out.add(
+                Tag::ManifestInvalid,
+                file,
+                text.strip_prefix(&prefix).unwrap_or(&text),
+            );
+            return 0;
+        }
+    };
+    let tree = match manifest::parse_bytes(&bytes) {
+        Ok(tree) => tree,
+        Err(d) => {
+            out.add(Tag::ManifestInvalid, file.at(d.pos), d.message);
+            return 0;
+        }
+    };
+    let format = match manifest::from_tree(&tree) {
+        Ok(m) => m.format,
+        Err(diags) => {
+            for d in diags {
+                out.add(Tag::ManifestInvalid, file.at(d.pos), d.message);
+            }
+            format_of(&tree)
+        }
+    };
+    check_tree(&tree, &file, opts, out);
+    format
+}
+
+/// The entries of a mapping node.
+fn entries(node: &Node) -> &[(Node, Node)] {
+    match &node.value {
+        Value::Map(entries) => entries,
+        _ => &[],
+    }
+}
+
+/// The value of `key` in a mapping node.
+fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    entries(node)
+        .iter()
+        .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+        .map(|(_, v)| v)
+}
+
+/// The text of a non-null scalar.
+fn text(node: Option<&Node>) -> Option<&str> {
+    node.filter(|n| !n.is_null())
+        .and_then(Node::as_scalar)
+        .map(|s| s.text.as_str())
+}
+
+/// The text of the scalar at `key` in a mapping, when it has one.
+pub(super) fn text_of<'a>(tree: &'a Node, key: &str) -> Option<&'a str> {
+    text(get(tree, key))
+}
+
+/// The format version as the package would use it, when the manifest is otherwise invalid.
+pub(super) fn format_of(tree: &Node) -> u8 {
+    match text(get(tree, "plugin_format_version")) {
+        Some("1") | Some("2") => 1,
+        _ => 0,
+    }
+}
+
+/// The finer checks on a parsed manifest (valid or not).
+fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
+    for (k, v) in entries(tree) {
+        let Some(key) = k.as_scalar() else { continue };
+        if matches!(
+            key.text.as_str(),
+            "version" | "min_wazo_version" | "max_wazo_version"
+        ) {
+            read_as_number(&key.text, v, file, out);
+        }
+        if !KNOWN_KEYS.contains(&key.text.as_str()) {
+            typo(&key.text, k.pos, KNOWN_KEYS, "", file, out);
+        }
+    }
+    let own = (text(get(tree, "name")), text(get(tree, "namespace")));
+    dependencies(tree, own, file, out);
+    wazo_versions(tree, opts, file, out);
+    for (key, tag, why) in [
+        (
+            "description",
+            Tag::MissingDescription,
+            "no description: the Wazo market shows it on the plugin's page, and the package's \
+             Description is made from it",
+        ),
+        (
+            "display_name",
+            Tag::MissingDisplayName,
+            "no display_name: the Wazo market lists plugins by it, and it is the package's \
+             synopsis",
+        ),
+    ] {
+        if text(get(tree, key)).is_none_or(|t| t.trim().is_empty()) {
+            out.add(tag, file.clone(), why);
+        }
+    }
+}
+
+/// Warns when the daemon's YAML 1.1 reader would turn a plain scalar into something else.
+fn read_as_number(key: &str, node: &Node, file: &Place, out: &mut Findings) {
+    let Some(s) = node.as_scalar() else { return };
+    if s.style != Style::Plain || s.tag.is_some() || node.is_null() {
+        return;
+    }
+    let reading = yaml11::read_plain(&s.text);
+    let Some(read) = reading.python_text().filter(|r| *r != s.text) else {
+        return;
+    };
+    let what = match reading {
+        yaml11::Reading::Int(_) | yaml11::Reading::Float(_) => "the number",
+        yaml11::Reading::Bool(_) => "the boolean",
+        _ => "",
+    };
+    let read = if what.is_empty() {
+        read
+    } else {
+        format!("{what} {read}")
+    };
+    out.add(
+        Tag::VersionReadAsNumber,
+        file.at(node.pos),
+        format!(
+            "{key} {}: the Wazo daemon's YAML 1.1 reader takes it as {read}, not the text {:?}; \
+             quote it: {key}: \"{}\"",
+            s.text, s.text, s.text
+        ),
+    );
+}
+
+/// Reports an unknown key that is a likely misspelling of one of `known`.
+fn typo(key: &str, pos: Pos, known: &[&str], within: &str, file: &Place, out: &mut Findings) {
+    if let Some(near) = closest(key, known) {
+        out.add(
+            Tag::UnknownKeyTypo,
+            file.at(pos),
+            format!(
+                "unknown key {key:?}{within}: did you mean {near:?}? (unknown keys are kept \
+                 for the market, so this one is silently ignored)"
+            ),
+        );
+    }
+}
+
+/// `depends` and `debian_depends`: typos in items, self-dependencies and duplicates.
+fn dependencies(tree: &Node, own: (Option<&str>, Option<&str>), file: &Place, out: &mut Findings) {
+    if let Some(Value::Seq(items)) = get(tree, "depends").map(|n| &n.value) {
+        let mut seen: Vec<(&str, &str, usize)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            for (k, v) in entries(item) {
+                let Some(key) = k.as_scalar() else { continue };
+                if key.text == "version" {
+                    read_as_number(&format!("depends[{i}].version"), v, file, out);
+                } else if !matches!(key.text.as_str(), "name" | "namespace") {
+                    typo(
+                        &key.text,
+                        k.pos,
+                        &["name", "namespace", "version"],
+                        &format!(" in depends[{i}]"),
+                        file,
+                        out,
+                    );
+                }
+            }
+            let (Some(name), Some(ns)) = (text(get(item, "name")), text(get(item, "namespace")))
+            else {
+                continue;
+            };
+            if own == (Some(name), Some(ns)) {
+                out.add(
+                    Tag::DependsOnItself,
+                    file.at(item.pos),
+                    format!("depends[{i}] is this plugin itself ({ns}/{name}); remove it"),
+                );
+            }
+            match seen.iter().find(|(n, s, _)| (*n, *s) == (name, ns)) {
+                Some((_, _, first)) => out.add(
+                    Tag::DuplicateDependency,
+                    file.at(item.pos),
+                    format!("depends[{i}] repeats depends[{first}] ({ns}/{name}); keep one"),
+                ),
+                None => seen.push((name, ns, i)),
+            }
+        }
+    }
+    if let Some(Value::Seq(items)) = get(tree, "debian_depends").map(|n| &n.value) {
+        let own_package = match own {
+            (Some(name), Some(ns)) => Some(manifest::package_name(name, ns)),
+            _ => None,
+        };
+        let mut seen: Vec<(String, usize)> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let Some(rel) = text(Some(item)) else {
+                continue;
+            };
+            let normal = rel.split_whitespace().collect::<Vec<_>>().join(" ");
+            let package = normal
+                .split(|c: char| c.is_whitespace() || c == '(' || c == ':' || c == '[')
+                .next()
+                .unwrap_or("");
+            if own_package.as_deref() == Some(package) && !normal.contains('|') {
+                out.add(
+                    Tag::DependsOnItself,
+                    file.at(item.pos),
+                    format!("debian_depends[{i}] {rel:?} is this plugin's own package; remove it"),
+                );
+            }
+            match seen.iter().find(|(r, _)| *r == normal) {
+                Some((_, first)) => out.add(
+                    Tag::DuplicateDependency,
+                    file.at(item.pos),
+                    format!(
+                        "debian_depends[{i}] {rel:?} repeats debian_depends[{first}]; keep one"
+                    ),
+                ),
+                None => seen.push((normal, i)),
+            }
+        }
+    }
+}
+
+/// `min_wazo_version` and `max_wazo_version`: syntax, order, and `--wazo-version`.
+fn wazo_versions(tree: &Node, opts: &Options, file: &Place, out: &mut Findings) {
+    let bound = |key: &str, out: &mut Findings| -> Option<(WazoVersion, Pos)> {
+        let node = get(tree, key)?;
+        let value = text(Some(node))?;
+        match WazoVersion::parse(value) {
+            Ok(v) => Some((v, node.pos)),
+            Err(why) => {
+                out.add(
+                    Tag::WazoVersionInvalid,
+                    file.at(node.pos),
+                    format!("{key}: {why}"),
+                );
+                None
+            }
+        }
+    };
+    let min = bound("min_wazo_version", out);
+    let max = bound("max_wazo_version", out);
+    if let (Some((min, _)), Some((max, max_pos))) = (&min, &max) {
+        if min > max {
+            out.add(
+                Tag::WazoVersionRangeEmpty,
+                file.at(*max_pos),
+                format!(
+                    "min_wazo_version {min} is greater than max_wazo_version {max}: no Wazo \
+                     version can install this plugin"
+                ),
+            );
+        }
+    }
+    let Some(wazo) = &opts.wazo_version else {
+        return;
+    };
+    if let Some((min, pos)) = &min {
+        if wazo < min {
+            out.add(
+                Tag::WazoVersionUnsupported,
+                file.at(*pos),
+                format!("Wazo {wazo} is older than min_wazo_version {min}: the plugin cannot install on it"),
+            );
+        }
+    }
+    if let Some((max, pos)) = &max {
+        if wazo > max {
+            out.add(
+                Tag::WazoVersionUnsupported,
+                file.at(*pos),
+                format!("Wazo {wazo} is newer than max_wazo_version {max}: the plugin cannot install on it"),
+            );
+        }
+    }
+}
+
+/// The rules file: type, mode, then its text.
+fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
+    let shown = crate::paths::display_join(dir, RULES_PATH);
+    let place = Place::file(shown.display().to_string());
+    let path = dir.join(RULES_PATH);
+    let link = match std::fs::symlink_metadata(&path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            out.add(
+                Tag::RulesMissing,
+                place,
+                "not found; a plugin needs an executable wazo/rules file that answers build, \
+                 package, install and uninstall",
+            );
+            return;
+        }
+        Err(e) => {
+            out.add(
+                Tag::RulesNotRegular,
+                place,
+                format!("cannot read: {}", crate::error::describe_io(&e)),
+            );
+            return;
+        }
+    };
+    if link.file_type().is_symlink() {
+        let inside = match (dir.canonicalize(), path.canonicalize()) {
+            (Ok(root), Ok(target)) => crate::paths::is_within(&target, &root),
+            _ => {
+                out.add(
+                    Tag::RulesNotRegular,
+                    place,
+                    "a dangling symlink; make it a regular file",
+                );
+                return;
+            }
+        };
+        if !inside {
+            out.add(
+                Tag::RulesNotRegular,
+                place,
+                "a symlink to a file outside the plugin folder, which the package would not \
+                 carry; make it a regular file",
+            );
+            return;
+        }
+    }
+    let meta = match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => meta,
+        Ok(meta) => {
+            let what = if meta.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file"
+            };
+            out.add(
+                Tag::RulesNotRegular,
+                place,
+                format!("{what}; wazo/rules must be an executable script"),
+            );
+            return;
+        }
+        Err(e) => {
+            out.add(
+                Tag::RulesNotRegular,
+                place,
+                format!("cannot read: {}", crate::error::describe_io(&e)),
+            );
+            return;
+        }
+    };
+    if meta.permissions().mode() & 0o111 == 0 {
+        out.add(
+            Tag::RulesNotExecutable,
+            place.clone(),
+            format!("not executable (chmod +x {})", shown.display()),
+        );
+    }
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read =
+        std::fs::File::open(&path).and_then(|f| f.take(MAX_RULES_BYTES).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        out.add(
+            Tag::RulesNotRegular,
+            place,
+            format!("cannot read: {}", crate::error::describe_io(&e)),
+        );
+        return;
+    }
+    script::check_rules(&bytes, format, Stage::Checkout, &place, out);
+}

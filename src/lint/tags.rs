@@ -1,0 +1,374 @@
+//! The tag registry: one static table of every lint tag with its severity, what it applies
+//! to and its explanation. Findings, `pluginctl lint --explain TAG` and `docs/lint-tags.md`
+//! all read this table, so a tag cannot exist in one place and not in another.
+
+use super::Severity;
+
+/// What a tag is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A path given on the command line.
+    Input,
+    /// A plugin checkout (a folder with `wazo/plugin.yml`).
+    Checkout,
+    /// A `.deb` file.
+    Package,
+    /// Both a checkout and a `.deb` (the rules file is checked in both).
+    Both,
+}
+
+impl Scope {
+    /// The words used in `--explain` and the tag list.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::Input => "any input",
+            Scope::Checkout => "plugin checkout",
+            Scope::Package => ".deb package",
+            Scope::Both => "plugin checkout and .deb package",
+        }
+    }
+}
+
+/// One row of the registry.
+#[derive(Debug)]
+pub struct TagInfo {
+    /// The tag as an enum value.
+    pub tag: Tag,
+    /// Its kebab-case name, as printed.
+    pub name: &'static str,
+    /// How bad a finding with this tag is.
+    pub severity: Severity,
+    /// What it applies to.
+    pub scope: Scope,
+    /// Why it matters and how to fix it.
+    pub explanation: &'static str,
+}
+
+macro_rules! tags {
+    ($($variant:ident = $name:literal, $severity:ident, $scope:ident, $explanation:literal;)+) => {
+        /// Every lint tag; [`TAGS`] holds each one's name, severity and explanation.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Tag {
+            $(#[doc = $name] $variant,)+
+        }
+
+        /// The registry, in the order of the [`Tag`] variants.
+        pub static TAGS: &[TagInfo] = &[
+            $(TagInfo {
+                tag: Tag::$variant,
+                name: $name,
+                severity: Severity::$severity,
+                scope: Scope::$scope,
+                explanation: $explanation,
+            },)+
+        ];
+    };
+}
+
+impl Tag {
+    /// The tag's registry row.
+    pub fn info(self) -> &'static TagInfo {
+        &TAGS[self as usize]
+    }
+
+    /// Its printed name.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+}
+
+/// Looks a tag up by its printed name.
+pub fn find(name: &str) -> Option<&'static TagInfo> {
+    TAGS.iter().find(|t| t.name == name)
+}
+
+tags! {
+    InputUnreadable = "input-unreadable", Error, Input,
+        "The path given on the command line does not exist or cannot be read. `pluginctl lint` \
+         takes plugin folders (holding `wazo/plugin.yml` and `wazo/rules`) and `.deb` files; \
+         check the path and its permissions.";
+
+    ManifestMissing = "manifest-missing", Error, Checkout,
+        "The folder has no `wazo/plugin.yml`, so it is not a Wazo plugin checkout. Give the \
+         plugin's top folder (the one that holds `wazo/`), or create the manifest with at \
+         least `name`, `namespace` and `version`.";
+    ManifestInvalid = "manifest-invalid", Error, Checkout,
+        "`wazo/plugin.yml` breaks a rule that `pluginctl build` enforces (YAML syntax, a \
+         missing or malformed `name`, `namespace` or `version`, a bad `debian_depends` \
+         relation, ...). `build` stops at the first such problem; `lint` lists them all. \
+         The message says what is wrong at that line and column and how to fix it.";
+    VersionReadAsNumber = "version-read-as-number", Warning, Checkout,
+        "An unquoted `version`, `min_wazo_version` or `max_wazo_version` (or a dependency's \
+         `version`) that YAML 1.1 reads as a number, a boolean or a date. pluginctl takes the \
+         text as written (`1.10`), but the Wazo daemon reads plugin.yml with PyYAML, which \
+         turns `1.10` into the float 1.1, `24.00` into 24.0 and `010` into 8, so the daemon \
+         and the market would see another version. Quote the value: `version: \"1.10\"`.";
+    UnknownKeyTypo = "unknown-key-typo", Warning, Checkout,
+        "A key that neither pluginctl nor the Wazo market knows, and that is one or two \
+         letters away from a known key (`debian_depend`, `namepsace`, `dependss`). Unknown \
+         keys are kept for the market, so a misspelt key is silently ignored: the plugin \
+         loses its dependencies or its namespace. Fix the spelling.";
+    DependsOnItself = "depends-on-itself", Error, Checkout,
+        "The plugin lists itself in `depends` (same name and namespace) or its own package \
+         `wazo-plugind-<name>-<namespace>` in `debian_depends`. The Wazo daemon resolves \
+         plugin dependencies before installing, so a plugin that needs itself cannot be \
+         installed from the market. Remove the entry.";
+    DuplicateDependency = "duplicate-dependency", Warning, Checkout,
+        "The same plugin appears twice in `depends`, or the same relation twice in \
+         `debian_depends`. The package gets it once, but the daemon installs plugin \
+         dependencies one entry at a time. Keep one entry.";
+    WazoVersionInvalid = "wazo-version-invalid", Warning, Checkout,
+        "`min_wazo_version` or `max_wazo_version` is not a Wazo version. Wazo versions are \
+         numbers separated by dots (`23.05`, `24.16`) and are compared number by number; any \
+         other text cannot be compared with the running Wazo.";
+    WazoVersionRangeEmpty = "wazo-version-range-empty", Error, Checkout,
+        "`min_wazo_version` is greater than `max_wazo_version` (compared number by number: \
+         23.5 < 23.10), so no Wazo version can install the plugin. Swap or fix the bounds.";
+    WazoVersionUnsupported = "wazo-version-unsupported", Error, Checkout,
+        "With `--wazo-version V`: the plugin's `min_wazo_version` / `max_wazo_version` exclude \
+         Wazo V, so the market refuses to install it there. Widen the range if the plugin \
+         works on V, or build for another Wazo.";
+    MissingDescription = "missing-description", Warning, Checkout,
+        "plugin.yml has no `description`. The Wazo market shows it on the plugin's page, and \
+         the package's Description (what `apt show` prints) is made from it.";
+    MissingDisplayName = "missing-display-name", Warning, Checkout,
+        "plugin.yml has no `display_name`. The Wazo market lists plugins by it, and it is the \
+         package's one-line synopsis; without it both fall back to the bare name.";
+
+    RulesMissing = "rules-missing", Error, Both,
+        "There is no `wazo/rules` file (in a checkout), or the package does not ship \
+         `usr/lib/wazo-plugind/plugins/<namespace>/<name>/wazo/rules`. The build runs it \
+         with `build` and `package`, and the maintainer scripts run the installed copy with \
+         `install`, `uninstall` and `postrm`: without it the package cannot be built or \
+         installed.";
+    RulesNotRegular = "rules-not-regular", Error, Both,
+        "`wazo/rules` is a folder, a dangling symlink, a symlink that leaves the checkout or \
+         another non-regular file. Make it a regular executable script.";
+    RulesNotExecutable = "rules-not-executable", Error, Both,
+        "`wazo/rules` has no execute permission. wazo-plugind and the maintainer scripts run \
+         it directly, so it fails with `Permission denied`. Run `chmod +x wazo/rules` (and \
+         commit the mode: `git update-index --chmod=+x wazo/rules`).";
+    RulesNoShebang = "rules-no-shebang", Error, Both,
+        "`wazo/rules` does not start with `#!`, so the kernel cannot execute it. Add an \
+         interpreter line such as `#!/bin/sh` as its first line.";
+    RulesCrlf = "rules-crlf", Error, Both,
+        "`wazo/rules` has Windows (CR LF) line endings. Its `#!` line then names an \
+         interpreter ending in a carriage return (`/bin/sh\\r: not found`) and every shell \
+         command gets a stray `\\r`: the file will not run. Convert it (`dos2unix wazo/rules`) \
+         and add `wazo/rules text eol=lf` to `.gitattributes`.";
+    RulesMissingCommand = "rules-missing-command", Error, Both,
+        "The rules file has no branch for a command it is called with (`build`, `package`, \
+         `install`, `uninstall`, and `postrm` when `plugin_format_version` is 1 or more), and \
+         its catch-all `*)` branch exits with a non-zero status, so that call fails: a failing \
+         `postrm` makes the package impossible to remove cleanly. Heuristic: pluginctl reads \
+         the `case` statements on `$1` (patterns such as `install)`, `install|postrm)`, \
+         `\"postrm\")`) and the tests of `$1` (`[ \"$1\" = postrm ]`); a command is handled when \
+         one of them names it. Without a failing `*)` branch an unhandled command does \
+         nothing and succeeds, which is fine. Add a branch, even an empty one: `postrm) ;;`.";
+    RulesPostrmIgnored = "rules-postrm-ignored", Warning, Both,
+        "The rules file has a `postrm` branch that does something, but `plugin_format_version` \
+         is 0 (or missing): the package only calls `rules postrm` for format 1 and later, so \
+         that code never runs. Set `plugin_format_version: 1`.";
+    RulesUnsetVariable = "rules-unset-variable", Warning, Both,
+        "The rules file uses a variable that the Wazo daemon never sets: the `DEB_*` variables \
+         of dpkg-buildpackage (`DEB_BUILD_ARCH`, `DEB_HOST_MULTIARCH`, ...), the `srcdir`, \
+         `pkgname` and `pkgver` of Arch's makepkg, `DESTDIR` or `CURDIR`; or it uses \
+         `$pkgdir` outside its `package` branch (pkgdir is only set for `rules package`). \
+         The variable is empty when the rules file runs, so paths silently point to the wrong \
+         place. Compute the value (`dpkg --print-architecture`) or assign it first.";
+    RulesNoSetE = "rules-no-set-e", Info, Both,
+        "The shell rules file does not use `set -e`, so a failing command does not stop it: \
+         a `package` step whose `cp` failed still produces a package, without the files. \
+         Add `set -e` after the `#!` line.";
+
+    NotADeb = "not-a-deb", Error, Package,
+        "The file does not start with the ar magic `!<arch>\\n` that every `.deb` starts \
+         with: it is not a Debian package (or it is damaged).";
+    TruncatedPackage = "truncated-package", Error, Package,
+        "The file ends in the middle of an ar member or of a compressed stream: the download \
+         or the copy was cut short. dpkg refuses it. Build or download it again.";
+    BadArHeader = "bad-ar-header", Error, Package,
+        "An ar member header is malformed (bad end marker, a size or mode that is not a \
+         number). dpkg refuses the package.";
+    ArMemberOrder = "ar-member-order", Error, Package,
+        "The ar members are not `debian-binary`, `control.tar[.ext]`, `data.tar[.ext]` in \
+         this order, once each. dpkg reads them in this order and refuses any other layout.";
+    UnknownArMember = "unknown-ar-member", Error, Package,
+        "The package has an ar member that dpkg does not know (and whose name does not start \
+         with `_`, the prefix dpkg reserves for members it may ignore), or a control member \
+         compressed with something dpkg cannot read for it (control.tar, .gz, .xz and .zst \
+         only). dpkg refuses the package.";
+    ExtraArMember = "extra-ar-member", Info, Package,
+        "The package has an ar member whose name starts with `_` (a signature, for instance). \
+         dpkg ignores it.";
+    BadDebianBinary = "bad-debian-binary", Error, Package,
+        "The `debian-binary` member does not hold the format version `2.0` followed by a \
+         newline. dpkg only installs format 2.x packages.";
+    UnsupportedCompression = "unsupported-compression", Warning, Package,
+        "The data member uses a compression that dpkg still reads but has deprecated (bzip2, \
+         lzma), which pluginctl cannot read, so the payload was not checked. Use xz (what \
+         `dpkg-deb` and `pluginctl build` use by default).";
+    ZstdMember = "zstd-member", Info, Package,
+        "A member is compressed with zstd. dpkg reads zstd members only from version 1.21.18 \
+         on: Debian 11 (bullseye), which older Wazo releases run on, cannot install the \
+         package, and Debian 12's lintian rejects it. Use xz unless every target runs \
+         Debian 12 or later.";
+    CorruptMember = "corrupt-member", Error, Package,
+        "A member cannot be decompressed or its tar stream is damaged (bad header checksum, \
+         bad number field). dpkg refuses the package.";
+    PaxHeader = "pax-header", Error, Package,
+        "A tar entry is preceded by a PAX extended header (`x` or `g`), as `tar --format=pax` \
+         (or Python's tarfile) writes them. `dpkg-deb --info` and lintian accept the package, \
+         but `dpkg --unpack` fails with `unsupported PAX tar header type 'x'`. Write the tar \
+         members in GNU format (`tar --format=gnu`) or build with `pluginctl build`.";
+    SparseEntry = "sparse-entry", Error, Package,
+        "A tar entry is a GNU sparse file (type `S`, from `tar --sparse`). `dpkg --unpack` fails \
+         with `unsupported GNU tar header type 'S'`. Build without `--sparse`.";
+    MissingParentDir = "missing-parent-dir", Error, Package,
+        "A tar entry comes before (or without) an entry for its parent folder. dpkg does not \
+         create missing parent folders: `dpkg --unpack` fails with `unable to create ...: No \
+         such file or directory`, though `dpkg-deb --info` accepts the package. Give every \
+         folder its own entry, before its contents.";
+    UnsafePath = "unsafe-path", Error, Package,
+        "A tar entry has an absolute path or a `..` component, which would write outside the \
+         package's root.";
+    UnsupportedTarEntry = "unsupported-tar-entry", Error, Package,
+        "A tar entry has a type dpkg cannot unpack (a vendor or unknown type flag).";
+    SpecialFile = "special-file", Warning, Package,
+        "The package ships a device file or a FIFO. Create it at install time instead.";
+    ControlMissing = "control-missing", Error, Package,
+        "The control member has no `control` file: dpkg cannot know the package's name or \
+         version.";
+    ControlSyntax = "control-syntax", Error, Package,
+        "The `control` file breaks the deb822 syntax: a line that is neither `Field: value` \
+         nor a continuation, a duplicate field, a bad field name, more than one paragraph, a \
+         continuation line on a single-line field, or a non-numeric Installed-Size.";
+    ControlMissingField = "control-missing-field", Error, Package,
+        "The `control` file lacks a field every binary package needs: Package, Version, \
+         Architecture, Maintainer or Description.";
+    BadPackageName = "bad-package-name", Error, Package,
+        "The Package field is not a valid Debian package name (lower case letters, digits, \
+         `+`, `-` and `.`, two characters or more, starting with a letter or digit).";
+    BadVersion = "bad-version", Error, Package,
+        "The Version field is not a valid Debian version (`[epoch:]upstream[-revision]`, the \
+         upstream part starting with a digit).";
+    BadRelation = "bad-relation", Error, Package,
+        "A relation field (Depends, Pre-Depends, Recommends, Suggests, Breaks, Conflicts, \
+         Replaces, Provides, Enhances) has an item that is not `name [(op version)] \
+         [[arch]]`, alternatives separated by `|`.";
+    WrongSection = "wrong-section", Error, Package,
+        "The Section field is not `wazo-plugind-plugin`. The Wazo daemon lists the installed \
+         plugins by asking dpkg for the packages of that section: with any other section the \
+         plugin is installed but the daemon does not list it, and cannot update or remove it.";
+    InstalledSizeMissing = "installed-size-missing", Info, Package,
+        "The control file has no Installed-Size field (the reference builder writes none). \
+         apt then cannot tell how much disk space the package needs.";
+    InstalledSizeImplausible = "installed-size-implausible", Warning, Package,
+        "Installed-Size differs by more than 10% and more than 16 KiB from what the payload \
+         takes, counted as dpkg-gencontrol counts it (each file and symlink rounded up to \
+         whole KiB, one KiB per folder). The field was probably copied from another build.";
+    PackageNameMismatch = "package-name-mismatch", Error, Package,
+        "The Package field is not `wazo-plugind-<name>-<namespace>` of the shipped \
+         plugin.yml. The Wazo daemon finds a plugin's package by that name: it would not \
+         find this one to upgrade or remove it.";
+    VersionMismatch = "version-mismatch", Warning, Package,
+        "The package's Version is not the `version` written in the shipped plugin.yml. The \
+         daemon and the market show the plugin.yml version while dpkg upgrades by the \
+         package's, so an update may be missed or offered forever. A version that YAML 1.1 \
+         reads as a number (`1.10` -> `1.1`) is the usual cause.";
+    PluginYmlMissing = "plugin-yml-missing", Error, Package,
+        "The package does not ship `usr/lib/wazo-plugind/plugins/<namespace>/<name>/wazo/plugin.yml`. \
+         The Wazo daemon reads that file to list installed plugins: without it the package \
+         is not a Wazo plugin.";
+    PluginYmlInvalid = "plugin-yml-invalid", Error, Package,
+        "The shipped plugin.yml breaks a rule that `pluginctl build` enforces (see \
+         `manifest-invalid`); the daemon may fail to list the plugin.";
+    PluginPlaceMismatch = "plugin-place-mismatch", Error, Package,
+        "The shipped plugin.yml is not installed at \
+         `usr/lib/wazo-plugind/plugins/<its namespace>/<its name>/wazo/`, or the package \
+         ships more than one plugin. The daemon and the maintainer scripts look for the \
+         plugin at that place.";
+    ScriptNotExecutable = "script-not-executable", Error, Package,
+        "A maintainer script (preinst, postinst, prerm, postrm, config) is not executable \
+         (mode 0755). dpkg cannot run it.";
+    ScriptNoShebang = "script-no-shebang", Error, Package,
+        "A maintainer script does not start with `#!`: dpkg cannot execute it.";
+    ScriptCrlf = "script-crlf", Error, Package,
+        "A maintainer script has CR LF line endings: its interpreter line ends in a \
+         carriage return and it will not run.";
+    RulesNotCalled = "rules-not-called", Error, Package,
+        "A maintainer script does not call the installed rules file as wazo-plugind's own \
+         packages do: postinst runs `.../wazo/rules install`, prerm saves a copy to \
+         `/var/lib/wazo-plugind/rules/rules.<name>.<namespace>` and runs `.../wazo/rules \
+         uninstall`, and for `plugin_format_version` 1 or more postrm runs that copy with \
+         `postrm` (the installed file is already gone then). Heuristic: pluginctl looks for \
+         the rules path followed by the command word. Without the call the plugin's \
+         install or uninstall steps never run on a Wazo server.";
+    Md5sumsMissing = "md5sums-missing", Warning, Package,
+        "The control member has no `md5sums` file, so `dpkg --verify` and debsums cannot \
+         check the installed files.";
+    Md5sumsSyntax = "md5sums-syntax", Error, Package,
+        "A line of `md5sums` is not 32 lower-case hex digits, two spaces and a path.";
+    Md5sumsMismatch = "md5sums-mismatch", Error, Package,
+        "A file's MD5 digest differs from the one listed in `md5sums`: the file was changed \
+         after md5sums was written, or the package is damaged. `dpkg --verify` reports it.";
+    Md5sumsIncomplete = "md5sums-incomplete", Warning, Package,
+        "`md5sums` misses a regular file of the payload, or lists a path that is not a \
+         regular file in the payload.";
+    FileNotRoot = "file-not-root", Warning, Package,
+        "Payload entries are not owned by root:root. dpkg installs them with that owner when \
+         the user or group exists on the server, so the plugin's files may belong to some \
+         unrelated account. Build as root, under fakeroot, or with `pluginctl build`.";
+    WorldWritable = "world-writable", Warning, Package,
+        "Payload files or folders are writable by every user (mode `o+w`): any local account \
+         could change the plugin's code or configuration.";
+    AncientTimestamp = "ancient-timestamp", Warning, Package,
+        "Entries have a modification time before 1975, usually a build that lost its \
+         timestamps (an mtime of 0). Tools that compare times (make, rsync, backups) then \
+         misbehave. Set SOURCE_DATE_EPOCH to a real date.";
+    PayloadFromBuildMachine = "payload-from-build-machine", Error, Package,
+        "The payload has files under `/root`, `/home` or `/tmp`, or inside a pyenv or \
+         virtualenv prefix (`.pyenv`, `.virtualenvs`, `.venv`, a `pyvenv.cfg` file), or in a \
+         `site-packages` folder. These paths come from the build \
+         machine: a plugin that builds Python code with `setup.py bdist` or `pip install` \
+         ships its modules under whatever interpreter ran the build, and Debian's python3 on \
+         a Wazo server only reads `dist-packages`, so the modules are never found. Install \
+         them with `--root \"$pkgdir\" --install-layout=deb` (or `pip install --prefix=/usr \
+         --root \"$pkgdir\"` with Debian's python3).";
+    PayloadOnlyPluginFolder = "payload-only-plugin-folder", Warning, Package,
+        "The payload holds nothing but the plugin's own `wazo/` folder (and the packaging \
+         documents), although the rules file's `package` branch runs commands. Usually a \
+         command of `rules package` failed in a rules file without `set -e`, and the build \
+         went on. Heuristic: the warning is given only when the shipped rules file has a \
+         `package` branch that does more than `:`, `true` or `echo`.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_indexed_by_variant() {
+        for (i, info) in TAGS.iter().enumerate() {
+            assert_eq!(info.tag as usize, i, "{}", info.name);
+        }
+    }
+
+    #[test]
+    fn names_are_unique_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for info in TAGS {
+            assert!(seen.insert(info.name), "duplicate tag {}", info.name);
+            assert!(
+                info.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !info.name.starts_with('-')
+                    && !info.name.ends_with('-'),
+                "{} is not kebab-case",
+                info.name
+            );
+            assert!(info.explanation.ends_with('.'), "{}", info.name);
+        }
+    }
+}
