@@ -66,6 +66,17 @@ pub fn description(m: &Manifest) -> (String, Vec<String>) {
         }
         (None, None) => (format!("Wazo plugin {}/{}", m.namespace, m.name), ""),
     };
+    // A one-word synopsis is an error for lintian (description-too-short): say what it is.
+    let synopsis = if synopsis.split_whitespace().count() < 2 {
+        format!(
+            "{} (Wazo plugin {}/{})",
+            synopsis.trim(),
+            m.namespace,
+            m.name
+        )
+    } else {
+        synopsis
+    };
     let synopsis: String = synopsis
         .chars()
         .take(MAX_SYNOPSIS)

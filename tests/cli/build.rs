@@ -638,3 +638,18 @@ extern "C" {
     #[link_name = "geteuid"]
     fn libc_geteuid() -> u32;
 }
+
+#[test]
+fn a_one_word_display_name_still_gives_lintian_a_real_synopsis() {
+    let p = Plugin::new("name: oneword\nnamespace: acme\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Says hello.\n");
+    let built = p.build();
+    assert_eq!(
+        built.field("Description"),
+        "Hello (Wazo plugin acme/oneword)"
+    );
+    let tags = lintian_no_errors(&built.deb);
+    assert!(
+        !tags.iter().any(|t| t.contains("description-too-short")),
+        "{tags:?}"
+    );
+}
