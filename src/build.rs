@@ -42,6 +42,10 @@ fn check_plugin_dir(dir: &Path) -> Result<()> {
             "{}: not a folder; give the plugin's folder (the one holding wazo/)",
             dir.display()
         ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Plugin(format!(
+            "{}: no such folder; give the plugin's folder (the one holding wazo/)",
+            dir.display()
+        ))),
         Err(e) => Err(Error::Plugin(format!(
             "{}: {}",
             dir.display(),
@@ -78,7 +82,8 @@ pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result
         &plugin_abs,
         &plan.maintainer,
         timestamp,
-    );
+    )?;
+    tree.check_parents()?;
     let entries = tree.into_sorted();
     let package = Package {
         manifest: &manifest,
