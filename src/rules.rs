@@ -121,10 +121,12 @@ pub fn find_in_path(program: &str) -> Option<PathBuf> {
         })
 }
 
-/// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`].
+/// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`]. Messages name
+/// the rules file under `shown_dir`, the plugin folder as the user gave it.
 pub fn run(
     rules: &Path,
     plugin_dir: &Path,
+    shown_dir: &Path,
     step: Step,
     pkgdir: Option<&Path>,
     report: &Report,
@@ -154,12 +156,13 @@ pub fn run(
     // Its own process group: a signal we receive is forwarded to the whole step.
     cmd.process_group(0);
     let label = format!("rules {}", step.word());
+    let shown = crate::paths::display_join(shown_dir, RULES_PATH);
     report.step_start(&label);
     let started = std::time::Instant::now();
     let mut child = cmd.spawn().map_err(|e| {
         Error::Rules(format!(
             "{}: cannot run `{label}`: {}",
-            rules.display(),
+            shown.display(),
             crate::error::describe_io(&e)
         ))
     })?;
@@ -204,11 +207,11 @@ pub fn run(
     Err(Error::Rules(match (status.code(), status.signal()) {
         (Some(code), _) => format!(
             "{}: `{label}` failed (exit status {code}); nothing was written",
-            crate::paths::display_join(plugin_dir, RULES_PATH).display()
+            shown.display()
         ),
         (None, Some(sig)) => format!(
             "{}: `{label}` was killed by {}; nothing was written",
-            crate::paths::display_join(plugin_dir, RULES_PATH).display(),
+            shown.display(),
             crate::error::signal_name(sig)
         ),
         _ => format!("`{label}` failed ({status}); nothing was written"),
