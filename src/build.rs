@@ -65,7 +65,14 @@ pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result
         .canonicalize()
         .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
 
-    rules::run(&rules_file, &plugin_abs, plugin_dir, Step::Build, None, report)?;
+    rules::run(
+        &rules_file,
+        &plugin_abs,
+        plugin_dir,
+        Step::Build,
+        None,
+        report,
+    )?;
     let stage = StagingDir::new(&plugin_abs)?;
     rules::run(
         &rules_file,

@@ -110,12 +110,20 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
     let bad = |why: String| Error::Plugin(format!("{name}: {why}"));
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(bad(format!("cannot read: {}", crate::error::describe_io(&e)))),
+        Err(e) => {
+            return Err(bad(format!(
+                "cannot read: {}",
+                crate::error::describe_io(&e)
+            )))
+        }
         Ok(_) => {}
     }
-    let real = path
-        .canonicalize()
-        .map_err(|e| bad(format!("cannot resolve: {} (a dangling symlink?)", crate::error::describe_io(&e))))?;
+    let real = path.canonicalize().map_err(|e| {
+        bad(format!(
+            "cannot resolve: {} (a dangling symlink?)",
+            crate::error::describe_io(&e)
+        ))
+    })?;
     if !crate::paths::is_within(&real, plugin_dir) {
         return Err(bad(format!(
             "a symlink to {}, outside the plugin folder; its text would be published in the package (copy the license into the checkout)",
@@ -125,7 +133,9 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
     let meta = std::fs::metadata(&real)
         .map_err(|e| bad(format!("cannot read: {}", crate::error::describe_io(&e))))?;
     if !meta.is_file() {
-        return Err(bad("not a regular file; a license file must hold the license text".into()));
+        return Err(bad(
+            "not a regular file; a license file must hold the license text".into(),
+        ));
     }
     if meta.len() > MAX_LICENSE_BYTES {
         return Err(bad(format!(

@@ -318,10 +318,7 @@ fn explain_tab(text: &str, at: Pos, info: &str) -> Option<YamlError> {
     }
     let (i, line) = lines().next()?;
     let before: Vec<char> = line.chars().take(at.col.saturating_sub(1)).collect();
-    let tab_col = before
-        .iter()
-        .rposition(|&c| c != '\t')
-        .map_or(0, |p| p + 1);
+    let tab_col = before.iter().rposition(|&c| c != '\t').map_or(0, |p| p + 1);
     if before.get(tab_col) == Some(&'\t') && (info.contains("tab") || info.contains("whitespace")) {
         return Some(YamlError {
             pos: Pos {

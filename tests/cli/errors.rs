@@ -43,7 +43,10 @@ impl Case {
         std::fs::create_dir(&out).unwrap();
         Case {
             plugin,
-            tmp: tempfile::Builder::new().prefix("tmpdir-").tempdir().unwrap(),
+            tmp: tempfile::Builder::new()
+                .prefix("tmpdir-")
+                .tempdir()
+                .unwrap(),
             out_parent,
             out,
             marks: tempfile::Builder::new().prefix("marks-").tempdir().unwrap(),
@@ -267,10 +270,7 @@ fn manifest_is_a_folder() {
     let case = Case::new(GOOD);
     std::fs::remove_file(case.path().join("wazo/plugin.yml")).unwrap();
     std::fs::create_dir(case.path().join("wazo/plugin.yml")).unwrap();
-    case.fails(
-        3,
-        Line::Exact("error: wazo/plugin.yml: not a regular file"),
-    );
+    case.fails(3, Line::Exact("error: wazo/plugin.yml: not a regular file"));
     assert!(case.ran().is_empty());
 }
 
@@ -280,10 +280,7 @@ fn manifest_is_a_fifo_and_is_not_read() {
     let path = case.path().join("wazo/plugin.yml");
     std::fs::remove_file(&path).unwrap();
     mkfifo(&path);
-    case.fails(
-        3,
-        Line::Exact("error: wazo/plugin.yml: not a regular file"),
-    );
+    case.fails(3, Line::Exact("error: wazo/plugin.yml: not a regular file"));
 }
 
 #[test]
@@ -381,7 +378,11 @@ fn multi_megabyte_manifest_is_accepted_quickly() {
     let started = Instant::now();
     let o = run(case.cmd().args(["-Z", "none"]));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     let deb = case.out.join(DEB);
     dpkg_deb(&deb, &["--info"]);
     assert_eq!(leftovers(case.tmp.path()), Vec::<PathBuf>::new());
@@ -503,14 +504,11 @@ fn wazo_folder_symlink_leaving_the_checkout() {
 #[test]
 fn rules_build_step_fails() {
     let case = Case::new(GOOD);
-    case.plugin.rules(
-        "#!/bin/sh\necho \"$1\" >> \"$MARKS/ran\"\n[ \"$1\" = build ] && exit 2\nexit 0\n",
-    );
+    case.plugin
+        .rules("#!/bin/sh\necho \"$1\" >> \"$MARKS/ran\"\n[ \"$1\" = build ] && exit 2\nexit 0\n");
     case.fails(
         4,
-        Line::Exact(
-            "error: wazo/rules: `rules build` failed (exit status 2); nothing was written",
-        ),
+        Line::Exact("error: wazo/rules: `rules build` failed (exit status 2); nothing was written"),
     );
     assert_eq!(case.ran(), ["build"]);
 }
@@ -532,17 +530,16 @@ fn rules_step_killed_by_a_signal() {
     let case = Case::package("        kill -KILL $$");
     case.fails(
         4,
-        Line::Exact("error: wazo/rules: `rules package` was killed by SIGKILL; nothing was written"),
+        Line::Exact(
+            "error: wazo/rules: `rules package` was killed by SIGKILL; nothing was written",
+        ),
     );
 }
 
 #[test]
 fn rules_step_aborts() {
     let case = Case::package("        kill -ABRT $$");
-    case.fails(
-        4,
-        Line::Has(&["`rules package` was killed by SIGABRT"]),
-    );
+    case.fails(4, Line::Has(&["`rules package` was killed by SIGABRT"]));
 }
 
 #[test]
@@ -670,7 +667,10 @@ fn rules_output_of_tens_of_megabytes_without_newlines() {
     assert!(err.len() > 48_000_000, "{}", err.len());
     let lines: Vec<&str> = err.lines().collect();
     let prefix = "[rules package] ".len();
-    assert!(lines.iter().all(|l| l.len() <= prefix + (64 << 10)), "a line over the cap");
+    assert!(
+        lines.iter().all(|l| l.len() <= prefix + (64 << 10)),
+        "a line over the cap"
+    );
     assert!(lines[..lines.len() - 1]
         .iter()
         .all(|l| l.starts_with("[rules package] ")));
@@ -691,13 +691,20 @@ fn leftover_background_process_does_not_hang_the_build() {
     let started = Instant::now();
     let o = run(&mut case.cmd());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     let bg: i32 = std::fs::read_to_string(case.marks.path().join("bg"))
         .unwrap()
         .trim()
         .parse()
         .unwrap();
-    assert!(wait_gone(bg, false), "the background process {bg} still runs");
+    assert!(
+        wait_gone(bg, false),
+        "the background process {bg} still runs"
+    );
 }
 
 // ---- Places ----
@@ -807,7 +814,10 @@ fn output_folder_read_only() {
             ro.display()
         )),
     );
-    assert!(case.ran().is_empty(), "rules ran before the output was checked");
+    assert!(
+        case.ran().is_empty(),
+        "rules ran before the output was checked"
+    );
     drop(bind);
 }
 
@@ -907,7 +917,11 @@ fn interrupt_during_package(sig: i32, status: i32, name: &str, snippet: &str) {
     unsafe { libc::kill(child.id() as i32, sig) };
     let started = Instant::now();
     let o = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     case.assert_failed(
         &o,
         status,
@@ -915,7 +929,10 @@ fn interrupt_during_package(sig: i32, status: i32, name: &str, snippet: &str) {
             "error: interrupted by {name}; nothing was written"
         )),
     );
-    assert!(wait_gone(pgid, true), "the rules process group {pgid} still runs");
+    assert!(
+        wait_gone(pgid, true),
+        "the rules process group {pgid} still runs"
+    );
 }
 
 #[test]
@@ -973,7 +990,11 @@ fn interrupt_during_archive(sig: i32, status: i32, name: &str) {
     unsafe { libc::kill(child.id() as i32, sig) };
     let started = Instant::now();
     let o = child.wait_with_output().unwrap();
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     case.assert_failed(
         &o,
         status,
@@ -1017,7 +1038,10 @@ fn staged_symlinks_are_archived_as_links_never_followed() {
             "./usr/share/hello/up -> ../../../../../../etc/passwd",
         ]
     );
-    assert!(!listing.contains("./usr/share/hello/root/"), "a link was followed");
+    assert!(
+        !listing.contains("./usr/share/hello/root/"),
+        "a link was followed"
+    );
     assert_eq!(leftovers(case.tmp.path()), Vec::<PathBuf>::new());
 }
 
@@ -1057,7 +1081,9 @@ fn license_fifo_does_not_hang_the_build() {
     mkfifo(&case.path().join("LICENSE"));
     case.fails(
         3,
-        Line::Exact("error: LICENSE: not a regular file; a license file must hold the license text"),
+        Line::Exact(
+            "error: LICENSE: not a regular file; a license file must hold the license text",
+        ),
     );
 }
 
@@ -1071,7 +1097,10 @@ fn description_cannot_start_a_new_field() {
     let deb = case.out.join(DEB);
     let control = dpkg_deb(&deb, &["--field"]);
     assert_eq!(
-        control.lines().filter(|l| !l.starts_with(' ')).collect::<Vec<_>>(),
+        control
+            .lines()
+            .filter(|l| !l.starts_with(' '))
+            .collect::<Vec<_>>(),
         [
             "Package: wazo-plugind-hello-demo",
             "Version: 1.0",
@@ -1084,7 +1113,10 @@ fn description_cannot_start_a_new_field() {
         ],
         "{control}"
     );
-    assert!(control.contains("\n Package: evil\n .\n Version: 666\n"), "{control}");
+    assert!(
+        control.contains("\n Package: evil\n .\n Version: 666\n"),
+        "{control}"
+    );
     assert_eq!(dpkg_deb(&deb, &["--field", "Depends"]).trim(), "");
 }
 
@@ -1123,6 +1155,7 @@ fn mkfifo(path: &Path) {
 }
 
 /// Runs a command to its end; returns its output, wall time and peak memory (KiB).
+#[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its peak memory
 fn run_measured(cmd: &mut Command) -> (Output, Duration, i64) {
     let started = Instant::now();
     let mut child = spawn(cmd.stdin(Stdio::null()));
