@@ -10,6 +10,7 @@ pub mod cli;
 pub mod deb;
 pub mod docs;
 pub mod error;
+pub mod fuzzing;
 pub mod manifest;
 pub mod paths;
 pub mod plan;
