@@ -119,7 +119,9 @@ mod tests {
     }
 
     fn corpus(kind: &str) -> Vec<Vec<u8>> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(kind);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/corpus")
+            .join(kind);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
@@ -213,23 +215,78 @@ mod tests {
     }
 
     const YAML_TOKENS: &[&[u8]] = &[
-        b"\n", b"\t", b": ", b"- ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"!!str ", b"|\n  ",
-        b">-\n  ", b"\"", b"'", b"#", b"---\n", b"...\n", b"? ", b"\\x00", b"\\u2028", b"\r\n",
-        b"\xef\xbb\xbf", b"\xff", b"name: ", b"namespace: ", b"version: ", b"depends:\n  - ",
-        b"debian_depends:\n  - ", b"plugin_format_version: ", b"description: ", b"%YAML 1.2\n",
-        b"<<: *a\n", b"1.10", b"1:2.0-1", b"a (>= 1) | b", b"\nPackage: x",
+        b"\n",
+        b"\t",
+        b": ",
+        b"- ",
+        b"[",
+        b"]",
+        b"{",
+        b"}",
+        b"&a ",
+        b"*a",
+        b"!!str ",
+        b"|\n  ",
+        b">-\n  ",
+        b"\"",
+        b"'",
+        b"#",
+        b"---\n",
+        b"...\n",
+        b"? ",
+        b"\\x00",
+        b"\\u2028",
+        b"\r\n",
+        b"\xef\xbb\xbf",
+        b"\xff",
+        b"name: ",
+        b"namespace: ",
+        b"version: ",
+        b"depends:\n  - ",
+        b"debian_depends:\n  - ",
+        b"plugin_format_version: ",
+        b"description: ",
+        b"%YAML 1.2\n",
+        b"<<: *a\n",
+        b"1.10",
+        b"1:2.0-1",
+        b"a (>= 1) | b",
+        b"\nPackage: x",
     ];
 
     const DEB_TOKENS: &[&[u8]] = &[
-        b"!<arch>\n", b"debian-binary   ", b"control.tar.xz  ", b"data.tar.gz     ",
-        b"data.tar.zst    ", b"data.tar        ", b"`\n", b"ustar\0", b"ustar  \0", b"././@LongLink",
-        b"\0\0\0\0\0\0\0\0", b"\x80\0\0\0\0\0\0\x01", b"\xfd7zXZ\0", b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd",
-        b"9999999999", b"77777777777", b"L", b"K", b"x", b"S",
+        b"!<arch>\n",
+        b"debian-binary   ",
+        b"control.tar.xz  ",
+        b"data.tar.gz     ",
+        b"data.tar.zst    ",
+        b"data.tar        ",
+        b"`\n",
+        b"ustar\0",
+        b"ustar  \0",
+        b"././@LongLink",
+        b"\0\0\0\0\0\0\0\0",
+        b"\x80\0\0\0\0\0\0\x01",
+        b"\xfd7zXZ\0",
+        b"\x1f\x8b\x08",
+        b"\x28\xb5\x2f\xfd",
+        b"9999999999",
+        b"77777777777",
+        b"L",
+        b"K",
+        b"x",
+        b"S",
     ];
 
     #[test]
     fn manifest_parser_survives_mutants() {
-        fuzz("manifest", super::manifest, YAML_TOKENS, 15_000, 0x5eed_0001);
+        fuzz(
+            "manifest",
+            super::manifest,
+            YAML_TOKENS,
+            15_000,
+            0x5eed_0001,
+        );
     }
 
     #[test]

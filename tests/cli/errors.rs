@@ -206,6 +206,9 @@ bad_manifests! {
     version_is_a_list: "name: hello\nnamespace: demo\nversion: [1]\n" => "3:10: version: must be a string, not a list";
     description_is_a_list: with("description: [a]\n") => "4:14: description: must be a string, not a list";
     author_is_a_mapping: with("author: {name: x}\n") => "4:9: author: must be a string, not a mapping";
+    display_name_is_a_list: with("display_name: [a, b]\n") => "4:15: display_name: must be a string, not a list";
+    homepage_is_a_mapping: with("homepage: {url: x}\n") => "4:11: homepage: must be a string, not a mapping";
+    depends_item_version_a_list: with("depends:\n  - {name: other, namespace: demo, version: [1]}\n") => "5:45: depends[0].version: must be a string, not a list";
     name_uppercase: "name: Hello\nnamespace: demo\nversion: \"1.0\"\n" => "1:7: name \"Hello\": only a-z, 0-9 and - are allowed";
     name_underscore: "name: hello_world\nnamespace: demo\nversion: \"1.0\"\n" => "1:7: name \"hello_world\": only a-z, 0-9 and - are allowed";
     name_slash: "name: ../../etc\nnamespace: demo\nversion: \"1.0\"\n" => "1:7: name \"../../etc\": only a-z, 0-9 and - are allowed";
@@ -737,6 +740,40 @@ fn plugin_folder_is_a_file() {
         3,
         Line::Exact("error: wazo/plugin.yml: not a folder; give the plugin's folder (the one holding wazo/)"),
     );
+}
+
+#[test]
+fn tmpdir_missing() {
+    let case = Case::new(GOOD);
+    let missing = case.tmp.path().join("gone");
+    let o = run(case.cmd().env("TMPDIR", &missing));
+    case.assert_failed(
+        &o,
+        1,
+        Line::Exact(&format!(
+            "error: {}: cannot create the staging folder: no such file or directory",
+            missing.display()
+        )),
+    );
+}
+
+#[test]
+fn tmpdir_inside_the_checkout() {
+    // `cp -R . "$pkgdir"` would copy the staging folder into itself.
+    let case = Case::new(GOOD);
+    std::fs::create_dir(case.path().join("tmp")).unwrap();
+    let inside = case.path().canonicalize().unwrap().join("tmp");
+    let o = run(case.cmd().env("TMPDIR", &inside));
+    let line = case.assert_failed(
+        &o,
+        2,
+        Line::Has(&[
+            &inside.display().to_string(),
+            "the staging folder would be inside the plugin folder; set TMPDIR to another place",
+        ]),
+    );
+    assert!(line.contains("pluginctl-stage-"), "{line}");
+    assert_eq!(leftovers(&inside), Vec::<PathBuf>::new());
 }
 
 #[test]
