@@ -95,6 +95,7 @@ mod tests {
     //! corpus and a fixed set of mutants on every run, and reports an input that panics or
     //! takes too long by its bytes.
 
+    use std::io::Read;
     use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
 
@@ -277,6 +278,26 @@ mod tests {
         b"x",
         b"S",
     ];
+
+    #[test]
+    fn xz_asking_for_a_huge_dictionary_is_refused() {
+        // 72 bytes of xz whose header asks for a 1.5 GiB dictionary (found by reading
+        // liblzma: the decoder would allocate it before reading any data).
+        let stream: &[u8] = &[
+            0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x04, 0xe6, 0xd6, 0xb4, 0x46, 0x02, 0x00,
+            0x21, 0x01, 0x25, 0x00, 0x00, 0x00, 0x3b, 0x78, 0x7b, 0x41, 0xe0, 0x00, 0x31, 0x00,
+            0x0b, 0x5d, 0x00, 0x34, 0x19, 0x49, 0xee, 0x8e, 0x9a, 0x32, 0x70, 0x80, 0x00, 0x00,
+            0x00, 0x00, 0x70, 0x56, 0x10, 0x90, 0x30, 0xfa, 0x51, 0xfe, 0x00, 0x01, 0x27, 0x32,
+            0xce, 0x56, 0x94, 0x32, 0x1f, 0xb6, 0xf3, 0x7d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x04,
+            0x59, 0x5a,
+        ];
+        let mut out = Vec::new();
+        let err = crate::deb::reader::decompress(crate::deb::compress::Algorithm::Xz, stream)
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert!(err.to_string().contains("emory"), "{err}");
+    }
 
     #[test]
     fn manifest_parser_survives_mutants() {
