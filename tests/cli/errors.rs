@@ -954,6 +954,10 @@ fn interrupt_during_package(sig: i32, status: i32, name: &str, snippet: &str) {
     unsafe { libc::kill(child.id() as i32, sig) };
     let started = Instant::now();
     let o = child.wait_with_output().unwrap();
+    eprintln!(
+        "{name} during rules package: stopped in {:?}",
+        started.elapsed()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
@@ -1027,6 +1031,10 @@ fn interrupt_during_archive(sig: i32, status: i32, name: &str) {
     unsafe { libc::kill(child.id() as i32, sig) };
     let started = Instant::now();
     let o = child.wait_with_output().unwrap();
+    eprintln!(
+        "{name} during archive writing: stopped in {:?}",
+        started.elapsed()
+    );
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "{:?}",
