@@ -126,6 +126,8 @@ impl Case {
             "stderr must be exactly one line:\n{err}"
         );
         let line = err.trim_end().to_string();
+        // `cargo test errors:: -- --nocapture` lists every error line of the table.
+        eprintln!("{line}");
         match expected {
             Line::Exact(text) => assert_eq!(line, text),
             Line::Has(words) => {
@@ -343,6 +345,7 @@ fn alias_bomb_is_refused_quickly_in_bounded_memory() {
         Line::Exact("error: wazo/plugin.yml:6:10: YAML syntax: the document expands to more than 100000 nodes (aliases?); refusing it"),
     );
     assert!(case.ran().is_empty());
+    eprintln!("alias bomb: refused in {took:?}, peak memory {max_rss_kib} KiB");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(max_rss_kib < 200 << 10, "used {max_rss_kib} KiB");
 }
@@ -681,6 +684,10 @@ fn rules_output_of_tens_of_megabytes_without_newlines() {
         *lines.last().unwrap(),
         "error: wazo/rules: `rules package` failed (exit status 5); nothing was written"
     );
+    eprintln!(
+        "48 MB of rules output: {} bytes of stderr in {took:?}, peak memory {max_rss_kib} KiB",
+        err.len()
+    );
     assert!(max_rss_kib < 100 << 10, "used {max_rss_kib} KiB");
     assert!(took < Duration::from_secs(120), "{took:?}");
     case.assert_clean();
@@ -833,13 +840,17 @@ fn output_folder_read_only() {
     let bind = match Mount::new(&["--bind", ro.to_str().unwrap()], &ro) {
         Ok(m) => m,
         Err(why) => {
-            eprintln!("SKIPPED output_folder_read_only: cannot bind-mount ({why})");
+            skipped(&format!(
+                "SKIPPED output_folder_read_only: cannot bind-mount ({why})"
+            ));
             return;
         }
     };
     let remount = Mount::new(&["-o", "remount,bind,ro"], &ro);
     if let Err(why) = &remount {
-        eprintln!("SKIPPED output_folder_read_only: cannot remount read-only ({why})");
+        skipped(&format!(
+            "SKIPPED output_folder_read_only: cannot remount read-only ({why})"
+        ));
         return;
     }
     // One umount undoes the bind mount: the read-only remount is the same mount.
@@ -864,7 +875,9 @@ fn output_folder_on_a_full_disk() {
     let tmpfs = match Mount::new(&["-t", "tmpfs", "-o", "size=1m", "tmpfs"], &case.out) {
         Ok(m) => m,
         Err(why) => {
-            eprintln!("SKIPPED output_folder_on_a_full_disk: cannot mount a tmpfs ({why})");
+            skipped(&format!(
+                "SKIPPED output_folder_on_a_full_disk: cannot mount a tmpfs ({why})"
+            ));
             return;
         }
     };
@@ -1192,6 +1205,12 @@ fn bad_source_date_epoch_is_a_usage_error() {
 }
 
 // ---- Helpers ----
+
+/// Says that a test could not run here, past the test harness's capture (so never silently).
+fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{why}");
+}
 
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
