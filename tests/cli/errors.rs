@@ -939,12 +939,34 @@ fn wait_for(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
     false
 }
 
-/// True once the process (or, with `group`, every process of the group) is gone.
+/// True once the process (or, with `group`, every process of the group) is gone. A zombie
+/// counts as gone: it runs nothing, and reaping it is its new parent's business.
 fn wait_gone(id: i32, group: bool) -> bool {
-    let target = if group { -id } else { id };
-    wait_for(Duration::from_secs(10), || {
-        // SAFETY: signal 0 only checks that the target exists.
-        unsafe { libc::kill(target, 0) == -1 }
+    wait_for(Duration::from_secs(10), || !running(id, group))
+}
+
+/// Whether a live (not zombie) process has this pid, or this process group with `group`.
+fn running(id: i32, group: bool) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    procs.flatten().any(|p| {
+        let Ok(stat) = std::fs::read_to_string(p.path().join("stat")) else {
+            return false;
+        };
+        // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let pid: i32 = head.split(' ').next().unwrap_or("").parse().unwrap_or(-1);
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (state, pgrp) = (fields.first().copied(), fields.get(2).copied());
+        let matches = if group {
+            pgrp == Some(&id.to_string())
+        } else {
+            pid == id
+        };
+        matches && state != Some("Z")
     })
 }
 
