@@ -251,10 +251,11 @@ fn walk(
             }
         })?;
         let rel_os = item.path().strip_prefix(root).unwrap_or(item.path());
+        // Staged paths are shown under $pkgdir, the checkout's own under wazo/.
         let shown = || {
             format!(
                 "{}/{}",
-                if prefix.is_empty() { "$pkgdir" } else { prefix },
+                if prefix.is_empty() { "$pkgdir" } else { "wazo" },
                 rel_os.to_string_lossy()
             )
         };
@@ -326,8 +327,13 @@ fn walk(
             } else {
                 "a special file"
             };
+            let fix = if prefix.is_empty() {
+                "remove it in wazo/rules package"
+            } else {
+                "remove it from the checkout"
+            };
             return Err(Error::Plugin(format!(
-                "{}: {what}; a package cannot carry it (remove it in wazo/rules package)",
+                "{}: {what}; a package cannot carry it ({fix})",
                 shown()
             )));
         };

@@ -587,6 +587,29 @@ fn staged_block_device() {
 }
 
 #[test]
+fn fifo_in_the_checkouts_wazo_folder() {
+    let case = Case::new(GOOD);
+    mkfifo(&case.path().join("wazo/pipe"));
+    case.fails(
+        3,
+        Line::Exact(
+            "error: wazo/pipe: a FIFO; a package cannot carry it (remove it from the checkout)",
+        ),
+    );
+}
+
+#[test]
+fn non_utf8_file_name_in_the_checkouts_wazo_folder() {
+    let case = Case::new(GOOD);
+    let name = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9");
+    std::fs::write(case.path().join("wazo").join(name), "x").unwrap();
+    case.fails(
+        3,
+        Line::Exact("error: wazo/caf\u{fffd}: the file name is not valid UTF-8; rename it"),
+    );
+}
+
+#[test]
 fn staged_non_utf8_file_name() {
     let case = Case::package("        touch \"$pkgdir/$(printf 'caf\\351')\"");
     case.fails(
