@@ -44,6 +44,10 @@ fn check_plugin_dir(dir: &Path) -> Result<()> {
             "{}: not a folder; give the plugin's folder (the one holding wazo/)",
             dir.display()
         ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Plugin(format!(
+            "{}: no such folder; give the plugin's folder (the one holding wazo/)",
+            dir.display()
+        ))),
         Err(e) => Err(Error::Plugin(format!(
             "{}: {}",
             dir.display(),
@@ -78,11 +82,19 @@ fn build_loaded(
         .canonicalize()
         .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
 
-    rules::run(&rules_file, &plugin_abs, Step::Build, None, report)?;
+    rules::run(
+        &rules_file,
+        &plugin_abs,
+        plugin_dir,
+        Step::Build,
+        None,
+        report,
+    )?;
     let stage = StagingDir::new(&plugin_abs)?;
     rules::run(
         &rules_file,
         &plugin_abs,
+        plugin_dir,
         Step::Package,
         Some(stage.path()),
         report,
@@ -96,7 +108,8 @@ fn build_loaded(
             &plugin_abs,
             &plan.maintainer,
             timestamp,
-        );
+        )?;
+        tree.check_parents()?;
         Ok(tree.into_sorted())
     })?;
     let package = Package {

@@ -3,6 +3,7 @@
 
 use crate::manifest::Manifest;
 use crate::staging::{Kind, Tree};
+use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
@@ -84,8 +85,12 @@ fn common_by_text(text: &str) -> Option<License> {
 }
 
 fn spdx_in_rules(plugin_dir: &Path) -> Option<String> {
-    let text = std::fs::read(plugin_dir.join("wazo/rules")).ok()?;
-    let text = String::from_utf8_lossy(&text[..text.len().min(64 << 10)]).into_owned();
+    use std::io::Read;
+    let mut text = Vec::new();
+    std::fs::File::open(plugin_dir.join("wazo/rules"))
+        .and_then(|f| f.take(64 << 10).read_to_end(&mut text))
+        .ok()?;
+    let text = String::from_utf8_lossy(&text).into_owned();
     let at = text.find("SPDX-License-Identifier:")?;
     let id = text[at + "SPDX-License-Identifier:".len()..]
         .split_whitespace()
@@ -93,23 +98,75 @@ fn spdx_in_rules(plugin_dir: &Path) -> Option<String> {
     Some(id.to_string())
 }
 
-fn find_license(plugin_dir: &Path) -> License {
+/// Largest license file read into the copyright file.
+const MAX_LICENSE_BYTES: u64 = 1 << 20;
+
+/// Reads a license file of the checkout (canonical `plugin_dir`): a regular file inside the
+/// checkout, of bounded size. A symlink leaving the checkout would publish a file of the
+/// build machine in the package, and a FIFO would block the build: both are refused.
+fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let path = plugin_dir.join(name);
+    let bad = |why: String| Error::Plugin(format!("{name}: {why}"));
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(bad(format!(
+                "cannot read: {}",
+                crate::error::describe_io(&e)
+            )))
+        }
+        Ok(_) => {}
+    }
+    let real = path.canonicalize().map_err(|e| {
+        bad(format!(
+            "cannot resolve: {} (a dangling symlink?)",
+            crate::error::describe_io(&e)
+        ))
+    })?;
+    if !crate::paths::is_within(&real, plugin_dir) {
+        return Err(bad(format!(
+            "a symlink to {}, outside the plugin folder; its text would be published in the package (copy the license into the checkout)",
+            real.display()
+        )));
+    }
+    let meta = std::fs::metadata(&real)
+        .map_err(|e| bad(format!("cannot read: {}", crate::error::describe_io(&e))))?;
+    if !meta.is_file() {
+        return Err(bad(
+            "not a regular file; a license file must hold the license text".into(),
+        ));
+    }
+    if meta.len() > MAX_LICENSE_BYTES {
+        return Err(bad(format!(
+            "{} bytes; a license text larger than 1 MiB is refused",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&real)
+        .and_then(|f| f.take(MAX_LICENSE_BYTES).read_to_end(&mut bytes))
+        .map_err(|e| bad(format!("cannot read: {}", crate::error::describe_io(&e))))?;
+    Ok(Some(bytes))
+}
+
+fn find_license(plugin_dir: &Path) -> Result<License> {
     for name in LICENSE_FILES {
-        let Ok(bytes) = std::fs::read(plugin_dir.join(name)) else {
+        let Some(bytes) = read_license_file(plugin_dir, name)? else {
             continue;
         };
         let text = String::from_utf8_lossy(&bytes).replace('\r', "");
         if let Some(common) = common_by_text(&text) {
-            return common;
+            return Ok(common);
         }
         let short = if text.contains("Permission is hereby granted, free of charge") {
             "Expat"
         } else {
             "custom"
         };
-        return License::Text(short.to_string(), text);
+        return Ok(License::Text(short.to_string(), text));
     }
-    match spdx_in_rules(plugin_dir) {
+    Ok(match spdx_in_rules(plugin_dir) {
         Some(id) => common_by_spdx(&id).unwrap_or_else(|| {
             License::Text(
                 id.clone(),
@@ -117,7 +174,7 @@ fn find_license(plugin_dir: &Path) -> License {
             )
         }),
         None => License::Unknown,
-    }
+    })
 }
 
 /// Indents text as a control-style paragraph body: one space, ` .` for blank lines.
@@ -137,7 +194,7 @@ fn indent(text: &str) -> String {
 }
 
 /// The machine-readable `copyright` file.
-fn copyright(m: &Manifest, plugin_dir: &Path, timestamp: u64) -> String {
+fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
     let holder = m.author.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let mut out = String::from(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
@@ -167,7 +224,7 @@ fn copyright(m: &Manifest, plugin_dir: &Path, timestamp: u64) -> String {
             year_of(timestamp)
         ));
     }
-    match find_license(plugin_dir) {
+    match license {
         License::Common(short, file) => {
             out.push_str(&format!("License: {short}\n"));
             out.push_str(&indent(&format!(
@@ -252,15 +309,21 @@ pub fn rfc2822(timestamp: u64) -> String {
 }
 
 /// Adds copyright, changelog and (when `/etc` has files) the lintian override, unless the
-/// plugin ships its own.
-pub fn add_to(tree: &mut Tree, m: &Manifest, plugin_dir: &Path, maintainer: &str, timestamp: u64) {
+/// plugin ships its own. `plugin_dir` must be canonical: license files are read only inside it.
+pub fn add_to(
+    tree: &mut Tree,
+    m: &Manifest,
+    plugin_dir: &Path,
+    maintainer: &str,
+    timestamp: u64,
+) -> Result<()> {
     let doc = format!("usr/share/doc/{}", m.package());
     let copyright_path = format!("{doc}/copyright");
     if !tree.contains(&copyright_path) {
         tree.add_bytes(
             &copyright_path,
             0o644,
-            copyright(m, plugin_dir, timestamp).into_bytes(),
+            copyright(m, find_license(plugin_dir)?, timestamp).into_bytes(),
         );
     }
     let changelog_name = if crate::version::has_revision(&m.version) {
@@ -289,6 +352,7 @@ pub fn add_to(tree: &mut Tree, m: &Manifest, plugin_dir: &Path, maintainer: &str
         );
         tree.add_bytes(&override_path, 0o644, text.into_bytes());
     }
+    Ok(())
 }
 
 #[cfg(test)]

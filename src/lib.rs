@@ -13,6 +13,7 @@ pub mod deb822;
 pub mod digest;
 pub mod docs;
 pub mod error;
+pub mod fuzzing;
 pub mod index;
 pub mod inspect;
 pub mod lint;

@@ -136,6 +136,16 @@ pub fn manifest_path(plugin_dir: &Path) -> PathBuf {
 pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
     let shown = manifest_path(plugin_dir);
     let path = plugin_dir.join(MANIFEST_PATH);
+    // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
+    if let (Ok(real), Ok(root)) = (path.canonicalize(), plugin_dir.canonicalize()) {
+        if !crate::paths::is_within(&real, &root) {
+            return Err(crate::Error::Plugin(format!(
+                "{}: resolves to {}, outside the plugin folder; make it a regular file of the checkout",
+                shown.display(),
+                real.display()
+            )));
+        }
+    }
     let bytes = read_limited(&path, &shown)?;
     let tree = parse_bytes(&bytes).map_err(|d| crate::Error::Plugin(d.render(&shown)))?;
     Ok((shown, tree))

@@ -231,15 +231,25 @@ impl LinePrefixer {
 impl Write for LinePrefixer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.pending.extend_from_slice(buf);
-        while let Some(nl) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=nl).collect();
-            self.emit(&line)?;
-        }
-        if self.pending.len() > MAX_PENDING {
-            let line = std::mem::take(&mut self.pending);
-            self.emit(&line)?;
-        }
-        Ok(buf.len())
+        // Emit every complete line, and cut an endless one into pieces of MAX_PENDING bytes,
+        // then drop what was emitted in one move (not once per line).
+        // On a write error the held bytes are dropped too, so they never pile up.
+        let mut start = 0;
+        let result = loop {
+            let rest = &self.pending[start..];
+            let end = match rest.iter().position(|&b| b == b'\n') {
+                Some(nl) if nl < MAX_PENDING => nl + 1,
+                _ if rest.len() >= MAX_PENDING => MAX_PENDING,
+                _ => break Ok(buf.len()),
+            };
+            if let Err(e) = self.emit(&rest[..end]) {
+                start = self.pending.len();
+                break Err(e);
+            }
+            start += end;
+        };
+        self.pending.drain(..start);
+        result
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

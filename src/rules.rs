@@ -8,6 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 /// Where the rules file lives inside a plugin checkout.
 pub const RULES_PATH: &str = "wazo/rules";
@@ -89,8 +90,19 @@ pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
             return Err(bad("has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix wazo/rules)"));
         }
     }
-    path.canonicalize()
-        .map_err(|e| Error::io(&path, "cannot resolve", e))
+    let real = path
+        .canonicalize()
+        .map_err(|e| Error::io(&path, "cannot resolve", e))?;
+    let root = plugin_dir
+        .canonicalize()
+        .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
+    if !crate::paths::is_within(&real, &root) {
+        return Err(bad(&format!(
+            "resolves to {}, outside the plugin folder (is wazo/ a symlink?); make wazo/ a folder of the checkout",
+            real.display()
+        )));
+    }
+    Ok(real)
 }
 
 /// True when this process runs as root.
@@ -109,10 +121,12 @@ pub fn find_in_path(program: &str) -> Option<PathBuf> {
         })
 }
 
-/// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`].
+/// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`]. Messages name
+/// the rules file under `shown_dir`, the plugin folder as the user gave it.
 pub fn run(
     rules: &Path,
     plugin_dir: &Path,
+    shown_dir: &Path,
     step: Step,
     pkgdir: Option<&Path>,
     report: &Report,
@@ -152,12 +166,13 @@ pub fn run(
         });
     }
     let label = format!("rules {}", step.word());
+    let shown = crate::paths::display_join(shown_dir, RULES_PATH);
     report.step_start(&label);
     let started = std::time::Instant::now();
     let mut child = cmd.spawn().map_err(|e| {
         Error::Rules(format!(
             "{}: cannot run `{label}`: {}",
-            rules.display(),
+            shown.display(),
             crate::error::describe_io(&e)
         ))
     })?;
@@ -176,13 +191,22 @@ pub fn run(
     .flatten()
     .map(|stream| {
         let sink = report.rules_output(&label);
-        std::thread::spawn(move || pump(stream, sink))
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            pump(stream, sink);
+            let _ = done.send(());
+        });
+        finished
     })
     .collect();
-    let status = child.wait();
+    let status = wait_step(&mut child);
     crate::signals::set_child_group(None);
-    for p in pumps {
-        let _ = p.join();
+    // The pipes reach EOF once every process holding them is gone; one that escaped the
+    // group (setsid) may hold them forever, so its output is given up after a while.
+    let deadline = std::time::Instant::now() + PUMP_GRACE;
+    for done in pumps {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let _ = done.recv_timeout(left);
     }
     let status = status.map_err(|e| Error::Rules(format!("`{label}`: cannot wait for it: {e}")))?;
     crate::signals::check()?;
@@ -193,15 +217,63 @@ pub fn run(
     Err(Error::Rules(match (status.code(), status.signal()) {
         (Some(code), _) => format!(
             "{}: `{label}` failed (exit status {code}); nothing was written",
-            crate::paths::display_join(plugin_dir, RULES_PATH).display()
+            shown.display()
         ),
         (None, Some(sig)) => format!(
             "{}: `{label}` was killed by {}; nothing was written",
-            crate::paths::display_join(plugin_dir, RULES_PATH).display(),
+            shown.display(),
             crate::error::signal_name(sig)
         ),
         _ => format!("`{label}` failed ({status}); nothing was written"),
     }))
+}
+
+/// How long an interrupted step may take to stop before its process group is killed.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long the output of a finished step is still read.
+const PUMP_GRACE: Duration = Duration::from_secs(2);
+
+/// Waits for the step to end. Once we are interrupted, a step that does not stop within
+/// [`STOP_GRACE`] is killed. When it ends, whatever it left running in its process group is
+/// killed too, before the leader is reaped so that the group id cannot have been reused.
+fn wait_step(child: &mut std::process::Child) -> std::io::Result<std::process::ExitStatus> {
+    let pid = child.id() as libc::pid_t;
+    let mut interrupted: Option<std::time::Instant> = None;
+    loop {
+        // SAFETY: a zeroed siginfo_t is a valid out-parameter for waitid(2).
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waitid(2) on our own child; WNOWAIT leaves it to be reaped by `wait` below.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+            )
+        };
+        if r == -1 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(err);
+        }
+        // SAFETY: waitid filled `info` (si_pid is 0 while the child still runs).
+        if unsafe { info.si_pid() } == pid {
+            break;
+        }
+        if crate::signals::pending().is_some() {
+            let since = *interrupted.get_or_insert_with(std::time::Instant::now);
+            if since.elapsed() >= STOP_GRACE {
+                // SAFETY: kill(2) on the step's own group, whose leader is not reaped yet.
+                unsafe { libc::kill(-pid, libc::SIGKILL) };
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: as above; the leader is a zombie, so the group id is still ours.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    child.wait()
 }
 
 /// Copies a child's stream to the report's sink in bounded chunks, line-prefixed there.

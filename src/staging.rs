@@ -134,6 +134,27 @@ impl Tree {
         self.entries.insert(entry.path.clone(), entry);
     }
 
+    /// Refuses an entry below something that is not a folder: a staged file or symlink where
+    /// pluginctl adds files (the plugin's place, `usr/share/doc/<package>`) would make an
+    /// archive that unpacks through a symlink or cannot unpack at all.
+    pub fn check_parents(&self) -> Result<()> {
+        for entry in self.entries.values() {
+            let Some((parent, _)) = entry.path.rsplit_once('/') else {
+                continue;
+            };
+            let what = match self.entries.get(parent).map(|p| &p.kind) {
+                None | Some(Kind::Dir) => continue,
+                Some(Kind::Symlink { .. }) => "a symlink",
+                Some(_) => "a file",
+            };
+            return Err(Error::Plugin(format!(
+                "$pkgdir/{parent}: {what}, but the package has /{} below it; make it a folder (or leave it out)",
+                entry.path
+            )));
+        }
+        Ok(())
+    }
+
     /// All entries in archive order; later names of a hard-linked file become links.
     pub fn into_sorted(self) -> Vec<Entry> {
         let mut entries: Vec<Entry> = self.entries.into_values().collect();
@@ -230,10 +251,11 @@ fn walk(
             }
         })?;
         let rel_os = item.path().strip_prefix(root).unwrap_or(item.path());
+        // Staged paths are shown under $pkgdir, the checkout's own under wazo/.
         let shown = || {
             format!(
                 "{}/{}",
-                if prefix.is_empty() { "$pkgdir" } else { prefix },
+                if prefix.is_empty() { "$pkgdir" } else { "wazo" },
                 rel_os.to_string_lossy()
             )
         };
@@ -305,8 +327,13 @@ fn walk(
             } else {
                 "a special file"
             };
+            let fix = if prefix.is_empty() {
+                "remove it in wazo/rules package"
+            } else {
+                "remove it from the checkout"
+            };
             return Err(Error::Plugin(format!(
-                "{}: {what}; a package cannot carry it (remove it in wazo/rules package)",
+                "{}: {what}; a package cannot carry it ({fix})",
                 shown()
             )));
         };

@@ -137,12 +137,15 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let mut total = 0usize;
     let mut documents = 0;
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| YamlError {
-            pos: Pos {
+        let (event, span) = event.map_err(|e| {
+            let pos = Pos {
                 line: e.marker().line(),
                 col: e.marker().col() + 1,
-            },
-            message: e.info().to_string(),
+            };
+            explain_tab(text, pos, e.info()).unwrap_or_else(|| YamlError {
+                pos,
+                message: e.info().to_string(),
+            })
         })?;
         let pos = pos_of(&span);
         let node = match event {
@@ -292,6 +295,40 @@ fn too_big(pos: Pos) -> YamlError {
             "the document expands to more than {MAX_NODES} nodes (aliases?); refusing it"
         ),
     }
+}
+
+/// The parser reports a misplaced tab where the enclosing token starts, or just after the
+/// tab; users need the tab itself. When the error is about a tab, point at the first tab in
+/// the indentation of the error's line or the few after it (or right before the marker).
+fn explain_tab(text: &str, at: Pos, info: &str) -> Option<YamlError> {
+    let lines = || text.lines().enumerate().skip(at.line.saturating_sub(1));
+    if info.contains("tab") {
+        for (i, line) in lines().take(8) {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            if let Some(col) = line[..indent].find('\t') {
+                return Some(YamlError {
+                    pos: Pos {
+                        line: i + 1,
+                        col: line[..col].chars().count() + 1,
+                    },
+                    message: "a tab in the indentation; YAML indents with spaces only (replace it with spaces)".into(),
+                });
+            }
+        }
+    }
+    let (i, line) = lines().next()?;
+    let before: Vec<char> = line.chars().take(at.col.saturating_sub(1)).collect();
+    let tab_col = before.iter().rposition(|&c| c != '\t').map_or(0, |p| p + 1);
+    if before.get(tab_col) == Some(&'\t') && (info.contains("tab") || info.contains("whitespace")) {
+        return Some(YamlError {
+            pos: Pos {
+                line: i + 1,
+                col: tab_col + 1,
+            },
+            message: "a tab where YAML wants a space; replace it with a space".into(),
+        });
+    }
+    None
 }
 
 /// The `(line, column)` of the first byte that is not valid UTF-8.

@@ -66,6 +66,19 @@ pub fn file_name(m: &Manifest) -> String {
     )
 }
 
+/// A reader that fails once a signal is pending, so that copying a large file stops
+/// promptly on an interrupt (the error is then reported as the interrupt).
+struct Interruptible<R>(R);
+
+impl<R: Read> Read for Interruptible<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if crate::signals::pending().is_some() {
+            return Err(std::io::Error::other("interrupted"));
+        }
+        self.0.read(buf)
+    }
+}
+
 fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
         .prefix(".pluginctl-")
@@ -117,7 +130,7 @@ impl Package<'_> {
             out.flush()?;
             let deb = out.into_inner().map_err(|e| e.into_error())?;
             data.rewind()?;
-            let copied = std::io::copy(data, deb)?;
+            let copied = std::io::copy(&mut Interruptible(data), deb)?;
             if copied % 2 == 1 {
                 deb.write_all(b"\n")?;
             }
@@ -149,6 +162,9 @@ impl Package<'_> {
         archived: &mut dyn FnMut(&Entry),
     ) -> Result<Vec<(String, [u8; 16])>> {
         let io = |e| {
+            if let Some(sig) = crate::signals::pending() {
+                return Error::Interrupted(sig);
+            }
             Error::Io(format!(
                 "cannot write the data member: {}",
                 crate::error::describe_io(&e)
@@ -223,6 +239,7 @@ impl Package<'_> {
                         Source::Disk(file) => {
                             let mut f = File::open(file)
                                 .map_err(|e| Error::io(file, "cannot read staged file", e))?;
+                            let mut f = Interruptible(&mut f);
                             tar.entry(&header, &mut f as &mut dyn Read, &mut buf, |c| {
                                 md5.update(c)
                             })

@@ -191,6 +191,9 @@ pub fn algorithm_of(name: &str) -> Option<Algorithm> {
     }
 }
 
+/// Most memory the xz decoder may use.
+const XZ_MEMLIMIT: u64 = 256 << 20;
+
 /// A decompressing reader for a member's data.
 pub fn decompress<'a>(
     algorithm: Algorithm,
@@ -199,9 +202,19 @@ pub fn decompress<'a>(
     Ok(match algorithm {
         Algorithm::None => Box::new(data),
         Algorithm::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(data))),
-        Algorithm::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(BufReader::new(
-            data,
-        ))),
+        Algorithm::Xz => {
+            // A crafted header can ask for a dictionary of gigabytes; real packages use at
+            // most 64 MiB (xz -9), so the decoder's memory is capped well above that.
+            let stream = liblzma::stream::Stream::new_stream_decoder(
+                XZ_MEMLIMIT,
+                liblzma::stream::CONCATENATED,
+            )
+            .map_err(io::Error::other)?;
+            Box::new(liblzma::read::XzDecoder::new_stream(
+                BufReader::new(data),
+                stream,
+            ))
+        }
         Algorithm::Zstd => Box::new(zstd::stream::read::Decoder::new(data)?),
     })
 }

@@ -3,6 +3,7 @@
 
 mod build;
 mod cli_docs;
+mod errors;
 mod index;
 mod inspect;
 mod lint;
