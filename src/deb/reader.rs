@@ -147,24 +147,33 @@ pub struct MemberData<'a, R: Read> {
 
 impl<R: Read> Read for MemberData<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            return Ok(0);
-        }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.ar.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(bad(format!(
-                "truncated: the file ends inside a member of {} bytes",
-                self.size
-            )));
-        }
-        self.left -= n as u64;
+        let size = self.size;
+        let n = read_bounded(&mut self.ar.inner, &mut self.left, buf, || {
+            format!("truncated: the file ends inside a member of {size} bytes")
+        })?;
         self.ar.pos += n as u64;
         self.ar.pending -= n as u64;
         Ok(n)
     }
+}
+
+/// Reads at most `left` bytes into `buf` and counts them off; an early end is an error.
+fn read_bounded(
+    inner: &mut impl Read,
+    left: &mut u64,
+    buf: &mut [u8],
+    truncated: impl FnOnce() -> String,
+) -> io::Result<usize> {
+    if *left == 0 {
+        return Ok(0);
+    }
+    let want = buf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+    let n = inner.read(&mut buf[..want])?;
+    if n == 0 {
+        return Err(bad(truncated()));
+    }
+    *left -= n as u64;
+    Ok(n)
 }
 
 fn read_exact_or(r: &mut impl Read, buf: &mut [u8], msg: &str) -> io::Result<()> {
@@ -446,18 +455,9 @@ impl<R: Read> TarReader<R> {
 
 impl<R: Read> Read for TarReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.left == 0 {
-            return Ok(0);
-        }
-        let want = buf
-            .len()
-            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        if n == 0 {
-            return Err(bad("tar: truncated inside an entry's data"));
-        }
-        self.left -= n as u64;
-        Ok(n)
+        read_bounded(&mut self.inner, &mut self.left, buf, || {
+            "tar: truncated inside an entry's data".to_string()
+        })
     }
 }
 

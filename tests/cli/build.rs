@@ -3,24 +3,10 @@
 use crate::support::*;
 use std::path::Path;
 
-fn helloworld() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/helloworld"))
-}
-
 #[test]
 fn helloworld_builds_installs_and_lints_clean() {
     let out = tempfile::tempdir().unwrap();
-    let o = run(pluginctl()
-        .arg("build")
-        .arg(helloworld())
-        .arg("-o")
-        .arg(out.path())
-        .env("SOURCE_DATE_EPOCH", "1700000000"));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let deb = out
-        .path()
-        .join("wazo-plugind-helloworld-demo_0.0.1_all.deb");
-    assert_eq!(stdout(&o).trim(), deb.display().to_string());
+    let deb = build_helloworld(out.path());
     let control = dpkg_deb(&deb, &["--field"]);
     assert_eq!(
         control,

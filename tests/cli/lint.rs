@@ -8,10 +8,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn helloworld() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/helloworld"))
-}
-
 /// A plugin with everything the market wants and the marker rules (format 1). The display
 /// name has two words: lintian rejects a one-word synopsis (description-too-short).
 fn clean_plugin() -> Plugin {
@@ -127,16 +123,7 @@ struct Deb {
 /// The helloworld example built by pluginctl at a fixed time; it lints clean.
 fn hello_deb() -> Deb {
     let out = tempfile::Builder::new().prefix("out-").tempdir().unwrap();
-    let o = run(pluginctl()
-        .arg("build")
-        .arg(helloworld())
-        .arg("-o")
-        .arg(out.path())
-        .env("SOURCE_DATE_EPOCH", "1700000000"));
-    assert!(o.status.success(), "{}", stderr(&o));
-    let deb = out
-        .path()
-        .join("wazo-plugind-helloworld-demo_0.0.1_all.deb");
+    let deb = build_helloworld(out.path());
     assert_lints_clean(&deb);
     Deb { _out: out, deb }
 }

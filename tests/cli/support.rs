@@ -393,3 +393,22 @@ pub fn expected_installed_size(root: &Path) -> u64 {
     }
     total
 }
+
+/// The repository's example plugin.
+pub fn helloworld() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/helloworld"))
+}
+
+/// Builds the example into `out` with SOURCE_DATE_EPOCH=1700000000; returns the `.deb`.
+pub fn build_helloworld(out: &Path) -> PathBuf {
+    let o = run(pluginctl()
+        .arg("build")
+        .arg(helloworld())
+        .arg("-o")
+        .arg(out)
+        .env("SOURCE_DATE_EPOCH", "1700000000"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deb = out.join("wazo-plugind-helloworld-demo_0.0.1_all.deb");
+    assert_eq!(stdout(&o).trim(), deb.display().to_string());
+    deb
+}
