@@ -86,6 +86,7 @@ pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result
         entries: &entries,
         compression: plan.compression,
         mtime: timestamp,
+        staging: Some(&stage),
     };
     let written = package.write(&plan.output)?;
     drop(stage);

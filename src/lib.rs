@@ -13,6 +13,7 @@ pub mod error;
 pub mod manifest;
 pub mod paths;
 pub mod plan;
+pub mod reap;
 pub mod report;
 pub mod rules;
 pub mod signals;

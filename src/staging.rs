@@ -10,6 +10,7 @@ use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where a regular file's bytes come from.
@@ -334,9 +335,13 @@ mod tests {
 
 /// The empty folder `wazo/rules package` fills, outside the plugin folder, removed on drop
 /// (even when the rules left read-only folders in it).
+///
+/// The package writer may remove it earlier, behind the archiver ([`crate::reap`]), so the
+/// cleanup overlaps with archiving; it then marks it removed.
 #[derive(Debug)]
 pub struct StagingDir {
     dir: Option<tempfile::TempDir>,
+    removed: AtomicBool,
 }
 
 impl StagingDir {
@@ -356,35 +361,49 @@ impl StagingDir {
                 real.display()
             )));
         }
-        Ok(StagingDir { dir: Some(dir) })
+        Ok(StagingDir {
+            dir: Some(dir),
+            removed: AtomicBool::new(false),
+        })
     }
 
     /// Its path.
     pub fn path(&self) -> &Path {
         self.dir.as_ref().map(|d| d.path()).unwrap_or(Path::new(""))
     }
+
+    /// Tells that the folder is gone (removed behind the archiver): drop has nothing to do.
+    pub fn mark_removed(&self) {
+        self.removed.store(true, Ordering::Release);
+    }
+}
+
+/// Removes a folder and everything in it, opening up folders the rules made read-only.
+pub fn remove_tree(path: &Path) {
+    if std::fs::remove_dir_all(path).is_ok() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        if entry.file_type().is_dir() {
+            let _ = std::fs::set_permissions(
+                entry.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o700),
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(path);
 }
 
 impl Drop for StagingDir {
     fn drop(&mut self) {
         let Some(dir) = self.dir.take() else { return };
         let path = dir.keep();
-        if std::fs::remove_dir_all(&path).is_ok() {
-            return;
+        if !*self.removed.get_mut() {
+            remove_tree(&path);
         }
-        // Folders the rules made read-only: open them up, then remove again.
-        for entry in walkdir::WalkDir::new(&path)
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_dir() {
-                let _ = std::fs::set_permissions(
-                    entry.path(),
-                    std::os::unix::fs::PermissionsExt::from_mode(0o700),
-                );
-            }
-        }
-        let _ = std::fs::remove_dir_all(&path);
     }
 }

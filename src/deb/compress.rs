@@ -92,7 +92,7 @@ impl<W: Write> Encoder for Plain<W> {
     }
 }
 
-impl<W: Write> Encoder for flate2::write::GzEncoder<W> {
+impl<W: Write> Encoder for super::pgzip::ParallelGz<W> {
     fn finish(self: Box<Self>) -> io::Result<()> {
         (*self).finish()?.flush()
     }
@@ -119,11 +119,11 @@ impl Compression {
     pub fn encoder<'w, W: Write + 'w>(&self, out: W) -> io::Result<Box<dyn Encoder + 'w>> {
         Ok(match self.algorithm {
             Algorithm::None => Box::new(Plain(out)),
-            Algorithm::Gzip => Box::new(
-                flate2::GzBuilder::new()
-                    .operating_system(3)
-                    .write(out, flate2::Compression::new(self.level)),
-            ),
+            Algorithm::Gzip => Box::new(super::pgzip::ParallelGz::new(
+                out,
+                self.level,
+                self.threads,
+            )?),
             Algorithm::Xz => {
                 // Fixed block size (liblzma's own default: 3 x the dictionary, at least 1 MiB),
                 // so the blocks, and so the bytes, are the same for any thread count.

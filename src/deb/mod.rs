@@ -1,20 +1,29 @@
 //! Assembling a `.deb`: the data member streamed from the tree, the control member, and the
 //! ar container around them, under a temporary name until it is complete.
+//!
+//! Files are read ahead on reader threads ([`feed`]), which compute the md5sums from the
+//! archived bytes; the compressor runs on its own threads ([`compress`]); staged files are
+//! removed as soon as they were read. An uncompressed package is written in place; a
+//! compressed data member goes through a temporary file in the output folder.
 
 pub mod ar;
 pub mod compress;
 pub mod control;
+pub mod feed;
+pub mod pgzip;
 pub mod reader;
 pub mod tar;
 
 use crate::manifest::Manifest;
-use crate::staging::{Entry, Kind, Source};
+use crate::staging::{Entry, Kind, StagingDir};
 use crate::{Error, Result};
-use compress::Compression;
-use md5::{Digest, Md5};
+use compress::{Algorithm, Compression};
+use feed::{Feed, Piece};
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::thread::Scope;
 use tar::{EntryType, Header, TarWriter};
 
 /// Size of the read buffer used to stream files into the archive.
@@ -32,6 +41,8 @@ pub struct Package<'a> {
     pub compression: Compression,
     /// The build timestamp (every mtime).
     pub mtime: u64,
+    /// The staging folder the entries come from: emptied while the package is written.
+    pub staging: Option<&'a StagingDir>,
 }
 
 /// What was written.
@@ -77,44 +88,11 @@ impl Package<'_> {
     /// Writes the `.deb` into `out_dir`; it appears under its final name only when complete.
     pub fn write(&self, out_dir: &Path) -> Result<Written> {
         let final_path = out_dir.join(file_name(self.manifest));
-        let mut data = temp_in(out_dir, ".data.tmp")?;
-        let sums = self.write_data(data.as_file_mut()).map_err(|e| match e {
-            Error::Io(m) if !m.starts_with('/') && !m.starts_with('.') => {
-                Error::Io(format!("{}: {m}", out_dir.display()))
-            }
-            e => e,
-        })?;
-        crate::signals::check()?;
-        let control = self
-            .control_member(sums)
-            .map_err(|e| Error::io(out_dir, "cannot write the control member", e))?;
-
         let mut deb = temp_in(out_dir, ".deb.tmp")?;
-        let ext = self.compression.algorithm.extension();
-        let write = |deb: &mut File, data: &mut File| -> std::io::Result<u64> {
-            let mut out = BufWriter::new(deb);
-            out.write_all(ar::MAGIC)?;
-            ar::write_member(&mut out, "debian-binary", self.mtime, b"2.0\n")?;
-            ar::write_member(&mut out, &format!("control.tar{ext}"), self.mtime, &control)?;
-            let data_size = data.seek(std::io::SeekFrom::End(0))?;
-            out.write_all(&ar::member_header(
-                &format!("data.tar{ext}"),
-                self.mtime,
-                data_size,
-            )?)?;
-            out.flush()?;
-            let deb = out.into_inner().map_err(|e| e.into_error())?;
-            data.rewind()?;
-            let copied = std::io::copy(data, deb)?;
-            if copied % 2 == 1 {
-                deb.write_all(b"\n")?;
-            }
-            deb.flush()?;
-            deb.stream_position()
-        };
-        let size = write(deb.as_file_mut(), data.as_file_mut())
-            .map_err(|e| Error::io(out_dir, "cannot write the package", e))?;
-        drop(data);
+        let size = std::thread::scope(|scope| match self.compression.algorithm {
+            Algorithm::None => self.write_in_place(scope, deb.as_file_mut(), out_dir),
+            _ => self.write_through_temp(scope, deb.as_file_mut(), out_dir),
+        })?;
         crate::signals::check()?;
         // A temporary file is 0600; the package gets the mode any new file would get.
         std::fs::set_permissions(
@@ -130,23 +108,134 @@ impl Package<'_> {
         })
     }
 
-    /// Streams the data member into `out`; returns the md5sum of every regular file.
-    fn write_data(&self, out: &mut File) -> Result<Vec<(String, [u8; 16])>> {
-        let io = |e| {
-            Error::Io(format!(
-                "cannot write the data member: {}",
-                crate::error::describe_io(&e)
-            ))
+    /// Uncompressed: the control member's size is known before any file is read (md5sums
+    /// lines have a fixed width), so its place is reserved and the data member is streamed
+    /// straight into the package; the control member is written into its place at the end.
+    fn write_in_place<'scope, 'env>(
+        &'env self,
+        scope: &'scope Scope<'scope, 'env>,
+        deb: &mut File,
+        out_dir: &Path,
+    ) -> Result<u64> {
+        let fail = |e| Error::io(out_dir, "cannot write the package", e);
+        let placeholder = self
+            .control_member(self.md5sums_paths().map(|p| (p, [0; 16])).collect())
+            .map_err(fail)?;
+        let ext = self.compression.algorithm.extension();
+        let mut out = BufWriter::with_capacity(BUF_SIZE, deb);
+        out.write_all(ar::MAGIC).map_err(fail)?;
+        ar::write_member(&mut out, "debian-binary", self.mtime, b"2.0\n").map_err(fail)?;
+        let control_at = out.stream_position().map_err(fail)? + 60;
+        let control_name = format!("control.tar{ext}");
+        ar::write_member(&mut out, &control_name, self.mtime, &placeholder).map_err(fail)?;
+        let member =
+            ar::OpenMember::begin(&mut out, &format!("data.tar{ext}"), self.mtime).map_err(fail)?;
+        let sums = self.write_data(scope, &mut out, out_dir)?;
+        member.end(&mut out).map_err(fail)?;
+        let size = out.stream_position().map_err(fail)?;
+        let control = self.control_member(sums).map_err(fail)?;
+        if control.len() != placeholder.len() {
+            return Err(Error::Io(format!(
+                "{}: the control member came out at {} bytes instead of the {} reserved (a bug)",
+                out_dir.display(),
+                control.len(),
+                placeholder.len()
+            )));
+        }
+        out.seek(SeekFrom::Start(control_at)).map_err(fail)?;
+        out.write_all(&control).map_err(fail)?;
+        out.flush().map_err(fail)?;
+        Ok(size)
+    }
+
+    /// Compressed: the control member's size depends on the md5sums, so the data member goes
+    /// to a temporary file first, then is copied in the kernel behind the control member.
+    fn write_through_temp<'scope, 'env>(
+        &'env self,
+        scope: &'scope Scope<'scope, 'env>,
+        deb: &mut File,
+        out_dir: &Path,
+    ) -> Result<u64> {
+        let mut data = temp_in(out_dir, ".data.tmp")?;
+        let sums = {
+            let mut out = BufWriter::with_capacity(BUF_SIZE, data.as_file_mut());
+            let sums = self.write_data(scope, &mut out, out_dir)?;
+            out.flush()
+                .map_err(|e| Error::io(out_dir, "cannot write the data member", e))?;
+            sums
         };
-        let encoder = self
-            .compression
-            .encoder(BufWriter::with_capacity(BUF_SIZE, out))
-            .map_err(io)?;
+        crate::signals::check()?;
+        let control = self
+            .control_member(sums)
+            .map_err(|e| Error::io(out_dir, "cannot write the control member", e))?;
+        let ext = self.compression.algorithm.extension();
+        let write = |deb: &mut File, data: &mut File| -> std::io::Result<u64> {
+            let mut out = BufWriter::new(deb);
+            out.write_all(ar::MAGIC)?;
+            ar::write_member(&mut out, "debian-binary", self.mtime, b"2.0\n")?;
+            ar::write_member(&mut out, &format!("control.tar{ext}"), self.mtime, &control)?;
+            let data_size = data.seek(SeekFrom::End(0))?;
+            out.write_all(&ar::member_header(
+                &format!("data.tar{ext}"),
+                self.mtime,
+                data_size,
+            )?)?;
+            out.flush()?;
+            let deb = out.into_inner().map_err(|e| e.into_error())?;
+            data.rewind()?;
+            // copy_file_range on Linux: no trip through user space.
+            let copied = std::io::copy(data, deb)?;
+            if copied % 2 == 1 {
+                deb.write_all(b"\n")?;
+            }
+            deb.stream_position()
+        };
+        let size = write(deb, data.as_file_mut())
+            .map_err(|e| Error::io(out_dir, "cannot write the package", e))?;
+        // Freeing its blocks may wait for the disk: not on the way to the finished package.
+        scope.spawn(move || drop(data));
+        Ok(size)
+    }
+
+    /// The paths md5sums lists: every regular file and every hard link to one.
+    fn md5sums_paths(&self) -> impl Iterator<Item = String> + '_ {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::File { .. } | Kind::HardLink { .. }))
+            .map(|e| e.path.clone())
+    }
+
+    /// Streams the data member into `out` through the encoder; returns the md5sum of every
+    /// regular file (and hard link). Files are read ahead on reader threads in `scope`; once
+    /// the last one was read, the staging folder is removed on another thread while the
+    /// compressor finishes.
+    fn write_data<'scope, 'env>(
+        &'env self,
+        scope: &'scope Scope<'scope, 'env>,
+        out: &mut dyn Write,
+        out_dir: &Path,
+    ) -> Result<Vec<(String, [u8; 16])>> {
+        let io = |e| Error::io(out_dir, "cannot write the data member", e);
+        let jobs = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                Kind::File { size, source } => Some(feed::Job {
+                    source,
+                    size: *size,
+                }),
+                _ => None,
+            })
+            .collect();
+        let readers = self.compression.threads.clamp(1, 4) as usize;
+        let mut feed = Feed::start(scope, jobs, readers);
+        let reaper = self
+            .staging
+            .map(|stage| crate::reap::start(scope, stage, self.entries));
+        let encoder = self.compression.encoder(out).map_err(io)?;
         let mut tar = TarWriter::new(encoder, self.mtime);
-        let mut buf = vec![0u8; BUF_SIZE];
         let mut sums: Vec<(String, [u8; 16])> = Vec::new();
-        let mut digests: std::collections::HashMap<&str, [u8; 16]> =
-            std::collections::HashMap::new();
+        let mut digests: HashMap<&str, [u8; 16]> = HashMap::new();
         tar.header(&Header {
             path: "./",
             kind: EntryType::Dir,
@@ -155,7 +244,7 @@ impl Package<'_> {
             link: None,
         })
         .map_err(io)?;
-        for entry in self.entries {
+        for (index, entry) in self.entries.iter().enumerate() {
             crate::signals::check()?;
             let path = entry.tar_path();
             match &entry.kind {
@@ -191,42 +280,33 @@ impl Package<'_> {
                         sums.push((entry.path.clone(), *d));
                     }
                 }
-                Kind::File { size, source } => {
-                    let header = Header {
+                Kind::File { size, .. } => {
+                    tar.header(&Header {
                         path: &path,
                         kind: EntryType::File,
                         mode: entry.mode,
                         size: *size,
                         link: None,
-                    };
-                    let mut md5 = Md5::new();
-                    let result = match source {
-                        Source::Bytes(bytes) => {
-                            tar.entry(&header, &mut &bytes[..], &mut buf, |c| md5.update(c))
-                        }
-                        Source::Disk(file) => {
-                            let mut f = File::open(file)
-                                .map_err(|e| Error::io(file, "cannot read staged file", e))?;
-                            tar.entry(&header, &mut f as &mut dyn Read, &mut buf, |c| {
-                                md5.update(c)
-                            })
-                            .map_err(|e| {
-                                if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                                    return std::io::Error::other(format!(
-                                        "{}: file shrank while it was archived",
-                                        file.display()
-                                    ));
-                                }
-                                e
-                            })
+                    })
+                    .map_err(io)?;
+                    let digest = loop {
+                        match feed.piece()? {
+                            Piece::Data(bytes) => tar.data(&bytes).map_err(io)?,
+                            Piece::End(digest) => break digest,
                         }
                     };
-                    result.map_err(io)?;
-                    let digest: [u8; 16] = md5.finalize().into();
+                    tar.end_data(*size).map_err(io)?;
                     digests.insert(&entry.path, digest);
                     sums.push((entry.path.clone(), digest));
+                    if let Some(reaper) = &reaper {
+                        reaper.archived(index + 1);
+                    }
                 }
             }
+        }
+        drop(feed);
+        if let Some(reaper) = reaper {
+            reaper.finished();
         }
         let encoder = tar.finish().map_err(io)?;
         encoder.finish().map_err(io)?;

@@ -142,6 +142,17 @@ impl<W: Write> TarWriter<W> {
         self.pad(h.size)
     }
 
+    /// Writes the next bytes of an entry's data, after its [`TarWriter::header`]; the pieces
+    /// must add up to the header's size exactly, then [`TarWriter::end_data`] pads them.
+    pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.put(bytes)
+    }
+
+    /// Pads an entry's data of `size` bytes to a whole block.
+    pub fn end_data(&mut self, size: u64) -> io::Result<()> {
+        self.pad(size)
+    }
+
     /// Writes the end-of-archive blocks and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.put(&[0u8; BLOCK * 2])?;

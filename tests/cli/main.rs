@@ -2,4 +2,5 @@
 //! the real Debian tools: dpkg-deb, dpkg in a throwaway root, md5sum and lintian.
 
 mod build;
+mod compression;
 mod support;
