@@ -34,7 +34,7 @@ usage: cargo bench --bench compare -- [OPTIONS]
 ";
 
 /// Bumped whenever the generator changes, so stale trees are regenerated.
-const GENERATOR: u32 = 1;
+const GENERATOR: u32 = 2;
 const MIB: u64 = 1 << 20;
 
 struct Options {
@@ -137,10 +137,11 @@ impl Rng {
     }
 }
 
-/// Text that compresses like source code and prose: Zipf-distributed words, punctuation,
-/// numbers and indented lines.
+/// Text that compresses like source code and web assets: lines drawn from a pool of
+/// templates (the common ones often), some with a word changed or a number added.
 struct TextGen {
     words: Vec<Vec<u8>>,
+    lines: Vec<Vec<u8>>,
     zipf: Vec<u16>,
 }
 
@@ -169,48 +170,78 @@ impl TextGen {
             }
             words.push(w);
         }
-        let weights: Vec<f64> = (0..words.len()).map(|r| 1.0 / (r as f64 + 2.0)).collect();
-        let total: f64 = weights.iter().sum();
-        let mut zipf = Vec::with_capacity(1 << 16);
-        let mut acc = 0.0;
-        for (i, w) in weights.iter().enumerate() {
-            acc += w / total;
-            while (zipf.len() as f64) < acc * 65536.0 && zipf.len() < 1 << 16 {
-                zipf.push(i as u16);
+        // Zipf: rank r drawn with weight 1 / (r + 2), through a 64 Ki-entry table.
+        let zipf_table = |n: usize| {
+            let weights: Vec<f64> = (0..n).map(|r| 1.0 / (r as f64 + 2.0)).collect();
+            let total: f64 = weights.iter().sum();
+            let mut table = Vec::with_capacity(1 << 16);
+            let mut acc = 0.0;
+            for (i, w) in weights.iter().enumerate() {
+                acc += w / total;
+                while (table.len() as f64) < acc * 65536.0 && table.len() < 1 << 16 {
+                    table.push(i as u16);
+                }
             }
+            while table.len() < 1 << 16 {
+                table.push((n - 1) as u16);
+            }
+            table
+        };
+        let word_zipf = zipf_table(words.len());
+        let seps: [&[u8]; 8] = [b" ", b" ", b" ", b", ", b"(", b") ", b" = ", b"."];
+        let mut lines = Vec::new();
+        for _ in 0..16000 {
+            let mut line = Vec::new();
+            for _ in 0..rng.below(4) {
+                line.extend_from_slice(b"    ");
+            }
+            for _ in 0..3 + rng.below(10) {
+                let r = rng.next();
+                line.extend_from_slice(&words[word_zipf[(r & 0xffff) as usize] as usize]);
+                line.extend_from_slice(seps[((r >> 16) % 8) as usize]);
+            }
+            line.extend_from_slice(b";\n");
+            lines.push(line);
         }
-        while zipf.len() < 1 << 16 {
-            zipf.push((words.len() - 1) as u16);
+        TextGen {
+            words,
+            lines,
+            zipf: zipf_table(16000),
         }
-        TextGen { words, zipf }
     }
 
     fn write(&self, rng: &mut Rng, size: usize, out: &mut Vec<u8>) {
         out.clear();
-        let mut line_words = 0;
         while out.len() < size {
             let r = rng.next();
-            let word = &self.words[self.zipf[(r & 0xffff) as usize] as usize];
-            out.extend_from_slice(word);
-            match (r >> 16) & 63 {
-                0..=40 => out.push(b' '),
-                41..=44 => out.extend_from_slice(b", "),
-                45..=46 => out.extend_from_slice(b"("),
-                47..=48 => out.extend_from_slice(b") "),
-                49 => out.extend_from_slice(b" = "),
-                50 => out.extend_from_slice(b"."),
-                51 => {
-                    let _ = write!(StrBuf(out), " {} ", (r >> 24) % 100_000);
+            let line = &self.lines[self.zipf[(r & 0xffff) as usize] as usize];
+            match (r >> 16) % 10 {
+                // A fresh line.
+                6 | 7 => {
+                    for i in 0..3 + (r >> 24) % 8 {
+                        let w = self.words
+                            [((r >> (i * 3 + 20)) & 0xfff) as usize % self.words.len()]
+                        .as_slice();
+                        out.extend_from_slice(w);
+                        out.push(if i % 4 == 3 { b'.' } else { b' ' });
+                    }
+                    out.extend_from_slice(b";\n");
                 }
-                _ => out.push(b' '),
-            }
-            line_words += 1;
-            if line_words > 4 + (r >> 32) % 12 {
-                out.extend_from_slice(b";\n");
-                for _ in 0..(r >> 40) % 4 {
-                    out.extend_from_slice(b"    ");
+                // A word swapped: the line with a new word after its first space.
+                0..=3 => {
+                    let cut = line.iter().rposition(|&b| b == b' ').unwrap_or(0);
+                    out.extend_from_slice(&line[..cut]);
+                    out.push(b' ');
+                    out.extend_from_slice(
+                        &self.words[((r >> 24) % self.words.len() as u64) as usize],
+                    );
+                    out.extend_from_slice(b";\n");
                 }
-                line_words = 0;
+                4..=5 => {
+                    out.extend_from_slice(&line[..line.len() - 2]);
+                    let _ = write!(StrBuf(out), " {};\n", (r >> 24) % 100_000);
+                }
+                _ => out.extend_from_slice(line),
             }
         }
         out.truncate(size);

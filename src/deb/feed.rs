@@ -18,16 +18,16 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::Scope;
 
 /// Largest piece of a file sent at once.
-pub const PIECE: usize = 256 << 10;
+pub const PIECE: usize = 128 << 10;
 /// Pieces a reader may have sent ahead of the tar stream.
-const QUEUE: usize = 16;
+const QUEUE: usize = 8;
 
-/// What a reader sends for a file: its bytes, then its md5sum.
+/// What a reader sends for a file: its bytes, the last ones with its md5sum.
 pub enum Piece {
-    /// The next bytes of the file.
+    /// The next bytes of the file; more follow.
     Data(Vec<u8>),
-    /// The whole file was sent; its md5sum.
-    End([u8; 16]),
+    /// The last bytes of the file (maybe none) and its md5sum.
+    End(Vec<u8>, [u8; 16]),
 }
 
 /// A regular file to read: where from and its size when the tree was walked.
@@ -76,7 +76,7 @@ impl Feed {
         let piece = self.readers[self.file % n]
             .recv()
             .map_err(|_| Error::Io("a file reader thread stopped".into()))??;
-        if let Piece::End(_) = piece {
+        if let Piece::End(..) = piece {
             self.file += 1;
         }
         Ok(piece)
@@ -90,13 +90,10 @@ fn read_all(share: &[Job<'_>], tx: &SyncSender<Result<Piece>>) {
         let sent = match job.source {
             Source::Bytes(bytes) => {
                 let digest: [u8; 16] = Md5::digest(bytes).into();
-                tx.send(Ok(Piece::Data(bytes.to_vec())))
-                    .and_then(|()| tx.send(Ok(Piece::End(digest))))
-                    .is_ok()
+                tx.send(Ok(Piece::End(bytes.to_vec(), digest))).is_ok()
             }
             Source::Disk(path) => match read_file(path, job.size, tx) {
-                Ok(Some(digest)) => tx.send(Ok(Piece::End(digest))).is_ok(),
-                Ok(None) => false,
+                Ok(sent) => sent,
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     false
@@ -109,12 +106,13 @@ fn read_all(share: &[Job<'_>], tx: &SyncSender<Result<Piece>>) {
     }
 }
 
-/// Sends `size` bytes of `path`; their md5sum, or nothing when nobody listens any more.
-fn read_file(path: &Path, size: u64, tx: &SyncSender<Result<Piece>>) -> Result<Option<[u8; 16]>> {
+/// Sends `size` bytes of `path`, then its md5sum with the last of them; false when nobody
+/// listens any more.
+fn read_file(path: &Path, size: u64, tx: &SyncSender<Result<Piece>>) -> Result<bool> {
     let mut file = File::open(path).map_err(|e| Error::io(path, "cannot read staged file", e))?;
     let mut md5 = Md5::new();
     let mut left = size;
-    while left > 0 {
+    loop {
         let want = left.min(PIECE as u64);
         let mut buf = Vec::with_capacity(want as usize);
         (&mut file)
@@ -129,9 +127,17 @@ fn read_file(path: &Path, size: u64, tx: &SyncSender<Result<Piece>>) -> Result<O
         }
         md5.update(&buf);
         left -= want;
-        if tx.send(Ok(Piece::Data(buf))).is_err() {
-            return Ok(None);
+        let piece = if left == 0 {
+            Piece::End(buf, md5.finalize_reset().into())
+        } else {
+            Piece::Data(buf)
+        };
+        let last = left == 0;
+        if tx.send(Ok(piece)).is_err() {
+            return Ok(false);
+        }
+        if last {
+            return Ok(true);
         }
     }
-    Ok(Some(md5.finalize().into()))
 }

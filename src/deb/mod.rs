@@ -45,6 +45,51 @@ pub struct Package<'a> {
     pub staging: Option<&'a StagingDir>,
 }
 
+/// The archive's root folder, first in both members.
+const ROOT: Header<'static> = Header {
+    path: "./",
+    kind: EntryType::Dir,
+    mode: 0o755,
+    size: 0,
+    link: None,
+};
+
+/// The owned text of an entry's tar header: its archive path and link target.
+struct TarNames {
+    path: String,
+    link: Option<String>,
+}
+
+impl TarNames {
+    fn of(entry: &Entry) -> TarNames {
+        TarNames {
+            path: entry.tar_path(),
+            link: match &entry.kind {
+                Kind::Symlink { target } => Some(target.clone()),
+                Kind::HardLink { target } => Some(format!("./{target}")),
+                Kind::Dir | Kind::File { .. } => None,
+            },
+        }
+    }
+
+    /// The entry's header: symlinks are 0777, only files have a size.
+    fn header(&self, entry: &Entry) -> Header<'_> {
+        let (kind, mode, size) = match &entry.kind {
+            Kind::Dir => (EntryType::Dir, entry.mode, 0),
+            Kind::Symlink { .. } => (EntryType::Symlink, 0o777, 0),
+            Kind::HardLink { .. } => (EntryType::HardLink, entry.mode, 0),
+            Kind::File { size, .. } => (EntryType::File, entry.mode, *size),
+        };
+        Header {
+            path: &self.path,
+            kind,
+            mode,
+            size,
+            link: self.link.as_deref(),
+        }
+    }
+}
+
 /// What was written.
 #[derive(Debug, Clone)]
 pub struct Written {
@@ -232,67 +277,34 @@ impl Package<'_> {
         let reaper = self
             .staging
             .map(|stage| crate::reap::start(scope, stage, self.entries));
-        let encoder = self.compression.encoder(out).map_err(io)?;
+        let encoder = self
+            .compression
+            .encoder(out, self.data_tar_len())
+            .map_err(io)?;
         let mut tar = TarWriter::new(encoder, self.mtime);
         let mut sums: Vec<(String, [u8; 16])> = Vec::new();
         let mut digests: HashMap<&str, [u8; 16]> = HashMap::new();
-        tar.header(&Header {
-            path: "./",
-            kind: EntryType::Dir,
-            mode: 0o755,
-            size: 0,
-            link: None,
-        })
-        .map_err(io)?;
+        tar.header(&ROOT).map_err(io)?;
         for (index, entry) in self.entries.iter().enumerate() {
             crate::signals::check()?;
-            let path = entry.tar_path();
+            let names = TarNames::of(entry);
+            let header = names.header(entry);
+            tar.header(&header).map_err(io)?;
             match &entry.kind {
-                Kind::Dir => tar
-                    .header(&Header {
-                        path: &path,
-                        kind: EntryType::Dir,
-                        mode: entry.mode,
-                        size: 0,
-                        link: None,
-                    })
-                    .map_err(io)?,
-                Kind::Symlink { target } => tar
-                    .header(&Header {
-                        path: &path,
-                        kind: EntryType::Symlink,
-                        mode: 0o777,
-                        size: 0,
-                        link: Some(target),
-                    })
-                    .map_err(io)?,
+                Kind::Dir | Kind::Symlink { .. } => {}
                 Kind::HardLink { target } => {
-                    let link = format!("./{target}");
-                    tar.header(&Header {
-                        path: &path,
-                        kind: EntryType::HardLink,
-                        mode: entry.mode,
-                        size: 0,
-                        link: Some(&link),
-                    })
-                    .map_err(io)?;
                     if let Some(d) = digests.get(target.as_str()) {
                         sums.push((entry.path.clone(), *d));
                     }
                 }
                 Kind::File { size, .. } => {
-                    tar.header(&Header {
-                        path: &path,
-                        kind: EntryType::File,
-                        mode: entry.mode,
-                        size: *size,
-                        link: None,
-                    })
-                    .map_err(io)?;
                     let digest = loop {
                         match feed.piece()? {
                             Piece::Data(bytes) => tar.data(&bytes).map_err(io)?,
-                            Piece::End(digest) => break digest,
+                            Piece::End(bytes, digest) => {
+                                tar.data(&bytes).map_err(io)?;
+                                break digest;
+                            }
                         }
                     };
                     tar.end_data(*size).map_err(io)?;
@@ -313,38 +325,50 @@ impl Package<'_> {
         Ok(sums)
     }
 
+    /// The exact length of the data member's tar stream.
+    fn data_tar_len(&self) -> u64 {
+        let entries: u64 = self
+            .entries
+            .iter()
+            .map(|e| tar::entry_len(&TarNames::of(e).header(e)))
+            .sum();
+        tar::entry_len(&ROOT) + entries + tar::END_LEN
+    }
+
     /// The compressed control member, in memory (it is small).
     fn control_member(&self, sums: Vec<(String, [u8; 16])>) -> std::io::Result<Vec<u8>> {
         let m = self.manifest;
         let control =
             control::control_file(m, self.maintainer, control::installed_size(self.entries));
         let md5sums = control::md5sums(sums);
-        let mut out = Vec::new();
-        let encoder = self.compression.encoder(&mut out)?;
-        let mut tar = TarWriter::new(encoder, self.mtime);
-        let mut buf = vec![0u8; 64 << 10];
-        tar.header(&Header {
-            path: "./",
-            kind: EntryType::Dir,
-            mode: 0o755,
-            size: 0,
-            link: None,
-        })?;
-        let mut file = |tar: &mut TarWriter<_>, name: &str, mode: u32, text: &str| {
-            let path = format!("./{name}");
-            let header = Header {
-                path: &path,
+        let mut files = vec![("control", 0o644, control), ("md5sums", 0o644, md5sums)];
+        for (name, text) in control::scripts(m) {
+            files.push((name, 0o755, text));
+        }
+        let paths: Vec<String> = files
+            .iter()
+            .map(|(name, _, _)| format!("./{name}"))
+            .collect();
+        let headers: Vec<Header<'_>> = files
+            .iter()
+            .zip(&paths)
+            .map(|((_, mode, text), path)| Header {
+                path,
                 kind: EntryType::File,
-                mode,
+                mode: *mode,
                 size: text.len() as u64,
                 link: None,
-            };
-            tar.entry(&header, &mut text.as_bytes(), &mut buf, |_| {})
-        };
-        file(&mut tar, "control", 0o644, &control)?;
-        file(&mut tar, "md5sums", 0o644, &md5sums)?;
-        for (name, text) in control::scripts(m) {
-            file(&mut tar, name, 0o755, &text)?;
+            })
+            .collect();
+        let len =
+            tar::entry_len(&ROOT) + headers.iter().map(tar::entry_len).sum::<u64>() + tar::END_LEN;
+        let mut out = Vec::new();
+        let mut tar = TarWriter::new(self.compression.encoder(&mut out, len)?, self.mtime);
+        tar.header(&ROOT)?;
+        for (header, (_, _, text)) in headers.iter().zip(&files) {
+            tar.header(header)?;
+            tar.data(text.as_bytes())?;
+            tar.end_data(header.size)?;
         }
         tar.finish()?.finish()?;
         Ok(out)
