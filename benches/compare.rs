@@ -239,7 +239,7 @@ impl TextGen {
                 }
                 4..=5 => {
                     out.extend_from_slice(&line[..line.len() - 2]);
-                    let _ = write!(StrBuf(out), " {};\n", (r >> 24) % 100_000);
+                    let _ = writeln!(StrBuf(out), " {};", (r >> 24) % 100_000);
                 }
                 _ => out.extend_from_slice(line),
             }
