@@ -10,6 +10,7 @@ pub mod ar;
 pub mod compress;
 pub mod control;
 pub mod feed;
+pub mod md5;
 pub mod pgzip;
 pub mod reader;
 pub mod tar;
@@ -285,6 +286,7 @@ impl Package<'_> {
         let mut sums: Vec<(String, [u8; 16])> = Vec::new();
         let mut digests: HashMap<&str, [u8; 16]> = HashMap::new();
         tar.header(&ROOT).map_err(io)?;
+        let mut reported = (0, 0);
         for (index, entry) in self.entries.iter().enumerate() {
             crate::signals::check()?;
             let names = TarNames::of(entry);
@@ -310,8 +312,14 @@ impl Package<'_> {
                     tar.end_data(*size).map_err(io)?;
                     digests.insert(&entry.path, digest);
                     sums.push((entry.path.clone(), digest));
+                    // The reaper is told in steps: a wake-up per file would cost more than
+                    // the unlink.
+                    reported.1 += size;
                     if let Some(reaper) = &reaper {
-                        reaper.archived(index + 1);
+                        if index + 1 - reported.0 >= 256 || reported.1 >= 8 << 20 {
+                            reaper.archived(index + 1);
+                            reported = (index + 1, 0);
+                        }
                     }
                 }
             }
