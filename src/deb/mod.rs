@@ -22,7 +22,7 @@ use compress::{Algorithm, Compression};
 use feed::{Feed, Piece};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::thread::Scope;
 use tar::{EntryType, Header, TarWriter};
@@ -44,6 +44,21 @@ pub struct Package<'a> {
     pub mtime: u64,
     /// The staging folder the entries come from: emptied while the package is written.
     pub staging: Option<&'a StagingDir>,
+}
+
+/// Fills a zstd member up to `len` bytes with a skippable frame (magic, length, zeros), which
+/// decoders pass over; false when there is no room for its 8-byte header.
+fn pad_with_skippable_frame(member: &mut Vec<u8>, len: usize) -> bool {
+    let Some(content) = len.checked_sub(member.len() + 8) else {
+        return false;
+    };
+    let Ok(content) = u32::try_from(content) else {
+        return false;
+    };
+    member.extend_from_slice(&0x184D_2A50_u32.to_le_bytes());
+    member.extend_from_slice(&content.to_le_bytes());
+    member.resize(len, 0);
+    true
 }
 
 /// The archive's root folder, first in both members.
@@ -136,8 +151,12 @@ impl Package<'_> {
         let final_path = out_dir.join(file_name(self.manifest));
         let mut deb = temp_in(out_dir, ".deb.tmp")?;
         let size = std::thread::scope(|scope| match self.compression.algorithm {
-            Algorithm::None => self.write_in_place(scope, deb.as_file_mut(), out_dir),
-            _ => self.write_through_temp(scope, deb.as_file_mut(), out_dir),
+            Algorithm::None | Algorithm::Zstd => {
+                self.write_in_place(scope, deb.as_file_mut(), out_dir)
+            }
+            Algorithm::Xz | Algorithm::Gzip => {
+                self.write_through_temp(scope, deb.as_file_mut(), out_dir)
+            }
         })?;
         crate::signals::check()?;
         // A temporary file is 0600; the package gets the mode any new file would get.
@@ -154,9 +173,15 @@ impl Package<'_> {
         })
     }
 
-    /// Uncompressed: the control member's size is known before any file is read (md5sums
-    /// lines have a fixed width), so its place is reserved and the data member is streamed
-    /// straight into the package; the control member is written into its place at the end.
+    /// Uncompressed or zstd: the data member is streamed straight into the package behind a
+    /// place kept for the control member, which is written there at the end.
+    ///
+    /// Uncompressed, the control member's size is known before any file is read (md5sums
+    /// lines have a fixed width). With zstd it is estimated by compressing the control member
+    /// with stand-in digests, plus a margin; the real one is then filled up to the place with
+    /// a skippable frame, which the zstd format defines for this and every decoder passes
+    /// over (RFC 8878, 3.1.2). Should it not fit, the package is rebuilt around the data
+    /// member already written, as for the other compressions.
     fn write_in_place<'scope, 'env>(
         &'env self,
         scope: &'scope Scope<'scope, 'env>,
@@ -164,37 +189,63 @@ impl Package<'_> {
         out_dir: &Path,
     ) -> Result<u64> {
         let fail = |e| Error::io(out_dir, "cannot write the package", e);
-        let placeholder = self
-            .control_member(self.md5sums_paths().map(|p| (p, [0; 16])).collect())
-            .map_err(fail)?;
+        let padded = self.compression.algorithm == Algorithm::Zstd;
+        let stand_in = self.control_member(self.stand_in_sums()).map_err(fail)?;
+        let reserved = if padded {
+            (stand_in.len() + stand_in.len() / 64 + 64).next_multiple_of(2)
+        } else {
+            stand_in.len()
+        };
+        drop(stand_in);
         let ext = self.compression.algorithm.extension();
-        let mut out = BufWriter::with_capacity(BUF_SIZE, deb);
+        let mut out = BufWriter::with_capacity(BUF_SIZE, &mut *deb);
         out.write_all(ar::MAGIC).map_err(fail)?;
         ar::write_member(&mut out, "debian-binary", self.mtime, b"2.0\n").map_err(fail)?;
         let control_at = out.stream_position().map_err(fail)? + 60;
         let control_name = format!("control.tar{ext}");
-        ar::write_member(&mut out, &control_name, self.mtime, &placeholder).map_err(fail)?;
+        ar::write_member(&mut out, &control_name, self.mtime, &vec![0; reserved]).map_err(fail)?;
+        let data_at = out.stream_position().map_err(fail)? + 60;
         let member =
             ar::OpenMember::begin(&mut out, &format!("data.tar{ext}"), self.mtime).map_err(fail)?;
         let sums = self.write_data(scope, &mut out, out_dir)?;
-        member.end(&mut out).map_err(fail)?;
+        let data_len = member.end(&mut out).map_err(fail)?;
         let size = out.stream_position().map_err(fail)?;
-        let control = self.control_member(sums).map_err(fail)?;
-        if control.len() != placeholder.len() {
+        out.flush().map_err(fail)?;
+        drop(out);
+        crate::signals::check()?;
+        let mut control = self.control_member(sums).map_err(fail)?;
+        let fits = if padded {
+            pad_with_skippable_frame(&mut control, reserved)
+        } else {
+            control.len() == reserved
+        };
+        if fits {
+            deb.seek(SeekFrom::Start(control_at)).map_err(fail)?;
+            deb.write_all(&control).map_err(fail)?;
+            return Ok(size);
+        }
+        if !padded {
             return Err(Error::Io(format!(
-                "{}: the control member came out at {} bytes instead of the {} reserved (a bug)",
+                "{}: the control member came out at {} bytes instead of the {reserved} kept (a bug)",
                 out_dir.display(),
                 control.len(),
-                placeholder.len()
             )));
         }
-        out.seek(SeekFrom::Start(control_at)).map_err(fail)?;
-        out.write_all(&control).map_err(fail)?;
-        out.flush().map_err(fail)?;
+        // The estimate fell short: move the data member out and build the package around it.
+        let mut data = temp_in(out_dir, ".data.tmp")?;
+        let moved = (|| {
+            deb.seek(SeekFrom::Start(data_at))?;
+            std::io::copy(&mut (&mut *deb).take(data_len), data.as_file_mut())?;
+            deb.set_len(0)?;
+            deb.rewind()?;
+            self.assemble(deb, &control, data.as_file_mut(), data_len)
+        })();
+        let size = moved.map_err(fail)?;
+        scope.spawn(move || drop(data));
         Ok(size)
     }
 
-    /// Compressed: the control member's size depends on the md5sums, so the data member goes
+    /// xz and gzip: the control member's size depends on the md5sums, so the data member goes
     /// to a temporary file first, then is copied in the kernel behind the control member.
     fn write_through_temp<'scope, 'env>(
         &'env self,
@@ -214,33 +265,59 @@ impl Package<'_> {
         let control = self
             .control_member(sums)
             .map_err(|e| Error::io(out_dir, "cannot write the control member", e))?;
-        let ext = self.compression.algorithm.extension();
-        let write = |deb: &mut File, data: &mut File| -> std::io::Result<u64> {
-            let mut out = BufWriter::new(deb);
-            out.write_all(ar::MAGIC)?;
-            ar::write_member(&mut out, "debian-binary", self.mtime, b"2.0\n")?;
-            ar::write_member(&mut out, &format!("control.tar{ext}"), self.mtime, &control)?;
-            let data_size = data.seek(SeekFrom::End(0))?;
-            out.write_all(&ar::member_header(
-                &format!("data.tar{ext}"),
-                self.mtime,
-                data_size,
-            )?)?;
-            out.flush()?;
-            let deb = out.into_inner().map_err(|e| e.into_error())?;
-            data.rewind()?;
-            // copy_file_range on Linux: no trip through user space.
-            let copied = std::io::copy(data, deb)?;
-            if copied % 2 == 1 {
-                deb.write_all(b"\n")?;
-            }
-            deb.stream_position()
-        };
-        let size = write(deb, data.as_file_mut())
+        let size = data
+            .as_file_mut()
+            .seek(SeekFrom::End(0))
+            .and_then(|len| self.assemble(deb, &control, data.as_file_mut(), len))
             .map_err(|e| Error::io(out_dir, "cannot write the package", e))?;
         // Freeing its blocks may wait for the disk: not on the way to the finished package.
         scope.spawn(move || drop(data));
         Ok(size)
+    }
+
+    /// Writes the package into `deb` from its control member and the `len` bytes of `data`
+    /// (from its start), copied in the kernel (copy_file_range on Linux); returns its size.
+    fn assemble(
+        &self,
+        deb: &mut File,
+        control: &[u8],
+        data: &mut File,
+        len: u64,
+    ) -> std::io::Result<u64> {
+        let ext = self.compression.algorithm.extension();
+        let mut out = BufWriter::new(&mut *deb);
+        out.write_all(ar::MAGIC)?;
+        ar::write_member(&mut out, "debian-binary", self.mtime, b"2.0\n")?;
+        ar::write_member(&mut out, &format!("control.tar{ext}"), self.mtime, control)?;
+        out.write_all(&ar::member_header(
+            &format!("data.tar{ext}"),
+            self.mtime,
+            len,
+        )?)?;
+        out.flush()?;
+        drop(out);
+        data.rewind()?;
+        let copied = std::io::copy(&mut Read::by_ref(data).take(len), deb)?;
+        if copied != len {
+            return Err(std::io::Error::other(
+                "the data member shrank while it was copied",
+            ));
+        }
+        if len % 2 == 1 {
+            deb.write_all(b"\n")?;
+        }
+        deb.stream_position()
+    }
+
+    /// Digests that look like real ones (for sizing the control member before the files
+    /// are read): every path of md5sums with the md5 of its own name.
+    fn stand_in_sums(&self) -> Vec<(String, [u8; 16])> {
+        self.md5sums_paths()
+            .map(|p| {
+                let digest = md5::Md5::digest(p.as_bytes());
+                (p, digest)
+            })
+            .collect()
     }
 
     /// The paths md5sums lists: every regular file and every hard link to one.
