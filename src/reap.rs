@@ -108,7 +108,13 @@ impl<'a> Walk<'a> {
         let (done_tx, done_rx) = channel::<bool>();
         let jobs_rx = Arc::new(Mutex::new(jobs_rx));
         std::thread::scope(|s| {
-            for _ in 0..DELETERS {
+            // A small tree is gone before extra threads would have started.
+            let dirs = self
+                .entries
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Dir))
+                .count();
+            for _ in 0..(dirs / 16).clamp(1, DELETERS) {
                 let jobs = Arc::clone(&jobs_rx);
                 let done = done_tx.clone();
                 s.spawn(move || delete(&jobs, &done));

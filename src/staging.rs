@@ -76,12 +76,10 @@ pub struct Tree {
 
 /// dpkg-deb's order: compare paths component by component.
 fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let key = |s: &str| {
-        s.bytes()
-            .map(|c| if c == b'/' { 0 } else { c })
-            .collect::<Vec<u8>>()
-    };
-    key(a).cmp(&key(b))
+    fn key(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().map(|c| if c == b'/' { 0 } else { c })
+    }
+    key(a).cmp(key(b))
 }
 
 impl Tree {
@@ -97,18 +95,23 @@ impl Tree {
 
     /// Adds the folders leading to `path` that are missing, as 0755 folders.
     fn add_parents(&mut self, path: &str) {
-        let mut at = 0;
-        while let Some(slash) = path[at..].find('/') {
-            let parent = &path[..at + slash];
-            self.entries
-                .entry(parent.to_string())
-                .or_insert_with(|| Entry {
+        // From the nearest parent up: once one is there, so are the ones above it.
+        let mut end = path.len();
+        while let Some(slash) = path[..end].rfind('/') {
+            let parent = &path[..slash];
+            if self.entries.contains_key(parent) {
+                return;
+            }
+            self.entries.insert(
+                parent.to_string(),
+                Entry {
                     path: parent.to_string(),
                     kind: Kind::Dir,
                     mode: 0o755,
                     inode: None,
-                });
-            at += slash + 1;
+                },
+            );
+            end = slash;
         }
     }
 
@@ -200,7 +203,10 @@ fn refuse_staged(rel: &str, place: &str) -> Result<(), String> {
                 .into(),
         );
     }
-    if rel.starts_with(&format!("{place}/")) {
+    if rel
+        .strip_prefix(place)
+        .is_some_and(|rest| rest.starts_with('/'))
+    {
         return Err(format!(
             "/{place}/ is filled by pluginctl from the plugin's wazo/ folder; install elsewhere"
         ));

@@ -148,13 +148,20 @@ impl Compression {
                 options.dict_size(dict as u32);
                 let mut filters = liblzma::stream::Filters::new();
                 filters.lzma2(&options);
-                let stream = liblzma::stream::MtStreamBuilder::new()
-                    .threads(threads as u32)
-                    .block_size(block)
-                    .filters(filters)
-                    .check(liblzma::stream::Check::Crc64)
-                    .encoder()
-                    .map_err(other)?;
+                let check = liblzma::stream::Check::Crc64;
+                // A member of one block needs no threads (nor their set-up): the plain
+                // encoder, chosen by the size alone, so whatever --threads says.
+                let stream = if size <= block {
+                    liblzma::stream::Stream::new_stream_encoder(&filters, check)
+                } else {
+                    liblzma::stream::MtStreamBuilder::new()
+                        .threads(threads as u32)
+                        .block_size(block)
+                        .filters(filters)
+                        .check(check)
+                        .encoder()
+                }
+                .map_err(other)?;
                 Box::new(liblzma::write::XzEncoder::new_stream(out, stream))
             }
             Algorithm::Zstd => {

@@ -270,8 +270,11 @@ impl Package<'_> {
             .seek(SeekFrom::End(0))
             .and_then(|len| self.assemble(deb, &control, data.as_file_mut(), len))
             .map_err(|e| Error::io(out_dir, "cannot write the package", e))?;
-        // Freeing its blocks may wait for the disk: not on the way to the finished package.
-        scope.spawn(move || drop(data));
+        // Freeing the blocks of a big file may wait for the disk: not on the way to the
+        // finished package.
+        if size > 64 << 20 {
+            scope.spawn(move || drop(data));
+        }
         Ok(size)
     }
 
