@@ -2,9 +2,10 @@
 //! ar container around them, under a temporary name until it is complete.
 //!
 //! Files are read ahead on reader threads ([`feed`]), which compute the md5sums from the
-//! archived bytes; the compressor runs on its own threads ([`compress`]); staged files are
-//! removed as soon as they were read. An uncompressed package is written in place; a
-//! compressed data member goes through a temporary file in the output folder.
+//! archived bytes; the compressor runs on its own threads ([`compress`]); the staging tree is
+//! removed behind the archiver ([`crate::reap`]). Uncompressed and zstd packages are written
+//! in place; an xz or gzip data member goes through a temporary file in the output folder and
+//! is copied in the kernel behind the control member.
 
 pub mod ar;
 pub mod compress;
@@ -20,14 +21,14 @@ use crate::staging::{Entry, Kind, StagingDir};
 use crate::{Error, Result};
 use compress::{Algorithm, Compression};
 use feed::{Feed, Piece};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::thread::Scope;
 use tar::{EntryType, Header, TarWriter};
 
-/// Size of the read buffer used to stream files into the archive.
+/// Size of the buffer in front of the output file.
 const BUF_SIZE: usize = 256 << 10;
 
 /// Everything the package is made of, ready to be written.
@@ -149,6 +150,13 @@ impl Package<'_> {
     /// Writes the `.deb` into `out_dir`; it appears under its final name only when complete.
     pub fn write(&self, out_dir: &Path) -> Result<Written> {
         let final_path = out_dir.join(file_name(self.manifest));
+        // Walking the tree left freed memory in the heap; hand it back before the compressor
+        // takes its share.
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only releases free heap pages; it has no preconditions.
+        unsafe {
+            libc::malloc_trim(0);
+        }
         let mut deb = temp_in(out_dir, ".deb.tmp")?;
         let size = std::thread::scope(|scope| match self.compression.algorithm {
             Algorithm::None | Algorithm::Zstd => {
@@ -353,7 +361,11 @@ impl Package<'_> {
                 _ => None,
             })
             .collect();
-        let readers = self.compression.threads.clamp(1, 4) as usize;
+        // xz takes seconds per megabyte: one reader keeps well ahead of it.
+        let readers = match self.compression.algorithm {
+            Algorithm::Xz => 1,
+            _ => self.compression.threads.clamp(1, 4) as usize,
+        };
         let mut feed = Feed::start(scope, jobs, readers);
         let reaper = self
             .staging
@@ -363,7 +375,16 @@ impl Package<'_> {
             .encoder(out, self.data_tar_len())
             .map_err(io)?;
         let mut tar = TarWriter::new(encoder, self.mtime);
-        let mut sums: Vec<(String, [u8; 16])> = Vec::new();
+        // Digests by entry index: no copy of every path while the compressor holds memory.
+        let mut sums: Vec<(usize, [u8; 16])> = Vec::new();
+        let link_targets: HashSet<&str> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                Kind::HardLink { target } => Some(target.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut digests: HashMap<&str, [u8; 16]> = HashMap::new();
         tar.header(&ROOT).map_err(io)?;
         let mut reported = (0, 0);
@@ -376,7 +397,7 @@ impl Package<'_> {
                 Kind::Dir | Kind::Symlink { .. } => {}
                 Kind::HardLink { target } => {
                     if let Some(d) = digests.get(target.as_str()) {
-                        sums.push((entry.path.clone(), *d));
+                        sums.push((index, *d));
                     }
                 }
                 Kind::File { size, .. } => {
@@ -390,8 +411,10 @@ impl Package<'_> {
                         }
                     };
                     tar.end_data(*size).map_err(io)?;
-                    digests.insert(&entry.path, digest);
-                    sums.push((entry.path.clone(), digest));
+                    if link_targets.contains(entry.path.as_str()) {
+                        digests.insert(&entry.path, digest);
+                    }
+                    sums.push((index, digest));
                     // The reaper is told in steps: a wake-up per file would cost more than
                     // the unlink.
                     reported.1 += size;
@@ -410,7 +433,10 @@ impl Package<'_> {
         }
         let encoder = tar.finish().map_err(io)?;
         encoder.finish().map_err(io)?;
-        Ok(sums)
+        Ok(sums
+            .into_iter()
+            .map(|(index, digest)| (self.entries[index].path.clone(), digest))
+            .collect())
     }
 
     /// The exact length of the data member's tar stream.
