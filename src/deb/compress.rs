@@ -137,12 +137,18 @@ impl Compression {
                 // A dictionary larger than the input buys nothing but memory to clear.
                 let fit = size.max(4096).next_power_of_two();
                 let dict = u64::from(xz_dict_size(self.level)).min(fit);
-                // Fixed block size (liblzma's own default: 3 x the dictionary, at least 1 MiB),
-                // so the blocks, and so the bytes, are the same for any thread count.
-                let block = dict.saturating_mul(3).max(1 << 20);
-                let threads = size
-                    .div_ceil(block)
-                    .clamp(1, u64::from(self.threads.max(1)));
+                // The block size comes from the member's size alone, so the blocks, and so
+                // the bytes, are the same for any thread count: equal blocks of at most
+                // liblzma's own default (3 x the dictionary, at least 1 MiB), an even number
+                // of them when there are several, so that two threads (or four...) finish
+                // together instead of one waiting on a last short block.
+                let largest = dict.saturating_mul(3).max(1 << 20);
+                let blocks = match size.div_ceil(largest) {
+                    0 | 1 => 1,
+                    n => n.next_multiple_of(2),
+                };
+                let block = size.div_ceil(blocks).next_multiple_of(4096).max(4096);
+                let threads = blocks.clamp(1, u64::from(self.threads.max(1)));
                 let mut options =
                     liblzma::stream::LzmaOptions::new_preset(self.level).map_err(other)?;
                 options.dict_size(dict as u32);
@@ -151,7 +157,7 @@ impl Compression {
                 let check = liblzma::stream::Check::Crc64;
                 // A member of one block needs no threads (nor their set-up): the plain
                 // encoder, chosen by the size alone, so whatever --threads says.
-                let stream = if size <= block {
+                let stream = if blocks == 1 {
                     liblzma::stream::Stream::new_stream_encoder(&filters, check)
                 } else {
                     liblzma::stream::MtStreamBuilder::new()
