@@ -118,6 +118,7 @@ fn build_loaded(
         entries: &entries,
         compression: plan.compression,
         mtime: timestamp,
+        staging: Some(&stage),
     };
     let file_bytes = |e: &Entry| match &e.kind {
         Kind::File { size, .. } => *size,

@@ -22,6 +22,7 @@ pub mod new;
 pub mod order;
 pub mod paths;
 pub mod plan;
+pub mod reap;
 pub mod report;
 pub mod rules;
 pub mod signals;

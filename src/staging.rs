@@ -10,6 +10,7 @@ use crate::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where a regular file's bytes come from.
@@ -75,12 +76,10 @@ pub struct Tree {
 
 /// dpkg-deb's order: compare paths component by component.
 fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
-    let key = |s: &str| {
-        s.bytes()
-            .map(|c| if c == b'/' { 0 } else { c })
-            .collect::<Vec<u8>>()
-    };
-    key(a).cmp(&key(b))
+    fn key(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().map(|c| if c == b'/' { 0 } else { c })
+    }
+    key(a).cmp(key(b))
 }
 
 impl Tree {
@@ -96,18 +95,23 @@ impl Tree {
 
     /// Adds the folders leading to `path` that are missing, as 0755 folders.
     fn add_parents(&mut self, path: &str) {
-        let mut at = 0;
-        while let Some(slash) = path[at..].find('/') {
-            let parent = &path[..at + slash];
-            self.entries
-                .entry(parent.to_string())
-                .or_insert_with(|| Entry {
+        // From the nearest parent up: once one is there, so are the ones above it.
+        let mut end = path.len();
+        while let Some(slash) = path[..end].rfind('/') {
+            let parent = &path[..slash];
+            if self.entries.contains_key(parent) {
+                return;
+            }
+            self.entries.insert(
+                parent.to_string(),
+                Entry {
                     path: parent.to_string(),
                     kind: Kind::Dir,
                     mode: 0o755,
                     inode: None,
-                });
-            at += slash + 1;
+                },
+            );
+            end = slash;
         }
     }
 
@@ -220,7 +224,10 @@ fn refuse_staged(rel: &str, place: &str) -> Result<(), String> {
                 .into(),
         );
     }
-    if rel.starts_with(&format!("{place}/")) {
+    if rel
+        .strip_prefix(place)
+        .is_some_and(|rest| rest.starts_with('/'))
+    {
         return Err(format!(
             "/{place}/ is filled by pluginctl from the plugin's wazo/ folder; install elsewhere"
         ));
@@ -361,9 +368,13 @@ mod tests {
 
 /// The empty folder `wazo/rules package` fills, outside the plugin folder, removed on drop
 /// (even when the rules left read-only folders in it).
+///
+/// The package writer may remove it earlier, behind the archiver ([`crate::reap`]), so the
+/// cleanup overlaps with archiving; it then marks it removed.
 #[derive(Debug)]
 pub struct StagingDir {
     dir: Option<tempfile::TempDir>,
+    removed: AtomicBool,
 }
 
 impl StagingDir {
@@ -383,35 +394,49 @@ impl StagingDir {
                 real.display()
             )));
         }
-        Ok(StagingDir { dir: Some(dir) })
+        Ok(StagingDir {
+            dir: Some(dir),
+            removed: AtomicBool::new(false),
+        })
     }
 
     /// Its path.
     pub fn path(&self) -> &Path {
         self.dir.as_ref().map(|d| d.path()).unwrap_or(Path::new(""))
     }
+
+    /// Tells that the folder is gone (removed behind the archiver): drop has nothing to do.
+    pub fn mark_removed(&self) {
+        self.removed.store(true, Ordering::Release);
+    }
+}
+
+/// Removes a folder and everything in it, opening up folders the rules made read-only.
+pub fn remove_tree(path: &Path) {
+    if std::fs::remove_dir_all(path).is_ok() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .into_iter()
+        .flatten()
+    {
+        if entry.file_type().is_dir() {
+            let _ = std::fs::set_permissions(
+                entry.path(),
+                std::os::unix::fs::PermissionsExt::from_mode(0o700),
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(path);
 }
 
 impl Drop for StagingDir {
     fn drop(&mut self) {
         let Some(dir) = self.dir.take() else { return };
         let path = dir.keep();
-        if std::fs::remove_dir_all(&path).is_ok() {
-            return;
+        if !*self.removed.get_mut() {
+            remove_tree(&path);
         }
-        // Folders the rules made read-only: open them up, then remove again.
-        for entry in walkdir::WalkDir::new(&path)
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_dir() {
-                let _ = std::fs::set_permissions(
-                    entry.path(),
-                    std::os::unix::fs::PermissionsExt::from_mode(0o700),
-                );
-            }
-        }
-        let _ = std::fs::remove_dir_all(&path);
     }
 }

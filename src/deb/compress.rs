@@ -92,7 +92,7 @@ impl<W: Write> Encoder for Plain<W> {
     }
 }
 
-impl<W: Write> Encoder for flate2::write::GzEncoder<W> {
+impl<W: Write> Encoder for super::pgzip::ParallelGz<W> {
     fn finish(self: Box<Self>) -> io::Result<()> {
         (*self).finish()?.flush()
     }
@@ -115,26 +115,59 @@ fn other(e: impl std::fmt::Display) -> io::Error {
 }
 
 impl Compression {
-    /// Wraps `out` in an encoder for this compression.
-    pub fn encoder<'w, W: Write + 'w>(&self, out: W) -> io::Result<Box<dyn Encoder + 'w>> {
+    /// Wraps `out` in an encoder for a member of exactly `size` uncompressed bytes.
+    ///
+    /// The size only ever shrinks what a small member costs: xz's dictionary (and so its
+    /// memory and set-up time) is cut down to the member, and zstd is told the size up front
+    /// (it then writes it in the frame header and picks its tables for it). Both are
+    /// functions of the input alone, so the bytes still never depend on the machine.
+    pub fn encoder<'w, W: Write + 'w>(
+        &self,
+        out: W,
+        size: u64,
+    ) -> io::Result<Box<dyn Encoder + 'w>> {
         Ok(match self.algorithm {
             Algorithm::None => Box::new(Plain(out)),
-            Algorithm::Gzip => Box::new(
-                flate2::GzBuilder::new()
-                    .operating_system(3)
-                    .write(out, flate2::Compression::new(self.level)),
-            ),
+            Algorithm::Gzip => Box::new(super::pgzip::ParallelGz::new(
+                out,
+                self.level,
+                self.threads,
+            )?),
             Algorithm::Xz => {
-                // Fixed block size (liblzma's own default: 3 x the dictionary, at least 1 MiB),
-                // so the blocks, and so the bytes, are the same for any thread count.
-                let dict = xz_dict_size(self.level);
-                let stream = liblzma::stream::MtStreamBuilder::new()
-                    .threads(self.threads)
-                    .block_size(u64::from(dict).saturating_mul(3).max(1 << 20))
-                    .preset(self.level)
-                    .check(liblzma::stream::Check::Crc64)
-                    .encoder()
-                    .map_err(other)?;
+                // A dictionary larger than the input buys nothing but memory to clear.
+                let fit = size.max(4096).next_power_of_two();
+                let dict = u64::from(xz_dict_size(self.level)).min(fit);
+                // The block size comes from the member's size alone, so the blocks, and so
+                // the bytes, are the same for any thread count: equal blocks of at most
+                // liblzma's own default (3 x the dictionary, at least 1 MiB), an even number
+                // of them when there are several, so that two threads (or four...) finish
+                // together instead of one waiting on a last short block.
+                let largest = dict.saturating_mul(3).max(1 << 20);
+                let blocks = match size.div_ceil(largest) {
+                    0 | 1 => 1,
+                    n => n.next_multiple_of(2),
+                };
+                let block = size.div_ceil(blocks).next_multiple_of(4096).max(4096);
+                let threads = blocks.clamp(1, u64::from(self.threads.max(1)));
+                let mut options =
+                    liblzma::stream::LzmaOptions::new_preset(self.level).map_err(other)?;
+                options.dict_size(dict as u32);
+                let mut filters = liblzma::stream::Filters::new();
+                filters.lzma2(&options);
+                let check = liblzma::stream::Check::Crc64;
+                // A member of one block needs no threads (nor their set-up): the plain
+                // encoder, chosen by the size alone, so whatever --threads says.
+                let stream = if blocks == 1 {
+                    liblzma::stream::Stream::new_stream_encoder(&filters, check)
+                } else {
+                    liblzma::stream::MtStreamBuilder::new()
+                        .threads(threads as u32)
+                        .block_size(block)
+                        .filters(filters)
+                        .check(check)
+                        .encoder()
+                }
+                .map_err(other)?;
                 Box::new(liblzma::write::XzEncoder::new_stream(out, stream))
             }
             Algorithm::Zstd => {
@@ -142,12 +175,20 @@ impl Compression {
                 // Worker mode always (even with one thread): its output does not depend on
                 // the number of workers, while single-thread mode differs from it.
                 enc.multithread(self.threads.max(1))?;
+                // Jobs of 4 MiB, each primed with half a window of the data before it:
+                // the ratio and speed of zstd's default 8 MiB jobs, with half the memory.
+                enc.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB))?;
+                enc.set_parameter(zstd::stream::raw::CParameter::OverlapSizeLog(8))?;
                 enc.include_checksum(true)?;
+                enc.set_pledged_src_size(Some(size))?;
                 Box::new(enc)
             }
         })
     }
 }
+
+/// Input bytes per zstd job.
+const ZSTD_JOB: u32 = 4 << 20;
 
 /// The LZMA2 dictionary size of an xz preset.
 fn xz_dict_size(level: u32) -> u32 {

@@ -152,10 +152,12 @@ pub fn is_web_url(text: &str) -> bool {
 /// The `md5sums` file from `(path, digest)` pairs, sorted by path bytes.
 pub fn md5sums(mut sums: Vec<(String, [u8; 16])>) -> String {
     sums.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut out = String::new();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(sums.iter().map(|(p, _)| p.len() + 35).sum());
     for (path, digest) in sums {
         for b in digest {
-            out.push_str(&format!("{b:02x}"));
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
         }
         out.push_str("  ");
         out.push_str(&path);

@@ -48,6 +48,27 @@ pub struct Header<'a> {
     pub link: Option<&'a str>,
 }
 
+/// Bytes the end-of-archive blocks take.
+pub const END_LEN: u64 = 2 * BLOCK as u64;
+
+/// `n` rounded up to a whole number of blocks.
+fn padded(n: u64) -> u64 {
+    n.div_ceil(BLOCK as u64) * BLOCK as u64
+}
+
+/// Bytes an entry takes in the stream: its header, GNU long-name entries and padded data.
+/// Knowing the stream's length up front lets the compressors size themselves to it.
+pub fn entry_len(h: &Header<'_>) -> u64 {
+    let long = |len: usize| {
+        if len >= 100 {
+            BLOCK as u64 + padded(len as u64 + 1)
+        } else {
+            0
+        }
+    };
+    BLOCK as u64 + long(h.path.len()) + long(h.link.map_or(0, str::len)) + padded(h.size)
+}
+
 /// Writes a tar stream with one fixed mtime.
 pub struct TarWriter<W: Write> {
     out: W,
@@ -142,6 +163,17 @@ impl<W: Write> TarWriter<W> {
         self.pad(h.size)
     }
 
+    /// Writes the next bytes of an entry's data, after its [`TarWriter::header`]; the pieces
+    /// must add up to the header's size exactly, then [`TarWriter::end_data`] pads them.
+    pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.put(bytes)
+    }
+
+    /// Pads an entry's data of `size` bytes to a whole block.
+    pub fn end_data(&mut self, size: u64) -> io::Result<()> {
+        self.pad(size)
+    }
+
     /// Writes the end-of-archive blocks and returns the inner writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.put(&[0u8; BLOCK * 2])?;
@@ -197,6 +229,34 @@ mod tests {
         numeric(&mut f, 8 << 30);
         assert_eq!(f[0], 0x80);
         assert_eq!(u64::from_be_bytes(f[4..].try_into().unwrap()), 8 << 30);
+    }
+
+    #[test]
+    fn entry_len_is_what_the_writer_writes() {
+        let long = format!("./{}", "a".repeat(300));
+        for (path, link, size) in [
+            ("./x", None, 0),
+            ("./y", None, 513),
+            (&long[..], Some(&long[..]), 1),
+        ] {
+            let h = Header {
+                path,
+                kind: if link.is_some() {
+                    EntryType::Symlink
+                } else {
+                    EntryType::File
+                },
+                mode: 0o644,
+                size,
+                link,
+            };
+            let mut w = TarWriter::new(Vec::new(), 0);
+            let data = vec![7u8; size as usize];
+            w.entry(&h, &mut &data[..], &mut [0u8; 100], |_| {})
+                .unwrap();
+            assert_eq!(w.written(), entry_len(&h), "{path}");
+            assert_eq!(w.finish().unwrap().len() as u64, entry_len(&h) + END_LEN);
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod build;
 mod cli_docs;
+mod compression;
 mod errors;
 mod index;
 mod inspect;

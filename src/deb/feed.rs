@@ -1,0 +1,212 @@
+//! The files of the data member, read ahead of the tar stream on a few threads, each file's
+//! md5sum computed from the very buffers that go into the archive.
+//!
+//! Reading many small files is a string of system calls, and md5 costs a core-second per
+//! gigabyte or so: both run on reader threads, in parallel with the tar stream and the
+//! compressor. The files are cut into runs of consecutive files (one big file, or up to a
+//! mebibyte of small ones), dealt to the readers in turn; each reader sends its pieces in
+//! order through its own bounded channel, small files batched together so a thread switch
+//! is not paid per file, and the tar side takes them in archive order. So at most
+//! `readers * QUEUE` batches of about [`PIECE`] bytes are in memory, whatever the tree, and
+//! the md5sum always matches the archived bytes (each file is read once).
+
+use super::md5::Md5;
+use crate::staging::Source;
+use crate::{Error, Result};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::Scope;
+
+/// Largest piece of a file read at once, and about the largest batch sent.
+pub const PIECE: usize = 128 << 10;
+/// Batches a reader may have sent ahead of the tar stream.
+const QUEUE: usize = 8;
+/// Most files in one batch.
+const BATCH_FILES: usize = 64;
+/// A run of small files ends once it holds this many bytes (or files).
+const RUN_BYTES: u64 = 1 << 20;
+
+/// What a reader sends for a file: its bytes, the last ones with its md5sum.
+pub enum Piece {
+    /// The next bytes of the file; more follow.
+    Data(Vec<u8>),
+    /// The last bytes of the file (maybe none) and its md5sum.
+    End(Vec<u8>, [u8; 16]),
+}
+
+/// A regular file to read: where from and its size when the tree was walked.
+pub struct Job<'a> {
+    /// Its bytes.
+    pub source: &'a Source,
+    /// Exactly this many bytes are archived.
+    pub size: u64,
+}
+
+type Batch = Vec<Piece>;
+
+/// The receiving end: pieces of every file, in the order the jobs were given.
+pub struct Feed {
+    readers: Vec<Receiver<Result<Batch>>>,
+    pending: Vec<VecDeque<Piece>>,
+    /// The reader of each file.
+    owner: Vec<u8>,
+    file: usize,
+}
+
+impl Feed {
+    /// Starts up to `readers` threads in `scope` reading `jobs` in order.
+    pub fn start<'scope, 'env>(
+        scope: &'scope Scope<'scope, 'env>,
+        jobs: Vec<Job<'env>>,
+        readers: usize,
+    ) -> Feed {
+        let readers = readers.clamp(1, 16);
+        let mut shares: Vec<Vec<(usize, Job<'env>)>> = (0..readers).map(|_| Vec::new()).collect();
+        let mut owner = Vec::with_capacity(jobs.len());
+        let (mut reader, mut run_bytes, mut run_files) = (0, 0, 0);
+        for (i, job) in jobs.into_iter().enumerate() {
+            if run_bytes >= RUN_BYTES || run_files >= BATCH_FILES {
+                reader = (reader + 1) % readers;
+                (run_bytes, run_files) = (0, 0);
+            }
+            run_bytes += job.size;
+            run_files += 1;
+            owner.push(reader as u8);
+            shares[reader].push((i, job));
+        }
+        let receivers = shares
+            .into_iter()
+            .map(|share| {
+                let (tx, rx) = sync_channel(QUEUE);
+                if !share.is_empty() {
+                    scope.spawn(move || read_all(&share, &tx));
+                }
+                rx
+            })
+            .collect::<Vec<_>>();
+        Feed {
+            pending: receivers.iter().map(|_| VecDeque::new()).collect(),
+            readers: receivers,
+            owner,
+            file: 0,
+        }
+    }
+
+    /// The next piece of the current file; after its [`Piece::End`], pieces of the next one.
+    pub fn piece(&mut self) -> Result<Piece> {
+        let r = usize::from(self.owner[self.file]);
+        if self.pending[r].is_empty() {
+            let batch = self.readers[r]
+                .recv()
+                .map_err(|_| Error::Io("a file reader thread stopped".into()))??;
+            self.pending[r].extend(batch);
+        }
+        let piece = self.pending[r]
+            .pop_front()
+            .ok_or_else(|| Error::Io("a file reader sent an empty batch".into()))?;
+        if let Piece::End(..) = piece {
+            self.file += 1;
+        }
+        Ok(piece)
+    }
+}
+
+/// Pieces gathered until there are enough to be worth a message.
+struct Outbox<'a> {
+    tx: &'a SyncSender<Result<Batch>>,
+    batch: Batch,
+    bytes: usize,
+}
+
+impl Outbox<'_> {
+    /// Queues a piece; false when nobody listens any more.
+    fn put(&mut self, piece: Piece) -> bool {
+        self.bytes += match &piece {
+            Piece::Data(b) | Piece::End(b, _) => b.len(),
+        };
+        self.batch.push(piece);
+        if self.bytes >= PIECE || self.batch.len() >= BATCH_FILES {
+            return self.flush();
+        }
+        true
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        self.bytes = 0;
+        self.tx.send(Ok(std::mem::take(&mut self.batch))).is_ok()
+    }
+}
+
+/// A reader: reads its share in order and sends it; stops at the first error or when the
+/// receiving end is gone.
+fn read_all(share: &[(usize, Job<'_>)], tx: &SyncSender<Result<Batch>>) {
+    let mut out = Outbox {
+        tx,
+        batch: Vec::new(),
+        bytes: 0,
+    };
+    let mut previous = None;
+    for (index, job) in share {
+        // The tar side waits for the end of this run before it wants the next one.
+        if previous.is_some_and(|p| p + 1 != *index) && !out.flush() {
+            return;
+        }
+        previous = Some(*index);
+        let sent = match job.source {
+            Source::Bytes(bytes) => {
+                let digest = Md5::digest(bytes);
+                out.put(Piece::End(bytes.to_vec(), digest))
+            }
+            Source::Disk(path) => match read_file(path, job.size, &mut out) {
+                Ok(sent) => sent,
+                Err(e) => {
+                    out.flush();
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            },
+        };
+        if !sent {
+            return;
+        }
+    }
+    out.flush();
+}
+
+/// Reads `size` bytes of `path` into pieces, the last with the md5sum; false when nobody
+/// listens any more.
+fn read_file(path: &Path, size: u64, out: &mut Outbox<'_>) -> Result<bool> {
+    let mut file = File::open(path).map_err(|e| Error::io(path, "cannot read staged file", e))?;
+    let mut md5 = Md5::new();
+    let mut left = size;
+    loop {
+        // A large file must not delay an interrupt until it is read to the end.
+        crate::signals::check()?;
+        let want = left.min(PIECE as u64);
+        let mut buf = Vec::with_capacity(want as usize);
+        (&mut file)
+            .take(want)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(path, "cannot read staged file", e))?;
+        if (buf.len() as u64) < want {
+            return Err(Error::Io(format!(
+                "{}: file shrank while it was archived",
+                path.display()
+            )));
+        }
+        md5.update(&buf);
+        left -= want;
+        if left == 0 {
+            return Ok(out.put(Piece::End(buf, md5.finalize())));
+        }
+        if !out.put(Piece::Data(buf)) {
+            return Ok(false);
+        }
+    }
+}

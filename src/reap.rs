@@ -1,0 +1,321 @@
+//! Removing the staging tree behind the archiver, so the cleanup overlaps with archiving
+//! instead of following it.
+//!
+//! Deleting a staged tree is a string of `unlink` and `rmdir` calls, and on file systems that
+//! discard freed blocks synchronously each `rmdir` waits for the disk. So a reaper thread
+//! follows the archiver through the entries (which come depth first, every folder before its
+//! contents): symlinks and second names of hard links go at once (nothing reads them), a
+//! file once the archiver has its bytes, a folder once everything in it is gone. The calls
+//! themselves run on a few deleter threads, which wait on the disk in parallel. Folders that
+//! hold other folders are removed last, deepest first.
+//!
+//! Only what was staged is removed: a path is touched only when it lies in the staging
+//! folder and every folder on the way to it is a real folder of the tree (never a symlink),
+//! so nothing outside the staging folder can be reached.
+
+use crate::staging::{remove_tree, Entry, Kind, Source, StagingDir};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::Scope;
+
+/// Deleter threads: enough to overlap the disk's waits, few enough to stay cheap.
+const DELETERS: usize = 4;
+/// Files of one folder removed in one batch, so a huge folder is not kept to the end.
+const BATCH: usize = 256;
+
+enum Progress {
+    /// Entries before this index are archived: their files were read.
+    Archived(usize),
+    /// Every entry is archived: remove the rest.
+    Finished,
+}
+
+/// The archiver's side: tells the reaper how far it got.
+pub struct Reaper {
+    progress: Sender<Progress>,
+}
+
+impl Reaper {
+    /// Entries before `n` are archived (their bytes were read).
+    pub fn archived(&self, n: usize) {
+        // A reaper that stopped leaves the rest to the staging folder's drop.
+        let _ = self.progress.send(Progress::Archived(n));
+    }
+
+    /// Every entry is archived: the rest of the tree can go.
+    pub fn finished(self) {
+        let _ = self.progress.send(Progress::Finished);
+    }
+}
+
+/// Starts the reaper of `stage` (whose tree `entries` were collected from) on `scope`.
+/// Dropped without [`Reaper::finished`], it stops and leaves the rest to the staging
+/// folder's own drop.
+pub fn start<'scope, 'env>(
+    scope: &'scope Scope<'scope, 'env>,
+    stage: &'env StagingDir,
+    entries: &'env [Entry],
+) -> Reaper {
+    let (tx, rx) = channel();
+    scope.spawn(move || {
+        if Walk::new(stage.path(), entries).run(&rx) {
+            stage.mark_removed();
+        }
+    });
+    Reaper { progress: tx }
+}
+
+/// Paths to remove together: files, then (once they are gone) their folder.
+#[derive(Default)]
+struct Job {
+    files: Vec<PathBuf>,
+    dir: Option<PathBuf>,
+}
+
+/// A folder of the tree the walk is in.
+struct Open {
+    rel: String,
+    /// Removable: a real folder in the staging folder, reached through real folders only.
+    ours: bool,
+    has_subdirs: bool,
+    files: Vec<PathBuf>,
+}
+
+struct Walk<'a> {
+    root: &'a Path,
+    entries: &'a [Entry],
+    open: Vec<Open>,
+    /// Folders holding folders: removed at the end, deepest first.
+    parents: Vec<(usize, PathBuf)>,
+    next: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn new(root: &'a Path, entries: &'a [Entry]) -> Walk<'a> {
+        Walk {
+            root,
+            entries,
+            open: Vec::new(),
+            parents: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Follows the archiver until it finishes (true when the whole tree is gone) or stops.
+    fn run(mut self, progress: &Receiver<Progress>) -> bool {
+        let (jobs_tx, jobs_rx) = channel::<Job>();
+        let (done_tx, done_rx) = channel::<bool>();
+        let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+        std::thread::scope(|s| {
+            // A small tree is gone before extra threads would have started.
+            let dirs = self
+                .entries
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::Dir))
+                .count();
+            for _ in 0..(dirs / 16).clamp(1, DELETERS) {
+                let jobs = Arc::clone(&jobs_rx);
+                let done = done_tx.clone();
+                s.spawn(move || delete(&jobs, &done));
+            }
+            let mut pool = Pool {
+                jobs: jobs_tx,
+                done: done_rx,
+                sent: 0,
+                ok: true,
+            };
+            pool.send(self.links());
+            loop {
+                match progress.recv() {
+                    Ok(Progress::Archived(n)) => self.advance(n, &mut pool),
+                    Ok(Progress::Finished) => break,
+                    // The archiver failed: the staging folder's drop removes the rest.
+                    Err(_) => return false,
+                }
+            }
+            self.advance(self.entries.len(), &mut pool);
+            while let Some(open) = self.open.pop() {
+                self.close(open, &mut pool);
+            }
+            pool.wait();
+            self.parents.sort_by_key(|p| std::cmp::Reverse(p.0));
+            let parents = std::mem::take(&mut self.parents);
+            for level in parents.chunk_by(|a, b| a.0 == b.0) {
+                for (_, dir) in level {
+                    pool.send(Job {
+                        files: Vec::new(),
+                        dir: Some(dir.clone()),
+                    });
+                }
+                pool.wait();
+            }
+            let ok = pool.ok && std::fs::remove_dir(self.root).is_ok();
+            drop(pool);
+            if !ok {
+                // Something was left (a folder the rules made read-only): the slow way.
+                remove_tree(self.root);
+            }
+            true
+        })
+    }
+
+    /// True when the parent of `rel` is the innermost open folder, and ours (or is the root).
+    fn reachable(&self, rel: &str) -> bool {
+        match (rel.rfind('/'), self.open.last()) {
+            (None, _) => true,
+            (Some(at), Some(top)) => top.ours && top.rel == rel[..at],
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Symlinks and second names of hard links: nothing reads them, they go first.
+    fn links(&mut self) -> Job {
+        let mut job = Job::default();
+        for entry in self.entries {
+            while self.enter(&entry.path).is_some() {}
+            match entry.kind {
+                Kind::Dir => self.push(&entry.path),
+                Kind::Symlink { .. } | Kind::HardLink { .. } if self.reachable(&entry.path) => {
+                    job.files.push(self.root.join(&entry.path));
+                }
+                _ => {}
+            }
+        }
+        self.open.clear();
+        job
+    }
+
+    /// Closes the open folders that do not hold `rel`.
+    fn enter(&mut self, rel: &str) -> Option<Open> {
+        let top = self.open.last()?;
+        let inside = rel.len() > top.rel.len()
+            && rel.starts_with(top.rel.as_str())
+            && rel.as_bytes()[top.rel.len()] == b'/';
+        if inside {
+            None
+        } else {
+            self.open.pop()
+        }
+    }
+
+    fn push(&mut self, rel: &str) {
+        let ours = self.reachable(rel);
+        if let Some(parent) = self.open.last_mut() {
+            parent.has_subdirs = true;
+        }
+        self.open.push(Open {
+            rel: rel.to_string(),
+            ours,
+            has_subdirs: false,
+            files: Vec::new(),
+        });
+    }
+
+    /// Walks the entries archived so far, handing files and closed folders to the pool.
+    fn advance(&mut self, upto: usize, pool: &mut Pool) {
+        while self.next < upto.min(self.entries.len()) {
+            let entry = &self.entries[self.next];
+            self.next += 1;
+            while let Some(closed) = self.enter(&entry.path) {
+                self.close(closed, pool);
+            }
+            match &entry.kind {
+                Kind::Dir => self.push(&entry.path),
+                Kind::File {
+                    source: Source::Disk(path),
+                    ..
+                } if path.starts_with(self.root) && self.reachable(&entry.path) => {
+                    match self.open.last_mut() {
+                        Some(top) => {
+                            top.files.push(path.clone());
+                            if top.files.len() >= BATCH {
+                                pool.send(Job {
+                                    files: std::mem::take(&mut top.files),
+                                    dir: None,
+                                });
+                            }
+                        }
+                        None => pool.send(Job {
+                            files: vec![path.clone()],
+                            dir: None,
+                        }),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A folder the archiver left: its files go now, and the folder too unless it holds
+    /// folders (those are removed at the end, once their contents are surely gone).
+    fn close(&mut self, open: Open, pool: &mut Pool) {
+        let dir = self.root.join(&open.rel);
+        let removable = open.ours && !open.has_subdirs;
+        if open.ours && open.has_subdirs {
+            self.parents.push((self.open.len(), dir.clone()));
+        }
+        if removable || !open.files.is_empty() {
+            pool.send(Job {
+                files: open.files,
+                dir: removable.then_some(dir),
+            });
+        }
+    }
+}
+
+/// The deleter threads' queue and their answers.
+struct Pool {
+    jobs: Sender<Job>,
+    done: Receiver<bool>,
+    sent: usize,
+    ok: bool,
+}
+
+impl Pool {
+    fn send(&mut self, job: Job) {
+        if !job.files.is_empty() || job.dir.is_some() {
+            self.sent += usize::from(self.jobs.send(job).is_ok());
+        }
+    }
+
+    /// Waits until every job sent so far is done.
+    fn wait(&mut self) {
+        while self.sent > 0 {
+            match self.done.recv() {
+                Ok(ok) => self.ok &= ok,
+                Err(_) => {
+                    self.ok = false;
+                    return;
+                }
+            }
+            self.sent -= 1;
+        }
+    }
+}
+
+/// A deleter thread: removes the paths of each job; tells whether all went.
+fn delete(jobs: &Mutex<Receiver<Job>>, done: &Sender<bool>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        // Gone already is fine: a folder of the tree that was never staged, say.
+        let gone = |r: std::io::Result<()>| match r {
+            Ok(()) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        };
+        let mut ok = true;
+        for file in &job.files {
+            ok &= gone(std::fs::remove_file(file));
+        }
+        if let Some(dir) = &job.dir {
+            ok &= gone(std::fs::remove_dir(dir));
+        }
+        if done.send(ok).is_err() {
+            return;
+        }
+    }
+}
