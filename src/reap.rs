@@ -14,6 +14,7 @@
 //! so nothing outside the staging folder can be reached.
 
 use crate::staging::{remove_tree, Entry, Kind, Source, StagingDir};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -74,10 +75,8 @@ struct Job {
 }
 
 /// A folder of the tree the walk is in.
-struct Open {
-    rel: String,
-    /// Removable: a real folder in the staging folder, reached through real folders only.
-    ours: bool,
+struct Open<'a> {
+    rel: &'a str,
     has_subdirs: bool,
     files: Vec<PathBuf>,
 }
@@ -85,7 +84,10 @@ struct Open {
 struct Walk<'a> {
     root: &'a Path,
     entries: &'a [Entry],
-    open: Vec<Open>,
+    /// The folders reached through folders only (never through a symlink): the only ones
+    /// whose contents are ever touched.
+    ours: HashSet<&'a str>,
+    open: Vec<Open<'a>>,
     /// Folders holding folders: removed at the end, deepest first.
     parents: Vec<(usize, PathBuf)>,
     next: usize,
@@ -93,9 +95,17 @@ struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     fn new(root: &'a Path, entries: &'a [Entry]) -> Walk<'a> {
+        // Every folder comes before its contents, so its parent is decided first.
+        let mut ours = HashSet::new();
+        for entry in entries {
+            if matches!(entry.kind, Kind::Dir) && parent_is(&ours, &entry.path) {
+                ours.insert(entry.path.as_str());
+            }
+        }
         Walk {
             root,
             entries,
+            ours,
             open: Vec::new(),
             parents: Vec::new(),
             next: 0,
@@ -160,37 +170,23 @@ impl<'a> Walk<'a> {
         })
     }
 
-    /// True when the parent of `rel` is the innermost open folder, and ours (or is the root).
-    fn reachable(&self, rel: &str) -> bool {
-        match (rel.rfind('/'), self.open.last()) {
-            (None, _) => true,
-            (Some(at), Some(top)) => top.ours && top.rel == rel[..at],
-            (Some(_), None) => false,
-        }
-    }
-
     /// Symlinks and second names of hard links: nothing reads them, they go first.
-    fn links(&mut self) -> Job {
-        let mut job = Job::default();
-        for entry in self.entries {
-            while self.enter(&entry.path).is_some() {}
-            match entry.kind {
-                Kind::Dir => self.push(&entry.path),
-                Kind::Symlink { .. } | Kind::HardLink { .. } if self.reachable(&entry.path) => {
-                    job.files.push(self.root.join(&entry.path));
-                }
-                _ => {}
-            }
-        }
-        self.open.clear();
-        job
+    fn links(&self) -> Job {
+        let files = self
+            .entries
+            .iter()
+            .filter(|e| matches!(e.kind, Kind::Symlink { .. } | Kind::HardLink { .. }))
+            .filter(|e| parent_is(&self.ours, &e.path))
+            .map(|e| self.root.join(&e.path))
+            .collect();
+        Job { files, dir: None }
     }
 
-    /// Closes the open folders that do not hold `rel`.
-    fn enter(&mut self, rel: &str) -> Option<Open> {
+    /// Closes the innermost open folder if it does not hold `rel`.
+    fn enter(&mut self, rel: &str) -> Option<Open<'a>> {
         let top = self.open.last()?;
         let inside = rel.len() > top.rel.len()
-            && rel.starts_with(top.rel.as_str())
+            && rel.starts_with(top.rel)
             && rel.as_bytes()[top.rel.len()] == b'/';
         if inside {
             None
@@ -199,14 +195,12 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn push(&mut self, rel: &str) {
-        let ours = self.reachable(rel);
+    fn push(&mut self, rel: &'a str) {
         if let Some(parent) = self.open.last_mut() {
             parent.has_subdirs = true;
         }
         self.open.push(Open {
-            rel: rel.to_string(),
-            ours,
+            rel,
             has_subdirs: false,
             files: Vec::new(),
         });
@@ -214,8 +208,9 @@ impl<'a> Walk<'a> {
 
     /// Walks the entries archived so far, handing files and closed folders to the pool.
     fn advance(&mut self, upto: usize, pool: &mut Pool) {
-        while self.next < upto.min(self.entries.len()) {
-            let entry = &self.entries[self.next];
+        let entries = self.entries;
+        while self.next < upto.min(entries.len()) {
+            let entry = &entries[self.next];
             self.next += 1;
             while let Some(closed) = self.enter(&entry.path) {
                 self.close(closed, pool);
@@ -225,8 +220,10 @@ impl<'a> Walk<'a> {
                 Kind::File {
                     source: Source::Disk(path),
                     ..
-                } if path.starts_with(self.root) && self.reachable(&entry.path) => {
+                } if path.starts_with(self.root) && parent_is(&self.ours, &entry.path) => {
                     match self.open.last_mut() {
+                        // The innermost open folder is its parent (files come right after
+                        // their folder, depth first).
                         Some(top) => {
                             top.files.push(path.clone());
                             if top.files.len() >= BATCH {
@@ -249,10 +246,11 @@ impl<'a> Walk<'a> {
 
     /// A folder the archiver left: its files go now, and the folder too unless it holds
     /// folders (those are removed at the end, once their contents are surely gone).
-    fn close(&mut self, open: Open, pool: &mut Pool) {
-        let dir = self.root.join(&open.rel);
-        let removable = open.ours && !open.has_subdirs;
-        if open.ours && open.has_subdirs {
+    fn close(&mut self, open: Open<'a>, pool: &mut Pool) {
+        let dir = self.root.join(open.rel);
+        let ours = self.ours.contains(open.rel);
+        let removable = ours && !open.has_subdirs;
+        if ours && open.has_subdirs {
             self.parents.push((self.open.len(), dir.clone()));
         }
         if removable || !open.files.is_empty() {
@@ -262,6 +260,11 @@ impl<'a> Walk<'a> {
             });
         }
     }
+}
+
+/// True when `rel` sits at the root or in one of the `ours` folders.
+fn parent_is(ours: &HashSet<&str>, rel: &str) -> bool {
+    rel.rfind('/').is_none_or(|at| ours.contains(&rel[..at]))
 }
 
 /// The deleter threads' queue and their answers.

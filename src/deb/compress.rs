@@ -137,18 +137,12 @@ impl Compression {
                 // A dictionary larger than the input buys nothing but memory to clear.
                 let fit = size.max(4096).next_power_of_two();
                 let dict = u64::from(xz_dict_size(self.level)).min(fit);
-                // The block size comes from the member's size alone, so the blocks, and so
-                // the bytes, are the same for any thread count: equal blocks of at most
-                // liblzma's own default (3 x the dictionary, at least 1 MiB), an even number
-                // of them when there are several, so that two threads (or four...) finish
-                // together instead of one waiting on a last short block.
-                let largest = dict.saturating_mul(3).max(1 << 20);
-                let blocks = match size.div_ceil(largest) {
-                    0 | 1 => 1,
-                    n => n.next_multiple_of(2),
-                };
-                let block = size.div_ceil(blocks).next_multiple_of(4096).max(4096);
-                let threads = blocks.clamp(1, u64::from(self.threads.max(1)));
+                // Fixed block size (liblzma's own default: 3 x the dictionary, at least 1 MiB,
+                // as dpkg-deb uses), so the blocks, and so the bytes, are the same for any
+                // thread count.
+                let block = dict.saturating_mul(3).max(1 << 20);
+                let blocks = size.div_ceil(block).max(1);
+                let threads = blocks.min(u64::from(self.threads.max(1)));
                 let mut options =
                     liblzma::stream::LzmaOptions::new_preset(self.level).map_err(other)?;
                 options.dict_size(dict as u32);
