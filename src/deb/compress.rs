@@ -169,10 +169,14 @@ impl Compression {
                 // Worker mode always (even with one thread): its output does not depend on
                 // the number of workers, while single-thread mode differs from it.
                 enc.multithread(self.threads.max(1))?;
-                // Jobs of 4 MiB, each primed with half a window of the data before it:
-                // the ratio and speed of zstd's default 8 MiB jobs, with half the memory.
-                enc.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB))?;
-                enc.set_parameter(zstd::stream::raw::CParameter::OverlapSizeLog(8))?;
+                // The overlap between jobs is zstd's default for the level (each job hashes
+                // it again: a larger one costs CPU for a few tenths of a percent). So is the
+                // job size up to level 2 (4 windows: 2 MiB at level 1); above, where the
+                // default grows to 8 MiB and more, it is held at 4 MiB: half the memory for
+                // about a tenth of a percent of ratio. All of it depends on the level alone.
+                if self.level > 2 {
+                    enc.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB))?;
+                }
                 enc.include_checksum(true)?;
                 enc.set_pledged_src_size(Some(size))?;
                 Box::new(enc)
@@ -181,7 +185,7 @@ impl Compression {
     }
 }
 
-/// Input bytes per zstd job.
+/// Input bytes per zstd job above level 2.
 const ZSTD_JOB: u32 = 4 << 20;
 
 /// The LZMA2 dictionary size of an xz preset.
