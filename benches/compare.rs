@@ -1,7 +1,8 @@
 //! `pluginctl build` against `dpkg-deb --build`, on generated trees, in one alternating run.
 //!
-//! Run it with `cargo bench --bench compare` (the full set: up to 1 GiB of trees, about an
-//! hour on two cores) or `cargo bench --bench compare -- --quick` (small trees, a smoke test).
+//! Run it with `cargo bench --bench compare` (the full set: up to 1 GiB of trees, about
+//! 75 minutes on two cores) or `cargo bench --bench compare -- --quick` (small trees, a
+//! smoke test).
 //! `-- --help` lists the options. It is not part of `cargo test`.
 //!
 //! Each tree is generated once, deterministically (a seeded generator, no download), and kept
