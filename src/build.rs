@@ -175,6 +175,32 @@ pub struct Outcome {
 /// Returns an error only when nothing could be tried: a manifest error (without
 /// `--keep-going`), the same plugin given twice, or a dependency cycle.
 pub fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
+    let created = missing_folders(&plan.output);
+    let outcome = build_each(plan, report);
+    let nothing_written = match &outcome {
+        Ok(o) => o.attempts.iter().all(|a| a.result.is_err()),
+        Err(_) => true,
+    };
+    if nothing_written {
+        // A failed build leaves no trace: not even the output folder it created.
+        for dir in created {
+            if std::fs::remove_dir(&dir).is_err() {
+                break;
+            }
+        }
+    }
+    outcome
+}
+
+/// The folders of `dir` that do not exist yet, deepest first (`dir` itself included).
+fn missing_folders(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && d.symlink_metadata().is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let mut loaded: Vec<(PathBuf, Manifest)> = Vec::new();
     for dir in &plan.plugins {

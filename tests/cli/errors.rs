@@ -520,6 +520,19 @@ fn rules_build_step_fails() {
 }
 
 #[test]
+fn a_failed_build_removes_the_output_folders_it_created() {
+    let case = Case::package("        exit 7");
+    let fresh = case.out_parent.path().join("new");
+    let o = run(&mut case.cmd_to(&fresh.join("deeper")));
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(!fresh.exists(), "{} was left behind", fresh.display());
+    // A folder that was there before stays, empty or not.
+    let o = run(&mut case.cmd());
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(case.out.is_dir());
+}
+
+#[test]
 fn rules_package_step_fails() {
     let case = Case::package("        touch \"$pkgdir/half-done\"\n        exit 7");
     case.fails(
