@@ -141,7 +141,12 @@ fn control_syntax_is_judged_as_dpkg_unpack_judges_it() {
                     && err.lines().count() == 1,
                 "{name}: {err}"
             );
-            assert_eq!(stderr(&indexed), err, "{name}");
+            let tail = &err[err.find(": control.tar.gz").unwrap()..];
+            assert!(
+                stderr(&indexed).ends_with(tail),
+                "{name}: {}",
+                stderr(&indexed)
+            );
         }
     }
     assert!(disagreements.is_empty(), "{disagreements:#?}");
@@ -252,7 +257,7 @@ fn latin1_bytes_are_shown_published_and_reported_as_not_utf8() {
     let (o, packages) = index_alone(&deb);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        packages.windows(14).any(|w| w == b"X-Town: Orl\xe9a"),
+        packages.windows(13).any(|w| w == b"X-Town: Orl\xe9a"),
         "Packages keeps the byte as the package holds it"
     );
     let mut found: Vec<(String, String, String)> = findings(&lint_json(&deb))
@@ -275,8 +280,10 @@ fn latin1_bytes_are_shown_published_and_reported_as_not_utf8() {
 fn a_control_file_past_the_limit_is_named_as_pluginctls_limit() {
     let tmp = tempfile::tempdir().unwrap();
     let mut control = BASE.to_string();
-    let line = format!(" {}\n", "x".repeat(1023));
-    control.push_str(&line.repeat(10 << 10));
+    // Exactly 10 MiB: lines of 1 KiB, then one line for the rest.
+    let left = (10 << 20) - control.len();
+    control.push_str(&format!(" {}\n", "x".repeat(1022)).repeat(left / 1024));
+    control.push_str(&format!(" {}\n", "x".repeat(left % 1024 - 2)));
     let deb = deb_with_control(tmp.path(), "big", control.as_bytes());
     let o = inspect(&deb);
     assert_eq!(
@@ -379,8 +386,10 @@ fn a_path_with_a_newline_is_refused_and_named_escaped() {
     let o = run(pluginctl().arg("lint").arg(&deb));
     let text = stdout(&o);
     assert!(
-        text.lines()
-            .all(|l| l.starts_with(deb.to_str().unwrap()) || l.contains(" checked: ")),
+        text.lines().all(|l| ["E: ", "W: ", "I: "]
+            .iter()
+            .any(|p| l.starts_with(&format!("{p}{}", deb.display())))
+            || l.contains(" checked: ")),
         "{text}"
     );
 }
