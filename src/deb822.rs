@@ -1,34 +1,55 @@
-//! Debian control paragraphs (deb822): `Name: value` fields with continuation lines.
+//! A package's `control` file (deb822: `Name: value` fields with continuation lines), read
+//! exactly as `dpkg --unpack` reads it.
 //!
-//! The one reader of control fields, shared by `inspect` (a package's `control` file) and
-//! `index` (which copies those fields into an apt `Packages` file), so both read a package
-//! the same way.
+//! The one reader of control fields: `inspect` and `index` refuse a control file it finds
+//! a syntax error in, and `lint` reports every one of them, so the three never disagree and
+//! none of them disagrees with dpkg (the tests build each odd file into a package and ask
+//! `dpkg --unpack`). It reads bytes: dpkg accepts any byte in a value (Latin-1 included), so
+//! a value is kept both as the bytes written and as text (lossy), and only `lint` objects.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
 
+/// One field as dpkg stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// The name as written (lossy text when it is not UTF-8).
+    pub name: String,
+    /// The value: the text after `Name:` with surrounding blanks trimmed, each continuation
+    /// line appended after a `\n` with its leading blank (lossy text when not UTF-8).
+    pub value: String,
+    /// The value's bytes exactly (same shape as `value`).
+    pub bytes: Vec<u8>,
+    /// The 1-based line the field starts on.
+    pub line: usize,
+    /// True when the value has continuation lines.
+    pub multiline: bool,
+    /// True when the name and the value are valid UTF-8.
+    pub utf8: bool,
+}
+
 /// One paragraph: its fields in file order.
-///
-/// A value is kept as dpkg stores it: the text after `Name:` with surrounding blanks
-/// trimmed, and each continuation line appended after a `\n` exactly as written (with
-/// its leading space), so writing `Name: value` back gives the original lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Paragraph {
-    fields: Vec<(String, String)>,
+    fields: Vec<Field>,
 }
 
 impl Paragraph {
-    /// The value of a field; names compare without regard to case, as dpkg does.
+    /// The value of a field; names compare without regard to ASCII case, as dpkg does.
     pub fn get(&self, name: &str) -> Option<&str> {
+        self.field(name).map(|f| f.value.as_str())
+    }
+
+    /// The whole field named `name` (any case).
+    pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The fields in order.
-    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter()
     }
 
     /// True when the paragraph has no field.
@@ -38,13 +59,13 @@ impl Paragraph {
 
     /// Appends a field (the caller keeps names unique).
     pub fn push(&mut self, name: &str, value: &str) {
-        self.fields.push((name.to_string(), value.to_string()));
+        self.fields.push(made(name, value, self.fields.len()));
     }
 
     /// Removes a field (any case); true when it was there.
     pub fn remove(&mut self, name: &str) -> bool {
         let before = self.fields.len();
-        self.fields.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.fields.retain(|f| !f.name.eq_ignore_ascii_case(name));
         self.fields.len() != before
     }
 
@@ -53,39 +74,58 @@ impl Paragraph {
         let at = self
             .fields
             .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(before))
+            .position(|f| f.name.eq_ignore_ascii_case(before))
             .unwrap_or(self.fields.len());
-        self.fields
-            .insert(at, (name.to_string(), value.to_string()));
+        self.fields.insert(at, made(name, value, at));
+    }
+
+    /// The control-file lines with every byte as read (what `index` publishes), each ending
+    /// in `\n`, no blank line after.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for f in &self.fields {
+            out.extend_from_slice(f.name.as_bytes());
+            out.push(b':');
+            if !(f.bytes.is_empty() || f.bytes.starts_with(b"\n")) {
+                out.push(b' ');
+            }
+            out.extend_from_slice(&f.bytes);
+            out.push(b'\n');
+        }
+        out
     }
 }
 
-/// Writes the paragraph as control-file lines, each ending in `\n` (no blank line after).
+fn made(name: &str, value: &str, line: usize) -> Field {
+    Field {
+        name: name.to_string(),
+        value: value.to_string(),
+        bytes: value.as_bytes().to_vec(),
+        line,
+        multiline: value.contains('\n'),
+        utf8: true,
+    }
+}
+
+/// Writes the paragraph as control-file lines (lossy text), each ending in `\n`.
 impl fmt::Display for Paragraph {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (name, value) in &self.fields {
-            if value.starts_with('\n') || value.is_empty() {
-                writeln!(f, "{name}:{value}")?;
-            } else {
-                writeln!(f, "{name}: {value}")?;
-            }
-        }
-        Ok(())
+        f.write_str(&String::from_utf8_lossy(&self.to_bytes()))
     }
 }
 
-/// A JSON object of the fields, in file order.
+/// A JSON object of the fields, in file order (values as lossy text).
 impl Serialize for Paragraph {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.fields.len()))?;
-        for (name, value) in &self.fields {
-            map.serialize_entry(name, value)?;
+        for f in &self.fields {
+            map.serialize_entry(&f.name, &f.value)?;
         }
         map.end()
     }
 }
 
-/// A syntax problem: the 1-based line and what is wrong.
+/// A syntax error dpkg refuses the package for: the 1-based line and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     /// Line number, from 1.
@@ -100,90 +140,241 @@ impl fmt::Display for SyntaxError {
     }
 }
 
-/// Parses text holding one or more paragraphs separated by blank lines.
-///
-/// Comment lines (`#`) are skipped, as dpkg does in control files. A field name repeated
-/// within a paragraph, a continuation line with no field before it, or a line without a
-/// colon is an error.
-pub fn parse(text: &str) -> Result<Vec<Paragraph>, SyntaxError> {
-    let mut out = Vec::new();
-    let mut current = Paragraph::default();
-    for (i, line) in text.lines().enumerate() {
+/// A control file read: the fields dpkg would keep, and every syntax error (dpkg stops at
+/// the first; reading goes on past each so that `lint` can report them all).
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// The fields of the (first) paragraph.
+    pub paragraph: Paragraph,
+    /// Syntax errors in line order; empty when dpkg accepts the file.
+    pub errors: Vec<SyntaxError>,
+}
+
+/// The blanks of C's `isspace` (dpkg's `c_isspace`), newline aside.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
+fn shown(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let cut: String = text.chars().take(60).collect();
+    format!("{cut:?}")
+}
+
+fn trim_blanks(mut b: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = b {
+        if !is_blank(*first) {
+            break;
+        }
+        b = rest;
+    }
+    while let [rest @ .., last] = b {
+        if !is_blank(*last) {
+            break;
+        }
+        b = rest;
+    }
+    b
+}
+
+/// Reads a binary package's `control` file as `dpkg --unpack` does.
+pub fn parse_control(text: &[u8]) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut err = |line: usize, message: String| parsed.errors.push(SyntaxError { line, message });
+    let mut fields: Vec<Field> = Vec::new();
+    // `None` before the paragraph, `Some(0)` inside it, `Some(n)` after the blank line n.
+    let mut ended: Option<usize> = None;
+    let mut started = false;
+    // A bad field line: its continuation lines are skipped with it.
+    let mut skipping = false;
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    let unterminated = lines.last().is_some_and(|l| !l.is_empty());
+    if !unterminated {
+        lines.pop();
+    }
+    let count = lines.len();
+    for (i, line) in lines.into_iter().enumerate() {
         let line_no = i + 1;
-        let err = |message: String| SyntaxError {
-            line: line_no,
-            message,
-        };
-        if line.trim().is_empty() {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
+        let last = line_no == count;
+        let no_newline = last && unterminated;
+        if line.is_empty() {
+            if started && ended.is_none() {
+                ended = Some(line_no);
             }
             continue;
         }
-        if line.starts_with('#') {
-            continue;
+        if let Some(blank) = ended {
+            err(
+                line_no,
+                format!(
+                    "a second paragraph after the empty line {blank}; a package's control file \
+                     holds one"
+                ),
+            );
+            break;
         }
-        if line.starts_with(' ') || line.starts_with('\t') {
-            let Some(last) = current.fields.last_mut() else {
-                return Err(err(
-                    "a continuation line (starting with a space) before any field".into(),
-                ));
+        started = true;
+        if is_blank(line[0]) {
+            if skipping {
+                continue;
+            }
+            let Some(f) = fields.last_mut() else {
+                err(
+                    line_no,
+                    "a continuation line (starting with a blank) before any field".into(),
+                );
+                skipping = true;
+                continue;
             };
-            last.1.push('\n');
-            last.1.push_str(line.trim_end());
+            if line.iter().all(|&b| is_blank(b)) {
+                err(
+                    line_no,
+                    format!(
+                        "a line of blanks inside the field {}; only an empty line ends a \
+                         paragraph (remove the blanks, or write \" .\" for an empty line)",
+                        f.name
+                    ),
+                );
+                continue;
+            }
+            let mut end = line.len();
+            while end > 0 && is_blank(line[end - 1]) {
+                end -= 1;
+            }
+            f.bytes.push(b'\n');
+            f.bytes.extend_from_slice(&line[..end]);
+            f.multiline = true;
+            if no_newline {
+                err(
+                    line_no,
+                    format!(
+                        "the file ends inside the field {} (no final newline)",
+                        f.name
+                    ),
+                );
+            }
             continue;
         }
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(err(format!(
-                "{:?} is neither \"Name: value\" nor a continuation line",
-                truncate(line)
-            )));
+        skipping = true;
+        let name_end = line
+            .iter()
+            .position(|&b| b == b':' || is_blank(b))
+            .unwrap_or(line.len());
+        let name = &line[..name_end];
+        let rest = trim_blanks(&line[name_end..]);
+        if line[0] == b'#' && rest.first() != Some(&b':') {
+            err(
+                line_no,
+                "a line starting with #: a control file has no comments (remove the line)".into(),
+            );
+            continue;
+        }
+        if name.is_empty() {
+            err(
+                line_no,
+                "a line starting with a colon (no field name)".into(),
+            );
+            continue;
+        }
+        if name[0] == b'-' {
+            err(
+                line_no,
+                format!("the field name {} starts with a hyphen", shown(name)),
+            );
+            continue;
+        }
+        let Some(value) = rest.strip_prefix(b":") else {
+            let what = if rest.is_empty() {
+                "has no colon"
+            } else {
+                "is not followed by a colon"
+            };
+            err(
+                line_no,
+                format!(
+                    "{} {what}: neither \"Name: value\" nor a continuation line",
+                    shown(name)
+                ),
+            );
+            continue;
         };
-        if name.is_empty()
-            || name.starts_with('-')
-            || !name.chars().all(|c| c.is_ascii_graphic() && c != ':')
+        let name_text = String::from_utf8_lossy(name).into_owned();
+        let value = trim_blanks(value);
+        // dpkg looks for a value past the newline of an empty one: at the end of the file
+        // there is none.
+        if no_newline || (value.is_empty() && last) {
+            err(
+                line_no,
+                format!("the file ends inside the field {name_text} (no final newline)"),
+            );
+            continue;
+        }
+        if let Some(first) = fields
+            .iter()
+            .find(|f| f.name.as_bytes().eq_ignore_ascii_case(name))
         {
-            return Err(err(format!("bad field name {:?}", truncate(name))));
+            err(
+                line_no,
+                format!(
+                    "the field {name_text} appears twice (first at line {})",
+                    first.line
+                ),
+            );
+            continue;
         }
-        if current.get(name).is_some() {
-            return Err(err(format!("field {name:?} appears twice")));
-        }
-        current.push(name, value.trim());
+        skipping = false;
+        fields.push(Field {
+            utf8: std::str::from_utf8(name).is_ok(),
+            name: name_text,
+            value: String::new(),
+            bytes: value.to_vec(),
+            line: line_no,
+            multiline: false,
+        });
     }
-    if !current.is_empty() {
-        out.push(current);
+    for f in &mut fields {
+        let end = f.bytes.len() - trim_tail(&f.bytes);
+        f.bytes.truncate(end);
+        f.utf8 &= std::str::from_utf8(&f.bytes).is_ok();
+        f.value = String::from_utf8_lossy(&f.bytes).into_owned();
     }
-    Ok(out)
-}
-
-/// Parses text that must hold exactly one paragraph (a `control` file).
-pub fn parse_one(text: &str) -> Result<Paragraph, SyntaxError> {
-    let mut paragraphs = parse(text)?;
-    match paragraphs.len() {
-        0 => Err(SyntaxError {
+    if fields.is_empty() && parsed.errors.is_empty() {
+        parsed.errors.push(SyntaxError {
             line: 1,
             message: "no field at all".into(),
-        }),
-        1 => Ok(paragraphs.remove(0)),
-        n => Err(SyntaxError {
-            line: 1,
-            message: format!("{n} paragraphs where one was expected"),
-        }),
+        });
     }
+    parsed.paragraph = Paragraph { fields };
+    parsed
 }
 
-fn truncate(text: &str) -> String {
-    text.chars().take(60).collect()
+/// How many blank bytes end `b`.
+fn trim_tail(b: &[u8]) -> usize {
+    b.iter().rev().take_while(|&&c| is_blank(c)).count()
+}
+
+/// Reads a control file that dpkg must accept: its first syntax error otherwise.
+pub fn parse_one(text: &[u8]) -> Result<Paragraph, SyntaxError> {
+    let mut parsed = parse_control(text);
+    if parsed.errors.is_empty() {
+        Ok(parsed.paragraph)
+    } else {
+        Err(parsed.errors.swap_remove(0))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn first_error(text: &[u8]) -> String {
+        parse_one(text).unwrap_err().to_string()
+    }
+
     #[test]
     fn keeps_order_case_and_continuation_lines() {
         let text = "Package: a\nversion: 1.0\nDescription: short\n long line\n .\n end\n";
-        let p = parse_one(text).unwrap();
+        let p = parse_one(text.as_bytes()).unwrap();
         assert_eq!(p.get("Version"), Some("1.0"));
         assert_eq!(p.get("description"), Some("short\n long line\n .\n end"));
         assert_eq!(p.to_string(), text);
@@ -195,25 +386,40 @@ mod tests {
     }
 
     #[test]
-    fn splits_paragraphs_on_blank_lines() {
-        let ps = parse("A: 1\n\n\nA: 2\nB: 3\n").unwrap();
-        assert_eq!(ps.len(), 2);
-        assert_eq!(ps[1].get("b"), Some("3"));
+    fn keeps_bytes_that_are_not_utf8() {
+        let p = parse_one(b"Package: a\nX-L: caf\xe9\n").unwrap();
+        let f = p.field("x-l").unwrap();
+        assert!(!f.utf8);
+        assert_eq!(f.value, "caf\u{fffd}");
+        assert_eq!(p.to_bytes(), b"Package: a\nX-L: caf\xe9\n");
     }
 
     #[test]
-    fn reports_bad_lines_with_their_number() {
+    fn refuses_what_dpkg_refuses() {
         assert_eq!(
-            parse("A: 1\nA: 2\n").unwrap_err().to_string(),
-            "line 2: field \"A\" appears twice"
+            first_error(b"A: 1\nA: 2\n"),
+            "line 2: the field A appears twice (first at line 1)"
         );
         assert_eq!(
-            parse(" x\n").unwrap_err().to_string(),
-            "line 1: a continuation line (starting with a space) before any field"
+            first_error(b" x\n"),
+            "line 1: a continuation line (starting with a blank) before any field"
         );
         assert_eq!(
-            parse("A: 1\nnothing\n").unwrap_err().to_string(),
-            "line 2: \"nothing\" is neither \"Name: value\" nor a continuation line"
+            first_error(b"A: 1\nnothing\n"),
+            "line 2: \"nothing\" has no colon: neither \"Name: value\" nor a continuation line"
         );
+        assert_eq!(
+            first_error(b"# c\nA: 1\n"),
+            "line 1: a line starting with #: a control file has no comments (remove the line)"
+        );
+        assert_eq!(
+            first_error(b"A: 1"),
+            "line 1: the file ends inside the field A (no final newline)"
+        );
+        assert_eq!(
+            first_error(b"A: 1\n\nB: 2\n"),
+            "line 3: a second paragraph after the empty line 2; a package's control file holds one"
+        );
+        assert!(parse_one(b"\n\nA: 1\nB:\nC : x\r\n\n\n").is_ok());
     }
 }

@@ -58,6 +58,47 @@ pub fn of_file(path: &Path) -> crate::Result<Digests> {
     of_reader(&mut f).map_err(|e| crate::Error::io(path, "cannot read", e))
 }
 
+/// A reader that computes the digests of what passes through it, so that a file read for
+/// another purpose (`index` reading a package) is not read a second time for its sums.
+pub struct Hashing<R> {
+    inner: R,
+    md5: Md5,
+    sha: Sha256,
+    size: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        Hashing {
+            inner,
+            md5: Md5::new(),
+            sha: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// Reads what is left to the end and returns the digests of everything read.
+    pub fn finish(mut self) -> std::io::Result<Digests> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok(Digests {
+            size: self.size,
+            md5: hex(&self.md5.finalize()),
+            sha256: hex(&self.sha.finalize()),
+        })
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.md5.update(&buf[..n]);
+        self.sha.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
+
 /// The digests of bytes in memory.
 pub fn of_bytes(mut bytes: &[u8]) -> Digests {
     of_reader(&mut bytes).expect("reading from memory cannot fail")

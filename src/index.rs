@@ -74,12 +74,12 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
     Ok((names, newest))
 }
 
-/// Reads one package (all of it, so a damaged data member is caught before it is
-/// published): its control fields and digests, as a `Packages` stanza.
+/// Reads one package, once (all of it, so a damaged data member is caught before it is
+/// published, its digests computed on the way): its control fields and digests, as a
+/// `Packages` stanza.
 pub fn entry(dir: &Path, file: &str) -> Result<Entry> {
     let path = dir.join(file);
-    let info = package_info::read_package(&path)?;
-    let sums = digest::of_file(&path)?;
+    let (info, sums) = package_info::read_package_with_digests(&path)?;
     if sums.size != info.size {
         return Err(Error::Io(format!(
             "{}: the file changed while it was read; run index again when nothing writes into the folder",
@@ -100,8 +100,9 @@ pub fn entry(dir: &Path, file: &str) -> Result<Entry> {
     })
 }
 
-/// The `Packages` text of entries sorted by package, version and file name.
-pub fn packages(entries: &mut [Entry]) -> String {
+/// The `Packages` text of entries sorted by package, version and file name, with every
+/// byte of the control fields as the packages hold them.
+pub fn packages(entries: &mut [Entry]) -> Vec<u8> {
     entries.sort_by(|a, b| {
         a.package()
             .cmp(b.package())
@@ -110,9 +111,9 @@ pub fn packages(entries: &mut [Entry]) -> String {
     });
     entries
         .iter()
-        .map(|e| e.stanza.to_string())
+        .map(|e| e.stanza.to_bytes())
         .collect::<Vec<_>>()
-        .join("\n")
+        .join(&b'\n')
 }
 
 /// The `Release` file listing the index files with their sizes and sums.
@@ -186,17 +187,17 @@ pub fn run(dir: &Path, report: &Report) -> Result<Vec<PathBuf>> {
         entries.push(report.timed(&format!("read {file}"), || entry(dir, file))?);
     }
     let packages_text = packages(&mut entries);
-    let packages_gz = crate::docs::gzip_bytes(packages_text.as_bytes());
+    let packages_gz = crate::docs::gzip_bytes(&packages_text);
     let release_text = release(
         date,
         &[
-            ("Packages", &digest::of_bytes(packages_text.as_bytes())),
+            ("Packages", &digest::of_bytes(&packages_text)),
             ("Packages.gz", &digest::of_bytes(&packages_gz)),
         ],
     );
     crate::signals::check()?;
     let written = vec![
-        write_atomic(dir, OUTPUTS[0], packages_text.as_bytes())?,
+        write_atomic(dir, OUTPUTS[0], &packages_text)?,
         write_atomic(dir, OUTPUTS[1], &packages_gz)?,
         write_atomic(dir, OUTPUTS[2], release_text.as_bytes())?,
     ];

@@ -6,6 +6,7 @@
 
 use crate::deb::package_info::{self, ControlFile, FileInfo, PackageInfo};
 use crate::deb::reader::TarKind;
+use crate::deb::walk::escape_name;
 use crate::deb822::Paragraph;
 use crate::report::Report;
 use crate::Result;
@@ -89,6 +90,9 @@ struct Dependency<'a> {
 #[derive(Serialize)]
 struct File<'a> {
     path: &'a str,
+    /// The exact bytes of a path that is not UTF-8 (`path` is then lossy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
     #[serde(rename = "type")]
     kind: &'static str,
     mode: String,
@@ -97,8 +101,19 @@ struct File<'a> {
     uid: u64,
     gid: u64,
     size: u64,
-    mtime: u64,
+    mtime: i64,
     link: Option<&'a str>,
+    /// The exact bytes of a link target that is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_bytes: Option<&'a [u8]>,
+    /// `[major, minor]` of a device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<(u64, u64)>,
+}
+
+/// The bytes, when they are not UTF-8 (their text is then lossy).
+fn unless_utf8(bytes: &[u8]) -> Option<&[u8]> {
+    std::str::from_utf8(bytes).is_err().then_some(bytes)
 }
 
 fn octal(mode: u32) -> String {
@@ -192,6 +207,10 @@ impl<'a> From<&'a PackageInfo> for Document<'a> {
                 .iter()
                 .map(|f| File {
                     path: &f.path,
+                    path_bytes: unless_utf8(&f.raw_path),
+                    link_bytes: unless_utf8(&f.raw_link)
+                        .filter(|_| matches!(f.kind, TarKind::Symlink | TarKind::HardLink)),
+                    device: f.device,
                     kind: kind_name(f.kind),
                     mode: octal(f.mode),
                     owner: &f.owner,
@@ -300,29 +319,34 @@ fn control_line(f: &ControlFile) -> String {
     line
 }
 
-/// `-rw-r--r-- root/root      1234 2023-11-14 22:13 ./path [-> target]`.
+/// `-rw-r--r-- root/root      1234 2023-11-14 22:13 ./path [-> target]`, as GNU tar lists
+/// an entry for `dpkg-deb --contents`: names escaped as tar escapes them, a device's
+/// `major,minor` in the size column.
 pub fn file_line(f: &FileInfo) -> String {
     let owner = format!(
         "{}/{}",
         name_or_id(&f.owner, f.uid),
         name_or_id(&f.group, f.gid)
     );
+    let size = match f.device {
+        Some((major, minor)) => format!("{major},{minor}"),
+        None => f.size.to_string(),
+    };
     let width = 18usize.saturating_sub(owner.len()).max(1);
     let mut line = format!(
-        "{} {owner} {:>width$} {} {}",
+        "{} {owner} {size:>width$} {} {}",
         mode_string(f.kind, f.mode),
-        f.size,
         date_minutes(f.mtime),
-        f.path
+        escape_name(&f.raw_path)
     );
     match f.kind {
         TarKind::Symlink => {
             line.push_str(" -> ");
-            line.push_str(&f.link);
+            line.push_str(&escape_name(&f.raw_link));
         }
         TarKind::HardLink => {
             line.push_str(" link to ");
-            line.push_str(&f.link);
+            line.push_str(&escape_name(&f.raw_link));
         }
         _ => {}
     }
@@ -372,10 +396,20 @@ pub fn mode_string(kind: TarKind, mode: u32) -> String {
     s
 }
 
-/// `2023-11-14 22:13`, in UTC.
-fn date_minutes(t: u64) -> String {
-    let (y, m, d) = crate::docs::civil(t / 86_400);
-    let s = t % 86_400;
+/// `2023-11-14 22:13`, in UTC; dates before 1970 included.
+pub(crate) fn date_minutes(t: i64) -> String {
+    // 400 Gregorian years are exactly 146,097 days: a date is shifted by whole cycles into
+    // the range `civil` takes, and the years shifted back.
+    const CYCLE_DAYS: i64 = 146_097;
+    let days = t.div_euclid(86_400);
+    let s = t.rem_euclid(86_400);
+    let cycles = if days < 0 {
+        (-days + CYCLE_DAYS - 1) / CYCLE_DAYS
+    } else {
+        0
+    };
+    let (y, m, d) = crate::docs::civil((days + cycles * CYCLE_DAYS).unsigned_abs());
+    let y = y - 400 * cycles;
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", s / 3600, s / 60 % 60)
 }
 
@@ -396,5 +430,7 @@ mod tests {
     fn dates_are_utc() {
         assert_eq!(date_minutes(1_700_000_000), "2023-11-14 22:13");
         assert_eq!(date_minutes(0), "1970-01-01 00:00");
+        assert_eq!(date_minutes(-315_619_200), "1960-01-01 00:00");
+        assert_eq!(date_minutes(-1), "1969-12-31 23:59");
     }
 }

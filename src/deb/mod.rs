@@ -11,11 +11,13 @@ pub mod ar;
 pub mod compress;
 pub mod control;
 pub mod feed;
+pub mod limits;
 pub mod md5;
 pub mod package_info;
 pub mod pgzip;
 pub mod reader;
 pub mod tar;
+pub mod walk;
 
 use crate::manifest::Manifest;
 use crate::staging::{Entry, Kind, StagingDir};

@@ -2,22 +2,27 @@
 //! fields and control files (maintainer scripts among them), the shipped `plugin.yml`, and
 //! the list of files with their type, mode, owner, size and link target.
 //!
-//! Built on [`super::reader`]; used by `inspect` (everything) and `index` (the control part
-//! only). The package is read once, front to back, and never held in memory: only the
-//! control files (a few KiB) and the plugin's manifest are kept. A damaged package yields
-//! [`Error::Package`] naming the file, the member and the cause.
+//! Built on [`super::walk`] (the walker `lint` uses too) and [`crate::deb822`] (the control
+//! parser `lint` uses too); used by `inspect` and `index`. The package is read once, front
+//! to back, and never held in memory: only the control files (a few KiB) and the plugin's
+//! manifest are kept. It is judged as `dpkg --unpack` judges it: what dpkg refuses, the
+//! reader refuses naming the member and the line; what dpkg accepts (a date before 1970, a
+//! Latin-1 byte) it shows. A damaged package, a refused one or one past pluginctl's own
+//! limits ([`super::limits`]) yields [`Error::Package`] saying which of the three.
 
 use super::compress::Algorithm;
-use super::reader::{self, ArReader, TarEntry, TarKind, TarReader};
+use super::limits::{self, Verdict, MAX_CONTROL_FILE};
+use super::reader::{self, ArReader, TarEntry, TarKind};
+use super::walk;
 use crate::deb822::{self, Paragraph};
+use crate::digest::{Digests, Hashing};
 use crate::manifest::{self, Manifest, MANIFEST_PATH};
 use crate::{Error, Result};
-use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-/// Largest control file read into memory (`control`, scripts); larger ones are refused.
-pub const MAX_CONTROL_FILE: u64 = 4 << 20;
+/// Longest interpreter `dpkg-deb --info` shows, `#!` included.
+const INTERPRETER_MAX: usize = 200;
 /// Where a plugin's `wazo/` folder is installed; its `plugin.yml` is found under it.
 pub const PLUGINS_PLACE: &str = "usr/lib/wazo-plugind/plugins/";
 /// The control files that dpkg runs.
@@ -41,19 +46,24 @@ pub struct ControlFile {
     pub mode: u32,
     /// Size in bytes.
     pub size: u64,
-    /// Newline characters it holds, as `dpkg-deb --info` counts lines.
+    /// Its lines as `dpkg-deb --info` counts them.
     pub lines: u64,
-    /// The first line without `#!` when it starts with `#!` (a script's interpreter).
+    /// The interpreter after `#!`, as `dpkg-deb --info` shows it: its first word (`/bin/sh`
+    /// for a script starting `#!/bin/sh -e`).
     pub interpreter: Option<String>,
-    /// The text, kept for `control` and the maintainer scripts only.
+    /// The text, kept for `control` and the maintainer scripts only (lossy when not UTF-8).
     pub text: Option<String>,
+    /// False when the kept text is not valid UTF-8.
+    pub utf8: bool,
 }
 
 /// One entry of the data member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileInfo {
-    /// The path as stored (usually `./etc/...`).
+    /// The path as stored (usually `./etc/...`), as text (lossy when not UTF-8).
     pub path: String,
+    /// The path's bytes exactly.
+    pub raw_path: Vec<u8>,
     /// Entry type.
     pub kind: TarKind,
     /// Permission bits (and set-id bits).
@@ -68,10 +78,14 @@ pub struct FileInfo {
     pub group: String,
     /// Data size (0 for anything but regular files).
     pub size: u64,
-    /// Modification time, seconds since 1970.
-    pub mtime: u64,
+    /// Modification time, seconds since 1970 (negative before).
+    pub mtime: i64,
     /// Symlink or hard link target (empty otherwise).
     pub link: String,
+    /// The link target's bytes exactly.
+    pub raw_link: Vec<u8>,
+    /// Major and minor numbers of a device.
+    pub device: Option<(u64, u64)>,
 }
 
 /// The plugin manifest shipped inside the package.
@@ -119,34 +133,47 @@ impl PackageInfo {
 
 /// Reads a whole package: members, control, every data entry and the plugin manifest.
 pub fn read_package(path: &Path) -> Result<PackageInfo> {
-    read(path, true)
+    read(path, true, false).map(|(info, _)| info)
+}
+
+/// Reads a whole package and the digests of its file, in one pass (what `index` needs).
+pub fn read_package_with_digests(path: &Path) -> Result<(PackageInfo, Digests)> {
+    let (info, digests) = read(path, true, true)?;
+    let digests = digests.ok_or_else(|| {
+        Error::Package(format!("{}: the digests were not computed", path.display()))
+    })?;
+    Ok((info, digests))
 }
 
 /// Reads a package up to its control member (members before it, control fields and files).
 pub fn read_control(path: &Path) -> Result<PackageInfo> {
-    read(path, false)
+    read(path, false, false).map(|(info, _)| info)
 }
 
-fn read(path: &Path, full: bool) -> Result<PackageInfo> {
-    let file = File::open(path).map_err(|e| Error::Package(opening(path, &e)))?;
+/// What an error met while reading means for the user: damage, dpkg's refusal, a limit.
+fn judged(path: &Path, place: &str, e: &io::Error) -> Error {
+    if let Some(sig) = crate::signals::pending() {
+        return Error::Interrupted(sig);
+    }
+    let cause = cause(e);
+    let fix = match limits::verdict(e) {
+        Some(Verdict::Refused(_)) => "; dpkg --unpack refuses such a package",
+        Some(Verdict::Limit(_)) => "",
+        None if cause.starts_with("not a .deb") => "",
+        None => "; the package is damaged (rebuild it or fetch it again)",
+    };
+    Error::Package(format!("{}: {place}{cause}{fix}", path.display()))
+}
+
+fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Digests>)> {
+    let file = walk::open(path).map_err(|e| Error::Package(opening(path, &e)))?;
     let size = file
         .metadata()
         .map_err(|e| Error::Package(opening(path, &e)))?
         .len();
-    let place = |place: &str, e: io::Error| {
-        if let Some(sig) = crate::signals::pending() {
-            return Error::Interrupted(sig);
-        }
-        let cause = cause(&e);
-        let fix = if cause.starts_with("not a .deb") {
-            ""
-        } else {
-            "; the package is damaged (rebuild it or fetch it again)"
-        };
-        Error::Package(format!("{}: {place}{cause}{fix}", path.display()))
-    };
-    let mut ar =
-        ArReader::new(BufReader::with_capacity(256 << 10, file)).map_err(|e| place("", e))?;
+    let place = |place: &str, e: io::Error| judged(path, place, &e);
+    let mut ar = ArReader::new(BufReader::with_capacity(256 << 10, Hashing::new(file)))
+        .map_err(|e| place("", e))?;
     let mut info = PackageInfo {
         path: path.to_path_buf(),
         size,
@@ -217,7 +244,7 @@ fn read(path: &Path, full: bool) -> Result<PackageInfo> {
                 read_control_member(&mut info, algorithm, ar.data(&member))
                     .map_err(|e| place(&at, e))?;
                 if !full {
-                    return Ok(info);
+                    return Ok((info, None));
                 }
                 want = Want::Data;
             }
@@ -238,7 +265,13 @@ fn read(path: &Path, full: bool) -> Result<PackageInfo> {
             size: member.size,
         });
     }
-    Ok(info)
+    let digests = if hash {
+        let hashing = ar.into_inner().into_inner();
+        Some(hashing.finish().map_err(|e| place("", e))?)
+    } else {
+        None
+    };
+    Ok((info, digests))
 }
 
 fn opening(path: &Path, e: &io::Error) -> String {
@@ -284,74 +317,90 @@ fn read_control_member(
     algorithm: Algorithm,
     data: impl Read,
 ) -> io::Result<()> {
-    let mut stream = reader::decompress(algorithm, data)?;
-    let mut tar = TarReader::new(&mut stream);
-    let mut control_text = None;
-    while let Some(entry) = tar.next_entry()? {
+    let mut control_bytes = None;
+    walk::entries(algorithm, data, |entry, tar| {
+        if let Some(why) = walk::refusal(entry) {
+            return Err(limits::refused(why));
+        }
         let name = relative(&entry.path).trim_end_matches('/').to_string();
         if entry.kind != TarKind::File || name.is_empty() {
-            continue;
+            return Ok(());
         }
         let keep = name == "control" || SCRIPT_NAMES.contains(&name.as_str());
-        let (lines, head, text) = if keep {
-            let mut bytes = Vec::new();
-            (&mut tar)
-                .take(MAX_CONTROL_FILE + 1)
-                .read_to_end(&mut bytes)?;
-            if bytes.len() as u64 > MAX_CONTROL_FILE {
-                return Err(bad(format!(
-                    "control file {name:?} is larger than {} MiB",
-                    MAX_CONTROL_FILE >> 20
+        let (lines, interpreter, text, utf8) = if keep {
+            if entry.size > MAX_CONTROL_FILE {
+                return Err(limits::limit(format!(
+                    "the control file {name:?} of {} exceeds pluginctl's {} limit",
+                    limits::size_text(entry.size),
+                    limits::size_text(MAX_CONTROL_FILE)
                 )));
             }
-            let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| bad(format!("control file {name:?} is not valid UTF-8")))?;
-            (
-                lines,
-                text.lines().next().unwrap_or("").to_string(),
-                Some(text),
-            )
+            let bytes =
+                reader::read_small(tar, MAX_CONTROL_FILE, &format!("the control file {name:?}"))?;
+            let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+            let (lines, interpreter) = dpkg_deb_view(&bytes, newlines);
+            let utf8 = std::str::from_utf8(&bytes).is_ok();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if name == "control" {
+                control_bytes = Some(bytes);
+            }
+            (lines, interpreter, Some(text), utf8)
         } else {
-            let (lines, head) = count_lines(&mut tar)?;
-            (lines, head, None)
+            let (lines, interpreter) = count_lines(tar)?;
+            (lines, interpreter, None, true)
         };
-        if name == "control" {
-            control_text = text.clone();
-        }
         info.control_files.push(ControlFile {
             name,
             mode: entry.mode,
             size: entry.size,
             lines,
-            interpreter: head
-                .strip_prefix("#!")
-                .map(|s| s.trim_end_matches('\r').to_string()),
+            interpreter,
             text,
+            utf8,
         });
-    }
-    // The tar end marker may precede padding; the compressed stream is checked to its end.
-    reader::drain(&mut BufReader::new(stream))?;
-    let Some(text) = control_text else {
+        Ok(())
+    })?;
+    let Some(bytes) = control_bytes else {
         return Err(bad("the control member has no \"control\" file".into()));
     };
-    info.control = deb822::parse_one(&text).map_err(|e| bad(format!("control file, {e}")))?;
+    info.control = deb822::parse_one(&bytes)
+        .map_err(|e| limits::refused(format!("control, line {}: {}", e.line, e.message)))?;
     for required in ["Package", "Version"] {
         if info.control.get(required).is_none_or(str::is_empty) {
-            return Err(bad(format!(
-                "control file: the {required} field is missing"
+            return Err(limits::refused(format!(
+                "control: the {required} field is missing"
             )));
         }
     }
     Ok(())
 }
 
-/// Counts newlines in a stream and returns its first line (at most 256 bytes of it).
-fn count_lines(r: &mut impl Read) -> io::Result<(u64, String)> {
+/// Lines and interpreter of a control file as `dpkg-deb --info` shows them, from its first
+/// bytes (`head`) and its newline count.
+///
+/// dpkg-deb reads two bytes to look for `#!` before it counts newlines, so a newline among
+/// those two (a file starting with `\n` or `#\n`) is not counted; after `#!` it skips spaces
+/// and shows the interpreter up to the first blank.
+fn dpkg_deb_view(head: &[u8], newlines: u64) -> (u64, Option<String>) {
+    let uncounted = u64::from(head.starts_with(b"\n") || head.starts_with(b"#\n"));
+    let interpreter = head.strip_prefix(b"#!").map(|rest| {
+        let rest = &rest[rest.iter().take_while(|&&b| b == b' ').count()..];
+        let word: Vec<u8> = rest
+            .iter()
+            .take_while(|&&b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+            .take(INTERPRETER_MAX - 2)
+            .copied()
+            .collect();
+        String::from_utf8_lossy(&word).into_owned()
+    });
+    (newlines - uncounted.min(newlines), interpreter)
+}
+
+/// Counts newlines in a stream and gives what `dpkg-deb --info` shows of it.
+fn count_lines(r: &mut dyn Read) -> io::Result<(u64, Option<String>)> {
     let mut buf = [0u8; 64 << 10];
     let mut lines = 0u64;
     let mut head: Vec<u8> = Vec::new();
-    let mut head_done = false;
     loop {
         let n = r.read(&mut buf)?;
         if n == 0 {
@@ -359,14 +408,10 @@ fn count_lines(r: &mut impl Read) -> io::Result<(u64, String)> {
         }
         let chunk = &buf[..n];
         lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-        if !head_done {
-            let end = chunk.iter().position(|&b| b == b'\n');
-            head.extend_from_slice(&chunk[..end.unwrap_or(n)]);
-            head.truncate(256);
-            head_done = end.is_some() || head.len() >= 256;
-        }
+        let room = (4096 - head.len()).min(n);
+        head.extend_from_slice(&chunk[..room]);
     }
-    Ok((lines, String::from_utf8_lossy(&head).into_owned()))
+    Ok(dpkg_deb_view(&head, lines))
 }
 
 fn read_data_member(
@@ -374,33 +419,30 @@ fn read_data_member(
     algorithm: Algorithm,
     data: impl Read,
 ) -> io::Result<()> {
-    let mut stream = reader::decompress(algorithm, data)?;
-    let mut tar = TarReader::new(&mut stream);
-    let mut count: u64 = 0;
-    while let Some(entry) = tar.next_entry()? {
-        count += 1;
-        if count % 1024 == 0 && crate::signals::pending().is_some() {
-            return Err(io::Error::other("interrupted"));
+    walk::entries(algorithm, data, |entry, tar| {
+        if let Some(why) = walk::refusal(entry) {
+            return Err(limits::refused(why));
         }
-        if info.plugin.is_none() && is_plugin_manifest(&entry) {
-            info.plugin = Some(read_plugin(&entry, &mut tar)?);
+        if info.plugin.is_none() && is_plugin_manifest(entry) {
+            info.plugin = Some(read_plugin(entry, tar)?);
         }
         info.files.push(FileInfo {
-            path: entry.path,
+            path: entry.path.clone(),
+            raw_path: entry.raw_path.clone(),
             kind: entry.kind,
             mode: entry.mode,
             uid: entry.uid,
             gid: entry.gid,
-            owner: entry.uname,
-            group: entry.gname,
+            owner: entry.uname.clone(),
+            group: entry.gname.clone(),
             size: entry.size,
             mtime: entry.mtime,
-            link: entry.link,
+            link: entry.link.clone(),
+            raw_link: entry.raw_link.clone(),
+            device: entry.device,
         });
-    }
-    // The tar end marker may precede padding; the compressed stream is checked to its end.
-    reader::drain(&mut BufReader::new(stream))?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// True for `./usr/lib/wazo-plugind/plugins/<namespace>/<name>/wazo/plugin.yml`.
@@ -418,7 +460,7 @@ fn is_plugin_manifest(entry: &TarEntry) -> bool {
     parts.len() == 3 && parts[2].is_empty() && !parts[0].is_empty() && !parts[1].is_empty()
 }
 
-fn read_plugin(entry: &TarEntry, data: &mut impl Read) -> io::Result<PluginInfo> {
+fn read_plugin(entry: &TarEntry, data: &mut dyn Read) -> io::Result<PluginInfo> {
     let mut bytes = Vec::new();
     data.take(manifest::MAX_MANIFEST_BYTES + 1)
         .read_to_end(&mut bytes)?;

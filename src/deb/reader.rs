@@ -4,6 +4,7 @@
 //! Used by `inspect`, `lint` and the tests. A damaged package yields an error, never a panic.
 
 use super::compress::Algorithm;
+use super::limits::{limit, size_text, MAX_LONG_NAME, XZ_MEMLIMIT};
 use std::io::{self, BufRead, BufReader, Read};
 
 /// One ar member header.
@@ -128,6 +129,11 @@ impl<R: Read> ArReader<R> {
         Ok(())
     }
 
+    /// The underlying reader (to read what follows the last member).
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
     /// The current member's data (call once per member, before `next_member`).
     pub fn data(&mut self, member: &Member) -> MemberData<'_, R> {
         MemberData {
@@ -200,9 +206,6 @@ pub fn algorithm_of(name: &str) -> Option<Algorithm> {
     }
 }
 
-/// Most memory the xz decoder may use.
-const XZ_MEMLIMIT: u64 = 256 << 20;
-
 /// A decompressing reader for a member's data.
 pub fn decompress<'a>(
     algorithm: Algorithm,
@@ -268,10 +271,17 @@ pub struct TarEntry {
     pub gname: String,
     /// Data size.
     pub size: u64,
-    /// Modification time.
-    pub mtime: u64,
+    /// Modification time, seconds since 1970 (negative before it: dpkg-deb stores such
+    /// dates in base-256 and dpkg installs them).
+    pub mtime: i64,
     /// Link target (GNU long link names resolved).
     pub link: String,
+    /// The path's bytes exactly as stored (`path` is their lossy text).
+    pub raw_path: Vec<u8>,
+    /// The link target's bytes exactly as stored.
+    pub raw_link: Vec<u8>,
+    /// Device major and minor numbers (devices only).
+    pub device: Option<(u64, u64)>,
     /// True when a PAX header (`x` or `g`) preceded this entry.
     pub pax: bool,
     /// True for a GNU sparse entry (`S`).
@@ -284,6 +294,25 @@ pub struct TarReader<R: Read> {
     left: u64,
     pad: u64,
     done: bool,
+}
+
+/// A signed tar number: base-256 with the sign in the first byte's bit 6 (GNU tar and
+/// dpkg-deb write dates before 1970 so), else octal.
+fn tar_signed(field: &[u8]) -> io::Result<i64> {
+    match field.first() {
+        Some(&first) if first & 0x80 != 0 => {
+            // The bits after the marker bit, in two's complement.
+            let mut v = i64::from(first & 0x7f) - if first & 0x40 != 0 { 128 } else { 0 };
+            for &b in &field[1..] {
+                v = v
+                    .checked_mul(256)
+                    .and_then(|v| v.checked_add(i64::from(b)))
+                    .ok_or_else(|| bad("tar: base-256 number too large"))?;
+            }
+            Ok(v)
+        }
+        _ => i64::try_from(tar_num(field)?).map_err(|_| bad("tar: number too large")),
+    }
 }
 
 fn tar_num(field: &[u8]) -> io::Result<u64> {
@@ -309,9 +338,13 @@ fn tar_num(field: &[u8]) -> io::Result<u64> {
     u64::from_str_radix(text, 8).map_err(|_| bad(format!("tar: bad number field {text:?}")))
 }
 
-fn c_string(field: &[u8]) -> String {
+fn c_bytes(field: &[u8]) -> &[u8] {
     let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
+    &field[..end]
+}
+
+fn c_string(field: &[u8]) -> String {
+    String::from_utf8_lossy(c_bytes(field)).into_owned()
 }
 
 impl<R: Read> TarReader<R> {
@@ -353,15 +386,20 @@ impl<R: Read> TarReader<R> {
         Ok(Some(b))
     }
 
-    fn read_long(&mut self, size: u64) -> io::Result<String> {
-        if size > 1 << 20 {
-            return Err(bad("tar: a long name over 1 MiB"));
+    fn read_long(&mut self, size: u64) -> io::Result<Vec<u8>> {
+        if size > MAX_LONG_NAME {
+            return Err(limit(format!(
+                "a GNU long name of {} exceeds pluginctl's {} limit",
+                size_text(size),
+                size_text(MAX_LONG_NAME)
+            )));
         }
         let mut data = vec![0u8; size as usize];
         read_exact_or(&mut self.inner, &mut data, "tar: truncated long name")?;
         let pad = (512 - size % 512) % 512;
         io::copy(&mut (&mut self.inner).take(pad), &mut io::sink())?;
-        Ok(c_string(&data))
+        data.truncate(c_bytes(&data).len());
+        Ok(data)
     }
 
     /// The underlying reader (to check what follows the end-of-archive blocks).
@@ -412,9 +450,12 @@ impl<R: Read> TarReader<R> {
                     self.skip_data()?;
                 }
                 _ => {
-                    let mut path = c_string(&h[..100]);
+                    let mut path = c_bytes(&h[..100]).to_vec();
                     if &h[257..263] == b"ustar\0" && h[345] != 0 {
-                        path = format!("{}/{}", c_string(&h[345..500]), path);
+                        let mut full = c_bytes(&h[345..500]).to_vec();
+                        full.push(b'/');
+                        full.extend_from_slice(&path);
+                        path = full;
                     }
                     let kind = match flag {
                         b'0' | 0 | b'7' => TarKind::File,
@@ -426,8 +467,17 @@ impl<R: Read> TarReader<R> {
                         b'6' => TarKind::Fifo,
                         other => TarKind::Other(other),
                     };
+                    let raw_path = long_name.take().unwrap_or(path);
+                    let raw_link = long_link
+                        .take()
+                        .unwrap_or_else(|| c_bytes(&h[157..257]).to_vec());
+                    let device = matches!(kind, TarKind::CharDevice | TarKind::BlockDevice)
+                        .then(|| {
+                            Ok::<_, io::Error>((tar_num(&h[329..337])?, tar_num(&h[337..345])?))
+                        })
+                        .transpose()?;
                     let entry = TarEntry {
-                        path: long_name.take().unwrap_or(path),
+                        path: String::from_utf8_lossy(&raw_path).into_owned(),
                         kind,
                         mode: tar_num(&h[100..108])? as u32,
                         uid: tar_num(&h[108..116])?,
@@ -439,8 +489,11 @@ impl<R: Read> TarReader<R> {
                         } else {
                             0
                         },
-                        mtime: tar_num(&h[136..148])?,
-                        link: long_link.take().unwrap_or_else(|| c_string(&h[157..257])),
+                        mtime: tar_signed(&h[136..148])?,
+                        link: String::from_utf8_lossy(&raw_link).into_owned(),
+                        raw_path,
+                        raw_link,
+                        device,
                         pax,
                         sparse: flag == b'S',
                     };
@@ -462,13 +515,23 @@ impl<R: Read> Read for TarReader<R> {
 }
 
 /// Reads a whole small member or file into a string (control files), refusing huge ones.
-pub fn read_text(r: &mut impl Read, limit: u64) -> io::Result<String> {
-    let mut data = Vec::new();
-    r.take(limit + 1).read_to_end(&mut data)?;
-    if data.len() as u64 > limit {
-        return Err(bad(format!("a control file larger than {limit} bytes")));
-    }
+pub fn read_text(r: &mut impl Read, max: u64) -> io::Result<String> {
+    let data = read_small(r, max, "a control file")?;
     String::from_utf8(data).map_err(|_| bad("a control file is not valid UTF-8"))
+}
+
+/// Reads a small file whole (a control file, a script); one larger than `max` is refused as
+/// pluginctl's own limit, naming `what`.
+pub fn read_small(r: &mut (impl Read + ?Sized), max: u64, what: &str) -> io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    (&mut *r).take(max + 1).read_to_end(&mut data)?;
+    if data.len() as u64 > max {
+        return Err(limit(format!(
+            "{what} exceeds pluginctl's {} limit",
+            size_text(max)
+        )));
+    }
+    Ok(data)
 }
 
 /// Drains a reader (to check a compressed stream to its end).

@@ -1,8 +1,9 @@
-//! The `control` file of a `.deb`, read as deb822 with every syntax problem reported at its
-//! line, then checked field by field with the grammar of [`crate::version`].
+//! The `control` file of a `.deb`, read by [`crate::deb822`] (the parser `inspect` and
+//! `index` use, which judges as `dpkg --unpack` does), with every syntax error reported at
+//! its line, then checked field by field with the grammar of [`crate::version`].
 
 use super::{Findings, Place, Tag};
-use crate::version;
+use crate::{deb822, version};
 
 /// One field: its name as written, its value (continuation lines joined by newlines) and
 /// the line it starts on.
@@ -34,109 +35,81 @@ impl Control {
     }
 }
 
-fn valid_field_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(['#', '-'])
-        && name
-            .bytes()
-            .all(|b| (b'!'..=b'~').contains(&b) && b != b':')
-}
-
-/// Parses the control text, reporting syntax problems.
-pub fn parse(text: &str, place: &Place, out: &mut Findings) -> Control {
-    let mut control = Control::default();
-    let mut blank_after: Option<usize> = None;
-    let mut extra_paragraph_reported = false;
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.ends_with('\r') {
+/// Reads the control file as dpkg does, reporting each syntax error dpkg refuses the
+/// package for, and what dpkg accepts but other tools do not (CR LF, control characters).
+pub fn parse(text: &[u8], place: &Place, out: &mut Findings) -> Control {
+    let parsed = deb822::parse_control(text);
+    for e in &parsed.errors {
+        out.add(
+            Tag::ControlSyntax,
+            place.line(e.line),
+            format!("{}; dpkg --unpack refuses the package", e.message),
+        );
+    }
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if line.ends_with(b"\r") {
             out.add(
                 Tag::ControlSyntax,
-                place.line(line_no),
+                place.line(i + 1),
                 "the line ends with a carriage return (CR LF line endings)",
             );
         }
-        if line.trim().is_empty() {
-            if !control.fields.is_empty() {
-                blank_after.get_or_insert(line_no);
-            }
-            continue;
-        }
-        if let Some(blank) = blank_after {
-            if !extra_paragraph_reported {
-                out.add(
-                    Tag::ControlSyntax,
-                    place.line(line_no),
-                    format!(
-                        "a second paragraph after the empty line {blank}; a binary package's \
-                         control file has one"
-                    ),
-                );
-                extra_paragraph_reported = true;
-            }
-            continue;
-        }
-        if line.starts_with([' ', '\t']) {
-            match control.fields.last_mut() {
-                Some(f) => {
-                    f.value.push('\n');
-                    f.value.push_str(line.trim());
-                    f.multiline = true;
-                }
-                None => out.add(
-                    Tag::ControlSyntax,
-                    place.line(line_no),
-                    "a continuation line (starting with a space) before any field",
-                ),
-            }
-            continue;
-        }
-        let Some((name, value)) = line.split_once(':') else {
+    }
+    if let Some((line, why)) = first_non_utf8(text) {
+        out.add(
+            Tag::NonUtf8Text,
+            place.line(line),
+            format!("{why}; Debian policy 5.1 wants control files in UTF-8"),
+        );
+    }
+    let mut control = Control::default();
+    for f in parsed.paragraph.fields() {
+        let first = f.value.split('\n').next().unwrap_or("");
+        if let Some(c) = first.chars().find(|c| c.is_control() && *c != '\t') {
             out.add(
                 Tag::ControlSyntax,
-                place.line(line_no),
-                format!("{line:?} is neither \"Field: value\" nor a continuation line"),
-            );
-            continue;
-        };
-        if !valid_field_name(name) {
-            out.add(
-                Tag::ControlSyntax,
-                place.line(line_no),
-                format!("{name:?} is not a valid field name"),
-            );
-            continue;
-        }
-        if let Some(first) = control.get(name) {
-            out.add(
-                Tag::ControlSyntax,
-                place.line(line_no),
+                place.line(f.line),
                 format!(
-                    "the field {name} appears twice (first at line {})",
-                    first.line
-                ),
-            );
-            continue;
-        }
-        if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\t') {
-            out.add(
-                Tag::ControlSyntax,
-                place.line(line_no),
-                format!(
-                    "{name}: {} is not allowed in a field",
+                    "{}: {} is not allowed in a field",
+                    f.name,
                     version::describe_char(c)
                 ),
             );
         }
         control.fields.push(Field {
-            name: name.to_string(),
-            value: value.trim().to_string(),
-            line: line_no,
-            multiline: false,
+            name: f.name.clone(),
+            value: f
+                .value
+                .split('\n')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            line: f.line,
+            multiline: f.multiline,
         });
     }
     control
+}
+
+/// The line and a description of the first byte that is not UTF-8 in `bytes`, if any.
+pub fn first_non_utf8(bytes: &[u8]) -> Option<(usize, String)> {
+    let err = std::str::from_utf8(bytes).err()?;
+    let at = err.valid_up_to();
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    let column = 1 + String::from_utf8_lossy(&bytes[line_start..at])
+        .chars()
+        .count();
+    Some((
+        line,
+        format!(
+            "byte 0x{:02x} at column {column} is not UTF-8 (Latin-1 or another legacy encoding?)",
+            bytes[at]
+        ),
+    ))
 }
 
 /// Fields whose items are package relations.
@@ -269,7 +242,7 @@ mod tests {
     fn tags_of(text: &str) -> Vec<&'static str> {
         let mut out = Findings::default();
         let place = Place::file("control");
-        let c = parse(text, &place, &mut out);
+        let c = parse(text.as_bytes(), &place, &mut out);
         check(&c, &place, &mut out);
         out.tags().map(Tag::name).collect()
     }
@@ -280,6 +253,18 @@ mod tests {
             tags_of("Package: wazo-plugind-a-b\nVersion: 1.0\nArchitecture: all\nMaintainer: A <a@b.c>\nDepends: curl, aa | bb (>= 1)\nSection: wazo-plugind-plugin\nDescription: x\n more\n .\n"),
             Vec::<&str>::new()
         );
+    }
+
+    #[test]
+    fn a_latin1_byte_is_not_utf8() {
+        assert_eq!(
+            first_non_utf8(b"A: 1\nB: caf\xe9\n"),
+            Some((
+                2,
+                "byte 0xe9 at column 7 is not UTF-8 (Latin-1 or another legacy encoding?)".into()
+            ))
+        );
+        assert_eq!(first_non_utf8("A: café\n".as_bytes()), None);
     }
 
     #[test]

@@ -11,19 +11,20 @@ use super::control::{self, Control};
 use super::script::{self, RulesFacts, Stage};
 use super::{Findings, Place, Sample, Tag};
 use crate::deb::compress::Algorithm;
-use crate::deb::reader::{self, ArReader, TarEntry, TarKind, TarReader};
+use crate::deb::reader::{self, ArReader, TarEntry, TarKind};
+use crate::deb::{limits, walk};
 use crate::manifest;
 use md5::{Digest, Md5};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-/// Largest control file, maintainer script, plugin.yml or rules file kept for checking.
+/// Largest plugin.yml or rules file kept for checking (control files: [`limits`]).
 const MAX_SMALL_FILE: u64 = 1 << 20;
 /// At most this many plugin.yml or rules files are kept (a package has one of each).
 const MAX_KEPT: usize = 4;
 /// Entries older than this (1975-01-01) have lost their timestamps.
-const ANCIENT: u64 = 157_766_400;
+const ANCIENT: i64 = 157_766_400;
 /// Where installed plugins live.
 const PLUGINS_ROOT: &str = "usr/lib/wazo-plugind/plugins";
 /// Folders that hold the plugin itself and the packaging documents, not its payload.
@@ -33,7 +34,7 @@ const ENTRY: (&str, &str) = ("entry", "entries");
 /// How files are counted in messages.
 const FILE: (&str, &str) = ("file", "files");
 /// Maintainer scripts dpkg runs.
-const SCRIPTS: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];
+const SCRIPTS: &[&str] = crate::deb::package_info::SCRIPT_NAMES;
 
 /// Checks a `.deb` file.
 pub fn check(path: &Path, out: &mut Findings) {
@@ -68,6 +69,7 @@ struct TarFacts {
     unsafe_path: Sample,
     unsupported: Sample,
     special: Sample,
+    newline: Sample,
 }
 
 /// What the data member told us.
@@ -100,7 +102,7 @@ struct Deb {
     /// The file ends early: members after that point are not missing, just cut off.
     truncated: bool,
     control_read: bool,
-    control: Option<String>,
+    control: Option<Vec<u8>>,
     md5sums: Option<HashMap<String, [u8; 16]>>,
     /// The first bad md5sums line and a description of all of them.
     md5sums_syntax: Option<(usize, String)>,
@@ -127,7 +129,9 @@ fn kib(n: u64) -> u64 {
 /// The tag for an I/O error met while reading the package.
 fn io_tag(e: &io::Error) -> Tag {
     let text = e.to_string();
-    if text.starts_with("truncated") || e.kind() == io::ErrorKind::UnexpectedEof {
+    if let Some(limits::Verdict::Limit(_)) = limits::verdict(e) {
+        Tag::PastLimit
+    } else if text.starts_with("truncated") || e.kind() == io::ErrorKind::UnexpectedEof {
         Tag::TruncatedPackage
     } else if text.starts_with("ar ") {
         Tag::BadArHeader
@@ -175,7 +179,7 @@ fn from_build_machine(path: &str) -> bool {
 }
 
 /// Reads an entry's data to its end, returning its MD5 and its first `keep` bytes.
-fn digest(r: &mut impl Read, keep: u64) -> io::Result<([u8; 16], Vec<u8>)> {
+fn digest(r: &mut (impl Read + ?Sized), keep: u64) -> io::Result<([u8; 16], Vec<u8>)> {
     let mut md5 = Md5::new();
     let mut kept = Vec::new();
     let mut buf = vec![0u8; 64 << 10];
@@ -221,7 +225,7 @@ impl Deb {
 
     /// Reads every member once, in order.
     fn read(&mut self, path: &Path, out: &mut Findings) {
-        let file = match std::fs::File::open(path) {
+        let file = match walk::open(path) {
             Ok(f) => f,
             Err(e) => {
                 out.add(
@@ -343,6 +347,14 @@ impl Deb {
             self.control_read = true;
         }
         let result = self.walk(which, algorithm, data, &mut facts);
+        if which == Which::Control
+            && result
+                .as_ref()
+                .is_err_and(|e| matches!(limits::verdict(e), Some(limits::Verdict::Limit(_))))
+        {
+            // Not read to its end: what it lacks is unknown, not missing.
+            self.control_read = false;
+        }
         if result.is_ok() {
             if let Some(d) = self.data.as_mut().filter(|_| which == Which::Data) {
                 d.complete = true;
@@ -379,6 +391,11 @@ impl Deb {
                 Tag::SpecialFile,
                 "that are device files or FIFOs",
             ),
+            (
+                &facts.newline,
+                Tag::NewlineInPath,
+                "whose path holds a newline, which dpkg --unpack refuses",
+            ),
         ] {
             if sample.count > 0 {
                 out.add(tag, place.clone(), sample.describe(ENTRY, what));
@@ -394,8 +411,12 @@ impl Deb {
         data: impl Read,
         facts: &mut TarFacts,
     ) -> io::Result<()> {
-        let mut tar = TarReader::new(reader::decompress(algorithm, data)?);
-        while let Some(entry) = tar.next_entry()? {
+        walk::entries(algorithm, data, |entry, tar| {
+            if entry.raw_path.contains(&b'\n') {
+                // Named escaped, as tar lists it: a raw newline would split the report's line.
+                facts.newline.add(walk::escape_name(&entry.raw_path));
+                return Ok(());
+            }
             let path = normalize(&entry.path).to_string();
             if entry.pax {
                 facts.pax.add(&entry.path);
@@ -424,32 +445,38 @@ impl Deb {
                 _ => {}
             }
             match which {
-                Which::Control => self.control_entry(&path, &entry, &mut tar)?,
-                Which::Data => self.data_entry(&path, &entry, &mut tar)?,
+                Which::Control => self.control_entry(&path, entry, tar),
+                Which::Data => self.data_entry(&path, entry, tar),
             }
-        }
-        // The end-of-archive blocks and the rest of the compressed stream must be intact too.
-        io::copy(&mut tar.into_inner(), &mut io::sink())?;
-        Ok(())
+        })
     }
 
     fn control_entry(
         &mut self,
         path: &str,
         entry: &TarEntry,
-        tar: &mut impl Read,
+        tar: &mut dyn Read,
     ) -> io::Result<()> {
         if entry.kind != TarKind::File {
             return Ok(());
         }
+        let kept = path == "control" || SCRIPTS.contains(&path);
+        if kept && entry.size > limits::MAX_CONTROL_FILE {
+            // inspect and index stop at the same limit, with the same words.
+            return Err(limits::limit(format!(
+                "the control file {path:?} of {} exceeds pluginctl's {} limit; it was not checked",
+                limits::size_text(entry.size),
+                limits::size_text(limits::MAX_CONTROL_FILE)
+            )));
+        }
         match path {
             "control" => {
-                let (_, bytes) = digest(tar, MAX_SMALL_FILE)?;
-                self.control = Some(String::from_utf8_lossy(&bytes).into_owned());
+                let (_, bytes) = digest(tar, limits::MAX_CONTROL_FILE)?;
+                self.control = Some(bytes);
             }
             "md5sums" => self.md5sums = Some(self.read_md5sums(tar)?),
             name if SCRIPTS.contains(&name) => {
-                let (_, bytes) = digest(tar, MAX_SMALL_FILE)?;
+                let (_, bytes) = digest(tar, limits::MAX_CONTROL_FILE)?;
                 // A duplicated entry replaces the first, as it would on unpacking.
                 self.scripts.retain(|s| s.name != name);
                 self.scripts.push(ScriptFile {
@@ -464,7 +491,7 @@ impl Deb {
     }
 
     /// Parses md5sums line by line; syntax problems are kept as pending findings.
-    fn read_md5sums(&mut self, r: &mut impl Read) -> io::Result<HashMap<String, [u8; 16]>> {
+    fn read_md5sums(&mut self, r: &mut dyn Read) -> io::Result<HashMap<String, [u8; 16]>> {
         let mut sums = HashMap::new();
         let mut bad: Vec<usize> = Vec::new();
         let mut reader = BufReader::new(r);
@@ -497,7 +524,7 @@ impl Deb {
         Ok(sums)
     }
 
-    fn data_entry(&mut self, path: &str, entry: &TarEntry, tar: &mut impl Read) -> io::Result<()> {
+    fn data_entry(&mut self, path: &str, entry: &TarEntry, tar: &mut dyn Read) -> io::Result<()> {
         let Some(d) = self.data.as_mut() else {
             return Ok(());
         };
@@ -517,8 +544,10 @@ impl Deb {
                 .add(format!("{shown} ({:04o})", entry.mode & 0o7777));
         }
         if entry.mtime < ANCIENT {
-            d.ancient
-                .add(format!("{shown} ({})", crate::docs::rfc2822(entry.mtime)));
+            d.ancient.add(format!(
+                "{shown} ({} UTC)",
+                crate::inspect::date_minutes(entry.mtime)
+            ));
         }
         if !is_packaging(path) {
             d.payload.add(shown.clone());
@@ -649,6 +678,7 @@ impl Deb {
             .map(|s| self.shipped_rules(&data, s, out))
             .unwrap_or_default();
         if self.control_read {
+            self.scripts_encoding(out);
             self.maintainer_scripts(shipped.as_ref(), out);
             self.md5sums(&data, out);
         }
@@ -944,6 +974,19 @@ impl Deb {
             );
         }
         script::check_rules(&rules.bytes, s.format, Stage::Package, &place, out)
+    }
+
+    /// Maintainer scripts in UTF-8 (Debian policy 5.1), as the control file.
+    fn scripts_encoding(&self, out: &mut Findings) {
+        for f in &self.scripts {
+            if let Some((line, why)) = control::first_non_utf8(&f.bytes) {
+                out.add(
+                    Tag::NonUtf8Text,
+                    self.inside(&format!("DEBIAN/{}", f.name)).line(line),
+                    format!("{why}; Debian policy 5.1 wants control files in UTF-8"),
+                );
+            }
+        }
     }
 
     /// Modes, `#!`, line endings, and the calls of the rules file.

@@ -234,6 +234,15 @@ tags! {
          package's root.";
     UnsupportedTarEntry = "unsupported-tar-entry", Error, Package,
         "A tar entry has a type dpkg cannot unpack (a vendor or unknown type flag).";
+    PastLimit = "past-limit", Warning, Package,
+        "Part of the package passes a limit pluginctl sets for its own safety (a control file \
+         or maintainer script over 4 MiB, a GNU long name over 1 MiB, an xz stream needing \
+         more than 256 MiB of memory); the rest of that member was not checked. dpkg may \
+         well install the package: this is pluginctl's limit, not damage.";
+    NewlineInPath = "newline-in-path", Error, Package,
+        "A tar entry's path holds a newline, which `dpkg --unpack` refuses (`newline not \
+         allowed in archive object name`). The path is shown escaped, as `tar` lists it \
+         (`\\n`). Rename the file.";
     SpecialFile = "special-file", Warning, Package,
         "The package ships a device file or a FIFO. Create it at install time instead.";
     ControlMissing = "control-missing", Error, Package,
@@ -243,6 +252,11 @@ tags! {
         "The `control` file breaks the deb822 syntax: a line that is neither `Field: value` \
          nor a continuation, a duplicate field, a bad field name, more than one paragraph, a \
          continuation line on a single-line field, or a non-numeric Installed-Size.";
+    NonUtf8Text = "non-utf8-text", Warning, Package,
+        "A control file (`control` or a maintainer script) holds a byte that is not UTF-8, \
+         such as a Latin-1 `é`. dpkg installs the package, but Debian policy 5.1 wants \
+         control files in UTF-8, and tools showing the fields print a replacement character. \
+         Save the file as UTF-8.";
     ControlMissingField = "control-missing-field", Error, Package,
         "The `control` file lacks a field every binary package needs: Package, Version, \
          Architecture, Maintainer or Description.";
