@@ -12,7 +12,6 @@ use super::reader::{self, ArReader, TarEntry, TarKind, TarReader};
 use crate::deb822::{self, Paragraph};
 use crate::manifest::{self, Manifest, MANIFEST_PATH};
 use crate::{Error, Result};
-use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -128,8 +127,9 @@ pub fn read_control(path: &Path) -> Result<PackageInfo> {
 }
 
 fn read(path: &Path, full: bool) -> Result<PackageInfo> {
-    let file = File::open(path).map_err(|e| Error::Package(opening(path, &e)))?;
+    let file = crate::signals::open_input(path).map_err(|e| Error::Package(opening(path, &e)))?;
     let size = file
+        .get_ref()
         .metadata()
         .map_err(|e| Error::Package(opening(path, &e)))?
         .len();

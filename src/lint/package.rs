@@ -221,7 +221,7 @@ impl Deb {
 
     /// Reads every member once, in order.
     fn read(&mut self, path: &Path, out: &mut Findings) {
-        let file = match std::fs::File::open(path) {
+        let file = match crate::signals::open_input(path) {
             Ok(f) => f,
             Err(e) => {
                 out.add(

@@ -10,4 +10,6 @@ mod inspect;
 mod lint;
 mod multi;
 mod new;
+mod signals;
 mod support;
+mod yaml;
