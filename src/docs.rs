@@ -87,7 +87,7 @@ fn common_by_text(text: &str) -> Option<License> {
 fn spdx_in_rules(plugin_dir: &Path) -> Option<String> {
     use std::io::Read;
     let mut text = Vec::new();
-    std::fs::File::open(plugin_dir.join("wazo/rules"))
+    crate::signals::open_input(plugin_dir.join("wazo/rules"))
         .and_then(|f| f.take(64 << 10).read_to_end(&mut text))
         .ok()?;
     let text = String::from_utf8_lossy(&text).into_owned();
@@ -144,7 +144,7 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
         )));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(&real)
+    crate::signals::open_input(&real)
         .and_then(|f| f.take(MAX_LICENSE_BYTES).read_to_end(&mut bytes))
         .map_err(|e| bad(format!("cannot read: {}", crate::error::describe_io(&e))))?;
     Ok(Some(bytes))

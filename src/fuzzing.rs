@@ -1,8 +1,11 @@
-//! Fuzz targets: the two places where pluginctl parses untrusted bytes, as plain functions.
+//! Fuzz targets: every parser of untrusted bytes (plugin.yml, a `.deb` as `inspect`, `index`
+//! and `lint` read it, a control file), as plain functions.
 //!
 //! `fuzz/` (cargo fuzz, libFuzzer) and the seeded mutation fuzzer in this module's tests call
 //! the same functions, so a crash found by one is replayed by the other. A target must never
 //! panic, hang or grow memory without bound, whatever the input; it returns nothing.
+//! Compiled only for tests and under `--cfg fuzzing` (set by cargo fuzz): not part of the
+//! library's API.
 
 use crate::deb::reader::{self, ArReader, TarReader};
 use std::io::Read;
@@ -86,6 +89,49 @@ pub fn deb(data: &[u8]) {
             }
         }
     }
+}
+
+/// A file holding `data`, one per process, for the readers that take a path.
+fn as_file(data: &[u8]) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("pluginctl-fuzz-{}.deb", std::process::id()));
+    std::fs::write(&path, data).expect("the fuzz input file cannot be written");
+    path
+}
+
+/// The package reader behind `inspect` and `index`: the whole package, then the listing.
+pub fn package_info(data: &[u8]) {
+    let path = as_file(data);
+    if let Ok(info) = crate::deb::package_info::read_package(&path) {
+        let _ = crate::inspect::render_text(&info);
+    }
+    let _ = crate::deb::package_info::read_control(&path);
+}
+
+/// `lint`'s package pass: every finding of a `.deb`, rendered as text.
+pub fn lint_package(data: &[u8]) {
+    let path = as_file(data);
+    let report = crate::lint::lint_path(&path, &crate::lint::Options::default());
+    for f in &report.findings {
+        let line = format!("{f:?}");
+        assert!(!line.is_empty());
+    }
+}
+
+/// The one control-file parser (inspect, index and lint), and lint's field checks on it.
+pub fn control(data: &[u8]) {
+    if let Ok(p) = crate::deb822::parse_one(data) {
+        // What we parsed prints back as something that parses again.
+        let again = p.to_bytes();
+        assert!(
+            crate::deb822::parse_one(&again).is_ok(),
+            "a parsed paragraph prints as unparsable text: {:?}",
+            String::from_utf8_lossy(&again)
+        );
+    }
+    let place = crate::lint::Place::file("control");
+    let mut findings = crate::lint::Findings::default();
+    let control = crate::lint::control::parse(data, &place, &mut findings);
+    crate::lint::control::check(&control, &place, &mut findings);
 }
 
 #[cfg(test)]
@@ -249,6 +295,18 @@ mod tests {
         b"description: ",
         b"%YAML 1.2\n",
         b"<<: *a\n",
+        b"<<: [*a, *a]\n",
+        b"!!python/object:os.system ",
+        b"!!binary ",
+        b"!local ",
+        b"! ",
+        b"!!int ",
+        b"!!float ",
+        b"!!bool ",
+        b"!!map ",
+        b"2024-01-05 1:2:3.4 +5:00",
+        b"0b_",
+        b"1:60.5",
         b"1.10",
         b"1:2.0-1",
         b"a (>= 1) | b",
@@ -314,4 +372,50 @@ mod tests {
     fn deb_reader_survives_mutants() {
         fuzz("deb", super::deb, DEB_TOKENS, 1_500, 0x5eed_0002);
     }
+
+    #[test]
+    fn package_reader_survives_mutants() {
+        fuzz("deb", super::package_info, DEB_TOKENS, 1_000, 0x5eed_0003);
+    }
+
+    #[test]
+    fn lint_package_pass_survives_mutants() {
+        fuzz("deb", super::lint_package, DEB_TOKENS, 1_000, 0x5eed_0004);
+    }
+
+    #[test]
+    fn control_parsers_survive_mutants() {
+        fuzz(
+            "control",
+            super::control,
+            CONTROL_TOKENS,
+            10_000,
+            0x5eed_0005,
+        );
+    }
+
+    const CONTROL_TOKENS: &[&[u8]] = &[
+        b"\n",
+        b"\n\n",
+        b"\r\n",
+        b": ",
+        b":",
+        b" ",
+        b"\t",
+        b" .\n",
+        b"#",
+        b"-",
+        b"Package: ",
+        b"Version: ",
+        b"Depends: ",
+        b"Description: ",
+        b"Installed-Size: ",
+        b"Maintainer: ",
+        b"Architecture: all",
+        b"a (>= 1) | b",
+        b"1:2.0-1~",
+        b"\xc3\xa9",
+        b"\xe9",
+        b"\0",
+    ];
 }

@@ -13,6 +13,7 @@ pub mod deb822;
 pub mod digest;
 pub mod docs;
 pub mod error;
+#[cfg(any(test, fuzzing))]
 pub mod fuzzing;
 pub mod index;
 pub mod inspect;

@@ -182,7 +182,7 @@ pub fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
         )));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
+    crate::signals::open_input(path)
         .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| {
             crate::Error::Plugin(format!(
@@ -402,14 +402,12 @@ fn identifier(
         return None;
     }
     let scalar = node.as_scalar()?;
-    if scalar.style == Style::Plain && scalar.tag.is_none() {
-        if let Some(read) = yaml11::read_plain(text).python_text() {
-            diags.push(Diagnostic::new(
-                node.pos,
-                format!("{key} {}: the Wazo daemon's YAML reader takes it as {read}; quote it: {key}: \"{text}\"", quote(text)),
-            ));
-            return None;
-        }
+    if let Some(read) = yaml11::read_scalar(scalar).python_text() {
+        diags.push(Diagnostic::new(
+            node.pos,
+            format!("{key} {}: the Wazo daemon's YAML reader takes it as {read}; quote it: {key}: \"{text}\"", quote(text)),
+        ));
+        return None;
     }
     Some(text.to_string())
 }

@@ -40,21 +40,24 @@ impl Report {
     /// A step begins.
     pub fn step_start(&self, label: &str) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("pluginctl: {label}: started");
+            to_stderr(format!("pluginctl: {label}: started"));
         }
     }
 
     /// A step ended successfully.
     pub fn step_done(&self, label: &str, took: Duration) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("pluginctl: {label}: done in {:.3} s", took.as_secs_f64());
+            to_stderr(format!(
+                "pluginctl: {label}: done in {:.3} s",
+                took.as_secs_f64()
+            ));
         }
     }
 
     /// A line of information (not shown with `--quiet`).
     pub fn info(&self, message: &str) {
         if self.verbosity != Verbosity::Quiet {
-            eprintln!("pluginctl: {message}");
+            to_stderr(format!("pluginctl: {message}"));
         }
     }
 
@@ -71,7 +74,7 @@ impl Report {
 
     /// Prints an error as one line.
     pub fn error(&self, message: &str) {
-        eprintln!("error: {message}");
+        to_stderr(format!("error: {message}"));
     }
 
     /// Runs a step, showing its start and duration with `-v`.
@@ -83,14 +86,11 @@ impl Report {
         out
     }
 
-    /// Writes a result on stdout as is; a closed pipe (`| head`) ends the output quietly.
+    /// Writes a result on stdout as is; a closed pipe (`| head`) ends the output quietly
+    /// (as ripgrep does: the reader has what it wanted), any other failure (a full disk) is
+    /// an error.
     pub fn stdout(&self, text: &str) -> crate::Result<()> {
-        let mut out = std::io::stdout().lock();
-        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(crate::Error::io("stdout", "cannot write", e)),
-        }
+        write_stdout(text)
     }
 
     /// A progress display for archiving `files` entries of `bytes` bytes in all: drawn on
@@ -114,6 +114,25 @@ impl Report {
             }),
         }
     }
+}
+
+/// Writes `text` on stdout and flushes it: a closed pipe is not an error, any other
+/// failure is one line naming stdout.
+pub fn write_stdout(text: &str) -> crate::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(crate::Error::io("stdout", "cannot write", e)),
+    }
+}
+
+/// Writes a message line on stderr. Never panics: when stderr itself fails (closed pipe,
+/// full disk) there is nowhere left to say so, and the exit status still tells.
+fn to_stderr(line: String) {
+    let mut line = line;
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// How long archiving runs before the progress bar appears, unless

@@ -78,7 +78,7 @@ pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
         )));
     }
     let mut head = [0u8; 256];
-    let n = std::fs::File::open(&path)
+    let n = crate::signals::open_input(&path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
     let head = &head[..n];
@@ -89,6 +89,9 @@ pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
         if eol > 0 && head[eol - 1] == b'\r' {
             return Err(bad("has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix wazo/rules)"));
         }
+    }
+    if let Some(why) = missing_interpreter(head) {
+        return Err(bad(&why));
     }
     let real = path
         .canonicalize()
@@ -103,6 +106,30 @@ pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
         )));
     }
     Ok(real)
+}
+
+/// Why the `#!` line's interpreter cannot run, if it cannot: the kernel's own error would
+/// be a bare "no such file or directory" that seems to be about wazo/rules itself.
+fn missing_interpreter(head: &[u8]) -> Option<String> {
+    let line = &head[2..];
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    let line = String::from_utf8_lossy(line);
+    let interpreter = line
+        .trim_start_matches([' ', '\t'])
+        .split([' ', '\t'])
+        .next()?;
+    if !interpreter.starts_with('/') {
+        return None;
+    }
+    let why = match std::fs::metadata(interpreter) {
+        Err(_) => "which is missing",
+        Ok(m) if !m.is_file() => "which is not a file",
+        Ok(m) if m.permissions().mode() & 0o111 == 0 => "which is not executable",
+        Ok(_) => return None,
+    };
+    Some(format!(
+        "its #! line names the interpreter {interpreter}, {why} (install it or change the #! line)"
+    ))
 }
 
 /// True when this process runs as root.

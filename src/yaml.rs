@@ -11,6 +11,14 @@ use std::fmt;
 /// Largest number of nodes a document may have once aliases are expanded.
 pub const MAX_NODES: usize = 100_000;
 
+/// Most bytes that aliases may add to a document, in all: a 1 MiB anchored scalar used 500
+/// times would otherwise take 500 MiB, and no real plugin.yml repeats more than a few KiB.
+pub const MAX_ALIAS_BYTES: usize = 4 << 20;
+
+/// The core-schema tags PyYAML's `safe_load` builds, as written with `!!`; anything else
+/// (`!!python/...`, `!!binary`, a local `!tag`) is refused.
+const SCALAR_TAGS: [&str; 5] = ["!!str", "!!int", "!!float", "!!bool", "!!null"];
+
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
@@ -44,7 +52,8 @@ pub struct Scalar {
     pub text: String,
     /// Its style.
     pub style: Style,
-    /// An explicit tag such as `!!str`, if any.
+    /// An explicit tag, if any: `!` (non-specific: a string) or one of YAML's core scalar
+    /// tags, written `!!str`, `!!int`, `!!float`, `!!bool`, `!!null` (others are refused).
     pub tag: Option<String>,
 }
 
@@ -67,6 +76,8 @@ pub struct Node {
     /// Where it starts.
     pub pos: Pos,
     size: usize,
+    /// Bytes of scalar text it holds, plus one per node: what a copy of it costs.
+    bytes: usize,
 }
 
 impl Node {
@@ -122,10 +133,38 @@ enum Frame {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         seen: HashMap<String, Pos>,
+        /// The values of `<<` keys, in order.
+        merges: Vec<Node>,
         pos: Pos,
         anchor: usize,
         size: usize,
     },
+}
+
+/// How a tag is written in the file: `!!int`, `!local`, `tag:example.com,2000:x`.
+fn tag_text(tag: &saphyr_parser::Tag) -> String {
+    if tag.handle == "tag:yaml.org,2002:" {
+        format!("!!{}", tag.suffix)
+    } else if tag.handle.is_empty() && tag.suffix == "!" {
+        "!".to_string()
+    } else {
+        format!("{}{}", tag.handle, tag.suffix)
+    }
+}
+
+/// Refuses a tag that `safe_load` would not build into a plain value of this kind.
+fn check_tag(tag: Option<&str>, allowed: &[&str], pos: Pos) -> Result<(), YamlError> {
+    match tag {
+        None | Some("!") => Ok(()),
+        Some(t) if allowed.contains(&t) => Ok(()),
+        Some(t) => Err(YamlError {
+            pos,
+            message: format!(
+                "the tag {t} is not allowed; the Wazo daemon reads plugin.yml with PyYAML's safe_load, \
+                 which only builds YAML's core types (remove the tag)"
+            ),
+        }),
+    }
 }
 
 /// Parses one YAML document. `Ok(None)` when the text holds no document at all.
@@ -135,6 +174,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut root: Option<Node> = None;
     let mut total = 0usize;
+    let mut alias_bytes = 0usize;
     let mut documents = 0;
     for event in Parser::new_from_str(text) {
         let (event, span) = event.map_err(|e| {
@@ -165,15 +205,31 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                     ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => Style::Quoted,
                     _ => Style::Block,
                 };
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let tag = tag.map(|t| tag_text(&t));
+                check_tag(tag.as_deref(), &SCALAR_TAGS, pos)?;
+                let text = value.into_owned();
+                if let Some(t) = tag.as_deref().and_then(|t| t.strip_prefix("!!")) {
+                    if crate::yaml11::read_tagged(t, &text).is_none() {
+                        return Err(YamlError {
+                            pos,
+                            message: format!(
+                                "!!{t} {text:?}: PyYAML cannot read this text as {}; fix the value or remove the tag",
+                                match t {
+                                    "int" => "an integer",
+                                    "float" => "a float",
+                                    "bool" => "a boolean",
+                                    _ => "null",
+                                }
+                            ),
+                        });
+                    }
+                }
+                let bytes = text.len() + 1;
                 let node = Node {
-                    value: Value::Scalar(Scalar {
-                        text: value.into_owned(),
-                        style,
-                        tag,
-                    }),
+                    value: Value::Scalar(Scalar { text, style, tag }),
                     pos,
                     size: 1,
+                    bytes,
                 };
                 total += 1;
                 if anchor > 0 {
@@ -191,12 +247,23 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 if total + target.size > MAX_NODES {
                     return Err(too_big(pos));
                 }
+                alias_bytes += target.bytes;
+                if alias_bytes > MAX_ALIAS_BYTES {
+                    return Err(YamlError {
+                        pos,
+                        message: format!(
+                            "aliases expand the document by more than {} MiB; refusing it (repeat less through * aliases)",
+                            MAX_ALIAS_BYTES >> 20
+                        ),
+                    });
+                }
                 total += target.size;
                 let mut node = target.clone();
                 node.pos = pos;
                 node
             }
-            Event::SequenceStart(anchor, _) => {
+            Event::SequenceStart(anchor, tag) => {
+                check_tag(tag.map(|t| tag_text(&t)).as_deref(), &["!!seq"], pos)?;
                 stack.push(Frame::Seq {
                     items: Vec::new(),
                     pos,
@@ -205,11 +272,13 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 });
                 continue;
             }
-            Event::MappingStart(anchor, _) => {
+            Event::MappingStart(anchor, tag) => {
+                check_tag(tag.map(|t| tag_text(&t)).as_deref(), &["!!map"], pos)?;
                 stack.push(Frame::Map {
                     entries: Vec::new(),
                     key: None,
                     seen: HashMap::new(),
+                    merges: Vec::new(),
                     pos,
                     anchor,
                     size: 1,
@@ -226,15 +295,26 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                     }) => (Value::Seq(items), pos, anchor, size),
                     Some(Frame::Map {
                         entries,
+                        merges,
                         pos,
                         anchor,
                         size,
                         ..
-                    }) => (Value::Map(entries), pos, anchor, size),
+                    }) => (Value::Map(merge(entries, merges)?), pos, anchor, size),
                     None => continue,
                 };
                 total += 1;
-                let node = Node { value, pos, size };
+                let bytes = 1 + match &value {
+                    Value::Seq(items) => items.iter().map(|n| n.bytes).sum(),
+                    Value::Map(entries) => entries.iter().map(|(k, v)| k.bytes + v.bytes).sum(),
+                    Value::Scalar(_) => 0,
+                };
+                let node = Node {
+                    value,
+                    pos,
+                    size,
+                    bytes,
+                };
                 if anchor > 0 {
                     anchors.insert(anchor, node.clone());
                 }
@@ -255,11 +335,13 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 entries,
                 key,
                 seen,
+                merges,
                 size,
                 ..
             }) => {
                 *size += node.size;
                 match key.take() {
+                    Some(k) if is_merge_key(&k) => merges.push(node),
                     Some(k) => entries.push((k, node)),
                     None => {
                         let Some(scalar) = node.as_scalar() else {
@@ -270,7 +352,9 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                                         .into(),
                             });
                         };
-                        if let Some(first) = seen.insert(scalar.text.clone(), node.pos) {
+                        if is_merge_key(&node) {
+                            // `<<` may appear more than once: each merges in turn.
+                        } else if let Some(first) = seen.insert(scalar.text.clone(), node.pos) {
                             return Err(YamlError {
                                 pos: node.pos,
                                 message: format!(
@@ -286,6 +370,64 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
         }
     }
     Ok(root)
+}
+
+/// A plain `<<` key: PyYAML merges the mapping(s) it names.
+fn is_merge_key(node: &Node) -> bool {
+    matches!(&node.value, Value::Scalar(s) if s.text == "<<" && s.style == Style::Plain && s.tag.is_none())
+}
+
+/// PyYAML's merge (`flatten_mapping`): the pairs of every `<<` value come first, a list of
+/// mappings in reverse order so that the first one wins, and the mapping's own keys last, so
+/// they override merged ones. The values are already flattened (they ended before).
+fn merge(entries: Vec<(Node, Node)>, merges: Vec<Node>) -> Result<Vec<(Node, Node)>, YamlError> {
+    if merges.is_empty() {
+        return Ok(entries);
+    }
+    let mut pairs: Vec<(Node, Node)> = Vec::new();
+    for value in merges {
+        match value.value {
+            Value::Map(map) => pairs.extend(map),
+            Value::Seq(items) => {
+                let mut maps = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.value {
+                        Value::Map(map) => maps.push(map),
+                        _ => {
+                            return Err(not_mergeable(
+                                item.pos,
+                                "a list holding something else than mappings",
+                            ))
+                        }
+                    }
+                }
+                pairs.extend(maps.into_iter().rev().flatten());
+            }
+            Value::Scalar(_) => return Err(not_mergeable(value.pos, "a scalar")),
+        }
+    }
+    pairs.extend(entries);
+    // Later pairs replace the value of an earlier key, which keeps its place (a dict).
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(pairs.len());
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (k, v) in pairs {
+        let name = k.as_scalar().map_or_else(String::new, |s| s.text.clone());
+        match index.get(&name) {
+            Some(&at) => out[at].1 = v,
+            None => {
+                index.insert(name, out.len());
+                out.push((k, v));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn not_mergeable(pos: Pos, what: &str) -> YamlError {
+    YamlError {
+        pos,
+        message: format!("a merge key (<<) takes a mapping or a list of mappings, not {what}"),
+    }
 }
 
 fn too_big(pos: Pos) -> YamlError {

@@ -168,6 +168,7 @@ fn judged(path: &Path, place: &str, e: &io::Error) -> Error {
 fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Digests>)> {
     let file = walk::open(path).map_err(|e| Error::Package(opening(path, &e)))?;
     let size = file
+        .get_ref()
         .metadata()
         .map_err(|e| Error::Package(opening(path, &e)))?
         .len();

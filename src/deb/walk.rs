@@ -11,9 +11,10 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-/// Opens a package file for reading; the one place every reader opens one.
-pub fn open(path: &Path) -> io::Result<File> {
-    File::open(path)
+/// Opens a package file for reading; the one place every reader opens one. A FIFO, device or
+/// folder is refused without blocking, and every read stops once a signal arrived.
+pub fn open(path: &Path) -> io::Result<crate::signals::Interruptible<File>> {
+    crate::signals::open_input(path)
 }
 
 /// Decompresses a tar member and calls `visit` for each entry with a reader of its data

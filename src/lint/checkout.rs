@@ -402,8 +402,8 @@ fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
     }
     use std::io::Read;
     let mut bytes = Vec::new();
-    let read =
-        std::fs::File::open(&path).and_then(|f| f.take(MAX_RULES_BYTES).read_to_end(&mut bytes));
+    let read = crate::signals::open_input(&path)
+        .and_then(|f| f.take(MAX_RULES_BYTES).read_to_end(&mut bytes));
     if let Err(e) = read {
         out.add(
             Tag::RulesNotRegular,

@@ -7,7 +7,7 @@
 //! both use on rules files and maintainer scripts.
 
 pub mod checkout;
-mod control;
+pub(crate) mod control;
 pub mod package;
 pub mod script;
 pub mod tags;
@@ -20,7 +20,6 @@ use crate::{Error, Result};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// How bad a finding is.
@@ -472,7 +471,11 @@ pub fn lint_path(path: &Path, opts: &Options) -> InputReport {
 
 /// Checks every path, in order.
 pub fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
-    let inputs: Vec<InputReport> = paths.iter().map(|p| lint_path(p, opts)).collect();
+    let inputs: Vec<InputReport> = paths
+        .iter()
+        .take_while(|_| crate::signals::pending().is_none())
+        .map(|p| lint_path(p, opts))
+        .collect();
     let mut summary = Summary::default();
     for f in inputs.iter().flat_map(|i| &i.findings) {
         match f.severity {
@@ -573,18 +576,14 @@ pub fn tags_markdown() -> String {
 
 /// Runs `pluginctl lint`: prints the report on stdout and returns the exit status.
 pub fn run(args: &LintArgs) -> Result<i32> {
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`pluginctl lint | head`) is not an error worth reporting.
-    let mut print = |text: &str| {
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
-    };
+    // A closed pipe (`pluginctl lint | head`) ends the output quietly; a full disk is an error.
+    let print = crate::report::write_stdout;
     if let Some(tag) = &args.explain {
-        print(&explain(tag)?);
+        print(&explain(tag)?)?;
         return Ok(crate::error::EXIT_OK);
     }
     if args.list_tags {
-        print(&list_tags());
+        print(&list_tags())?;
         return Ok(crate::error::EXIT_OK);
     }
     let wazo_version = args
@@ -598,11 +597,13 @@ pub fn run(args: &LintArgs) -> Result<i32> {
         deny_warnings: args.deny_warnings,
     };
     let report = lint_paths(&args.paths, &opts);
+    // An interrupted read shows as findings: report the interruption, not them.
+    crate::signals::check()?;
     print(&if args.json {
         report.to_json()
     } else {
         report.to_text()
-    });
+    })?;
     Ok(report.exit_status())
 }
 

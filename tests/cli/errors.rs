@@ -120,7 +120,18 @@ impl Case {
     /// The checks every failure must pass, on an output already collected.
     fn assert_failed(&self, o: &Output, status: i32, expected: Line) -> String {
         let err = stderr(o);
-        assert_eq!(o.status.code(), Some(status), "exit status; stderr:\n{err}");
+        if status > 128 {
+            // Interrupted: the process dies by the signal, as a shell expects (it shows 128+n).
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(
+                o.status.signal(),
+                Some(status - 128),
+                "{:?}; stderr:\n{err}",
+                o.status
+            );
+        } else {
+            assert_eq!(o.status.code(), Some(status), "exit status; stderr:\n{err}");
+        }
         assert!(
             err.ends_with('\n') && err.matches('\n').count() == 1,
             "stderr must be exactly one line:\n{err}"
@@ -430,6 +441,17 @@ fn rules_not_executable() {
     bad_rules(
         &case,
         "error: wazo/rules: not executable (chmod +x wazo/rules)",
+    );
+}
+
+#[test]
+fn rules_with_a_missing_interpreter() {
+    let case = Case::new(GOOD);
+    case.plugin
+        .rules("#!/nonexistent/interpreter -e\necho \"$1\" >> \"$MARKS/ran\"\n");
+    bad_rules(
+        &case,
+        "error: wazo/rules: its #! line names the interpreter /nonexistent/interpreter, which is missing (install it or change the #! line)",
     );
 }
 
@@ -1278,7 +1300,7 @@ fn mkfifo(path: &Path) {
 
 /// Runs a command to its end; returns its output, wall time and peak memory (KiB).
 #[allow(clippy::zombie_processes)] // reaped by wait4, which also gives its peak memory
-fn run_measured(cmd: &mut Command) -> (Output, Duration, i64) {
+pub(crate) fn run_measured(cmd: &mut Command) -> (Output, Duration, i64) {
     let started = Instant::now();
     let mut child = spawn(cmd.stdin(Stdio::null()));
     let drain = |mut r: Box<dyn std::io::Read + Send>| {

@@ -11,4 +11,6 @@ mod lint;
 mod multi;
 mod new;
 mod reading;
+mod signals;
 mod support;
+mod yaml;
