@@ -211,8 +211,9 @@ pub fn decompress<'a>(
     algorithm: Algorithm,
     data: impl Read + 'a,
 ) -> io::Result<Box<dyn Read + 'a>> {
-    Ok(match algorithm {
-        Algorithm::None => Box::new(data),
+    // The decompressed side is checked too: a few KiB of input can be gigabytes of output.
+    Ok(Box::new(crate::signals::Interruptible(match algorithm {
+        Algorithm::None => Box::new(data) as Box<dyn Read + 'a>,
         Algorithm::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(data))),
         Algorithm::Xz => {
             // A crafted header can ask for a dictionary of gigabytes; real packages use at
@@ -228,7 +229,7 @@ pub fn decompress<'a>(
             ))
         }
         Algorithm::Zstd => Box::new(zstd::stream::read::Decoder::new(data)?),
-    })
+    })))
 }
 
 /// A tar entry's type as stored.
