@@ -31,7 +31,7 @@ fn prepare_output(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     tempfile::Builder::new()
-        .prefix(".pluginctl-probe-")
+        .prefix(&format!("{}probe-", crate::leftovers::temp_prefix()))
         .tempfile_in(dir)
         .map(drop)
         .map_err(|e| Error::io(dir, "cannot write into the output folder", e))
@@ -58,14 +58,44 @@ fn check_plugin_dir(dir: &Path) -> Result<()> {
 
 /// Builds one plugin checkout into a `.deb` in the plan's output folder.
 pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result<Built> {
-    let manifest = load(plugin_dir)?;
-    build_loaded(plan, plugin_dir, manifest, report)
+    let (manifest, validated) = load(plugin_dir)?;
+    build_loaded(plan, plugin_dir, manifest, &validated, report)
 }
 
-/// Checks the folder and loads its manifest (nothing runs before it is valid).
-fn load(plugin_dir: &Path) -> Result<Manifest> {
+/// Checks the folder and loads its manifest (nothing runs before it is valid); returns it
+/// with the bytes that were validated.
+fn load(plugin_dir: &Path) -> Result<(Manifest, Vec<u8>)> {
     check_plugin_dir(plugin_dir)?;
-    manifest::load(plugin_dir)
+    manifest::load_with_bytes(plugin_dir)
+}
+
+/// Refuses a `wazo/plugin.yml` that is no longer the `validated` bytes after `step`: the
+/// package must ship the manifest that was checked. Read without following a final link,
+/// without blocking on a FIFO, and no further than one byte past the validated length.
+fn check_manifest_unchanged(plugin_dir: &Path, validated: &[u8], step: Step) -> Result<()> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut now = Vec::with_capacity(validated.len() + 1);
+    let same = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(plugin_dir.join(manifest::MANIFEST_PATH))
+        .and_then(|f| {
+            if !f.metadata()?.is_file() {
+                return Ok(false);
+            }
+            f.take(validated.len() as u64 + 1).read_to_end(&mut now)?;
+            Ok(now == validated)
+        })
+        .unwrap_or(false);
+    if same {
+        return Ok(());
+    }
+    Err(Error::Plugin(format!(
+        "{}: changed during `rules {}`; a rules step must not edit the manifest (it was validated before the step ran)",
+        manifest::manifest_path(plugin_dir).display(),
+        step.word()
+    )))
 }
 
 /// Builds a plugin whose manifest is already loaded.
@@ -73,11 +103,16 @@ fn build_loaded(
     plan: &BuildPlan,
     plugin_dir: &Path,
     manifest: Manifest,
+    validated: &[u8],
     report: &Report,
 ) -> Result<Built> {
     let rules_file = rules::check_file(plugin_dir)?;
-    prepare_output(&plan.output)?;
+    // A time the headers cannot hold stops the build before anything is created.
     let timestamp = crate::plan::build_timestamp(plugin_dir)?;
+    prepare_output(&plan.output)?;
+    // What killed builds left behind goes now; a running build's files are never touched.
+    crate::leftovers::remove_stale_temp_files(&plan.output);
+    crate::leftovers::remove_stale_staging();
     let plugin_abs = plugin_dir
         .canonicalize()
         .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
@@ -90,6 +125,7 @@ fn build_loaded(
         None,
         report,
     )?;
+    check_manifest_unchanged(plugin_dir, validated, Step::Build)?;
     let stage = StagingDir::new(&plugin_abs)?;
     rules::run(
         &rules_file,
@@ -99,9 +135,11 @@ fn build_loaded(
         Some(stage.path()),
         report,
     )?;
+    stage.check_intact("rules package")?;
+    check_manifest_unchanged(plugin_dir, validated, Step::Package)?;
 
     let entries = report.timed("collect the staged files", || -> Result<_> {
-        let mut tree = staging::collect(stage.path(), &plugin_abs, &manifest)?;
+        let mut tree = staging::collect(&stage, &plugin_abs, &manifest, validated)?;
         docs::add_to(
             &mut tree,
             &manifest,
@@ -203,9 +241,13 @@ fn missing_folders(dir: &Path) -> Vec<PathBuf> {
 fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let mut loaded: Vec<(PathBuf, Manifest)> = Vec::new();
+    let mut validated: Vec<Vec<u8>> = Vec::new();
     for dir in &plan.plugins {
         match load(dir) {
-            Ok(m) => loaded.push((dir.clone(), m)),
+            Ok((m, bytes)) => {
+                loaded.push((dir.clone(), m));
+                validated.push(bytes);
+            }
             Err(e) if plan.keep_going && !matches!(e, Error::Interrupted(_)) => {
                 report.error(&e.to_string());
                 outcome.attempts.push(Attempt {
@@ -252,7 +294,7 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
                 dir.display()
             ));
         }
-        let result = build_loaded(plan, &dir, manifest.clone(), report);
+        let result = build_loaded(plan, &dir, manifest.clone(), &validated[i], report);
         match &result {
             Ok(b) => {
                 report.info(&format!(

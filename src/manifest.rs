@@ -134,6 +134,11 @@ pub fn manifest_path(plugin_dir: &Path) -> PathBuf {
 
 /// Reads and parses `wazo/plugin.yml` into a YAML tree; errors are already one line.
 pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
+    read_tree_and_bytes(plugin_dir).map(|(shown, tree, _)| (shown, tree))
+}
+
+/// [`read_tree`], also returning the bytes parsed (what `build` ships).
+fn read_tree_and_bytes(plugin_dir: &Path) -> crate::Result<(PathBuf, Node, Vec<u8>)> {
     let shown = manifest_path(plugin_dir);
     let path = plugin_dir.join(MANIFEST_PATH);
     // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
@@ -148,7 +153,7 @@ pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
     }
     let bytes = read_limited(&path, &shown)?;
     let tree = parse_bytes(&bytes).map_err(|d| crate::Error::Plugin(d.render(&shown)))?;
-    Ok((shown, tree))
+    Ok((shown, tree, bytes))
 }
 
 /// Reads a manifest file of at most [`MAX_MANIFEST_BYTES`]; errors name `shown`.
@@ -224,8 +229,15 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
 
 /// Loads and validates a plugin's manifest; the error is the first problem, as one line.
 pub fn load(plugin_dir: &Path) -> crate::Result<Manifest> {
-    let (shown, tree) = read_tree(plugin_dir)?;
-    from_tree(&tree).map_err(|diags| crate::Error::Plugin(diags[0].render(&shown)))
+    load_with_bytes(plugin_dir).map(|(manifest, _)| manifest)
+}
+
+/// [`load`], also returning the bytes that were validated.
+pub fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> {
+    let (shown, tree, bytes) = read_tree_and_bytes(plugin_dir)?;
+    let manifest =
+        from_tree(&tree).map_err(|diags| crate::Error::Plugin(diags[0].render(&shown)))?;
+    Ok((manifest, bytes))
 }
 
 /// Validates a parsed manifest, collecting every problem.

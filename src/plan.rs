@@ -45,6 +45,8 @@ impl BuildPlan {
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
         check_maintainer(&args.maintainer)?;
+        // A bad SOURCE_DATE_EPOCH stops the build before anything runs or is created.
+        source_date_epoch()?;
         Ok(BuildPlan {
             plugins: args.plugins.clone(),
             output: args.output.clone(),
@@ -76,18 +78,55 @@ fn check_maintainer(m: &str) -> Result<()> {
     }
 }
 
-/// The build timestamp: `SOURCE_DATE_EPOCH`, else HEAD's commit time when the plugin is in a
-/// git work tree, else the modification time of `wazo/plugin.yml`.
-pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
-    if let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") {
-        let text = value.to_string_lossy();
-        return text.trim().parse::<u64>().map_err(|_| {
-            Error::Usage(format!(
-                "SOURCE_DATE_EPOCH={text:?}: must be a whole number of seconds since 1970-01-01"
-            ))
-        });
+/// The latest build timestamp a package can carry: the tar headers hold an mtime in 11 octal
+/// digits (the ar headers' 12 decimal digits hold more). Later times would need GNU base-256
+/// numbers, which not every reader takes.
+pub const MAX_TIMESTAMP: u64 = 0o77_777_777_777;
+
+/// The refusal of a timestamp the headers cannot hold: `what` says where it came from.
+fn out_of_range(what: &str, fix: &str) -> Error {
+    Error::Usage(format!(
+        "{what}: later than {MAX_TIMESTAMP} (2242-03-16), the latest time the tar headers of a \
+         .deb can hold; {fix}"
+    ))
+}
+
+/// `SOURCE_DATE_EPOCH` when set, checked: a whole number of seconds the headers can hold.
+pub fn source_date_epoch() -> Result<Option<u64>> {
+    let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    let digits = text.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Usage(format!(
+            "SOURCE_DATE_EPOCH={text:?}: must be a whole number of seconds since 1970-01-01"
+        )));
     }
+    match digits.parse::<u64>() {
+        Ok(time) if time <= MAX_TIMESTAMP => Ok(Some(time)),
+        _ => Err(out_of_range(
+            &format!("SOURCE_DATE_EPOCH={text:?}"),
+            "give a smaller number of seconds since 1970-01-01",
+        )),
+    }
+}
+
+/// The build timestamp: `SOURCE_DATE_EPOCH`, else HEAD's commit time when the plugin is in a
+/// git work tree, else the modification time of `wazo/plugin.yml`; always one the archive
+/// headers can hold.
+pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
+    if let Some(time) = source_date_epoch()? {
+        return Ok(time);
+    }
+    let fix = "set SOURCE_DATE_EPOCH to the time to stamp the package with";
     if let Some(time) = git_head_time(plugin_dir) {
+        if time > MAX_TIMESTAMP {
+            return Err(out_of_range(
+                &format!("{}: the commit time of HEAD ({time})", plugin_dir.display()),
+                fix,
+            ));
+        }
         return Ok(time);
     }
     let manifest = plugin_dir.join(crate::manifest::MANIFEST_PATH);
@@ -95,9 +134,19 @@ pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
     let mtime = meta
         .modified()
         .map_err(|e| Error::io(&manifest, "cannot read its time", e))?;
-    Ok(mtime
+    let time = mtime
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs()))
+        .map_or(0, |d| d.as_secs());
+    if time > MAX_TIMESTAMP {
+        return Err(out_of_range(
+            &format!(
+                "{}: modified at {time}",
+                crate::manifest::manifest_path(plugin_dir).display()
+            ),
+            fix,
+        ));
+    }
+    Ok(time)
 }
 
 fn git_head_time(dir: &Path) -> Option<u64> {

@@ -10,12 +10,16 @@
 //! hold other folders are removed last, deepest first.
 //!
 //! Only what was staged is removed: a path is touched only when it lies in the staging
-//! folder and every folder on the way to it is a real folder of the tree (never a symlink),
-//! so nothing outside the staging folder can be reached.
+//! folder and every folder on the way to it is a real folder of the tree (never a symlink).
+//! Each removal opens its folder from the staging folder's descriptor one component at a
+//! time, without following links or crossing a mount ([`crate::nofollow`]), so even a
+//! folder swapped for a link after the walk leads nowhere outside.
 
-use crate::staging::{remove_tree, Entry, Kind, Source, StagingDir};
+use crate::nofollow;
+use crate::staging::{Entry, Kind, Source, StagingDir};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::Path;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::Scope;
@@ -60,7 +64,7 @@ pub fn start<'scope, 'env>(
 ) -> Reaper {
     let (tx, rx) = channel();
     scope.spawn(move || {
-        if Walk::new(stage.path(), entries).run(&rx) {
+        if Walk::new(stage, entries).run(&rx) {
             stage.mark_removed();
         }
     });
@@ -69,19 +73,20 @@ pub fn start<'scope, 'env>(
 
 /// Paths to remove together: files, then (once they are gone) their folder.
 #[derive(Default)]
-struct Job {
-    files: Vec<PathBuf>,
-    dir: Option<PathBuf>,
+struct Job<'a> {
+    files: Vec<&'a str>,
+    dir: Option<&'a str>,
 }
 
 /// A folder of the tree the walk is in.
 struct Open<'a> {
     rel: &'a str,
     has_subdirs: bool,
-    files: Vec<PathBuf>,
+    files: Vec<&'a str>,
 }
 
 struct Walk<'a> {
+    stage: &'a StagingDir,
     root: &'a Path,
     entries: &'a [Entry],
     /// The folders reached through folders only (never through a symlink): the only ones
@@ -89,12 +94,12 @@ struct Walk<'a> {
     ours: HashSet<&'a str>,
     open: Vec<Open<'a>>,
     /// Folders holding folders: removed at the end, deepest first.
-    parents: Vec<(usize, PathBuf)>,
+    parents: Vec<(usize, &'a str)>,
     next: usize,
 }
 
 impl<'a> Walk<'a> {
-    fn new(root: &'a Path, entries: &'a [Entry]) -> Walk<'a> {
+    fn new(stage: &'a StagingDir, entries: &'a [Entry]) -> Walk<'a> {
         // Every folder comes before its contents, so its parent is decided first.
         let mut ours = HashSet::new();
         for entry in entries {
@@ -103,7 +108,8 @@ impl<'a> Walk<'a> {
             }
         }
         Walk {
-            root,
+            stage,
+            root: stage.path(),
             entries,
             ours,
             open: Vec::new(),
@@ -114,7 +120,8 @@ impl<'a> Walk<'a> {
 
     /// Follows the archiver until it finishes (true when the whole tree is gone) or stops.
     fn run(mut self, progress: &Receiver<Progress>) -> bool {
-        let (jobs_tx, jobs_rx) = channel::<Job>();
+        let (jobs_tx, jobs_rx) = channel::<Job<'a>>();
+        let root = self.stage.fd();
         let (done_tx, done_rx) = channel::<bool>();
         let jobs_rx = Arc::new(Mutex::new(jobs_rx));
         std::thread::scope(|s| {
@@ -127,7 +134,7 @@ impl<'a> Walk<'a> {
             for _ in 0..(dirs / 16).clamp(1, DELETERS) {
                 let jobs = Arc::clone(&jobs_rx);
                 let done = done_tx.clone();
-                s.spawn(move || delete(&jobs, &done));
+                s.spawn(move || delete(root, &jobs, &done));
             }
             let mut pool = Pool {
                 jobs: jobs_tx,
@@ -155,29 +162,29 @@ impl<'a> Walk<'a> {
                 for (_, dir) in level {
                     pool.send(Job {
                         files: Vec::new(),
-                        dir: Some(dir.clone()),
+                        dir: Some(dir),
                     });
                 }
                 pool.wait();
             }
-            let ok = pool.ok && std::fs::remove_dir(self.root).is_ok();
+            let ok = pool.ok && self.stage.remove_root();
             drop(pool);
             if !ok {
                 // Something was left (a folder the rules made read-only): the slow way.
-                remove_tree(self.root);
+                self.stage.remove();
             }
             true
         })
     }
 
     /// Symlinks and second names of hard links: nothing reads them, they go first.
-    fn links(&self) -> Job {
+    fn links(&self) -> Job<'a> {
         let files = self
             .entries
             .iter()
             .filter(|e| matches!(e.kind, Kind::Symlink { .. } | Kind::HardLink { .. }))
             .filter(|e| parent_is(&self.ours, &e.path))
-            .map(|e| self.root.join(&e.path))
+            .map(|e| e.path.as_str())
             .collect();
         Job { files, dir: None }
     }
@@ -207,7 +214,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Walks the entries archived so far, handing files and closed folders to the pool.
-    fn advance(&mut self, upto: usize, pool: &mut Pool) {
+    fn advance(&mut self, upto: usize, pool: &mut Pool<'a>) {
         let entries = self.entries;
         while self.next < upto.min(entries.len()) {
             let entry = &entries[self.next];
@@ -218,14 +225,15 @@ impl<'a> Walk<'a> {
             match &entry.kind {
                 Kind::Dir => self.push(&entry.path),
                 Kind::File {
-                    source: Source::Disk(path),
+                    source: Source::Disk { path, .. },
                     ..
                 } if path.starts_with(self.root) && parent_is(&self.ours, &entry.path) => {
+                    let path = entry.path.as_str();
                     match self.open.last_mut() {
                         // The innermost open folder is its parent (files come right after
                         // their folder, depth first).
                         Some(top) => {
-                            top.files.push(path.clone());
+                            top.files.push(path);
                             if top.files.len() >= BATCH {
                                 pool.send(Job {
                                     files: std::mem::take(&mut top.files),
@@ -234,7 +242,7 @@ impl<'a> Walk<'a> {
                             }
                         }
                         None => pool.send(Job {
-                            files: vec![path.clone()],
+                            files: vec![path],
                             dir: None,
                         }),
                     }
@@ -246,12 +254,12 @@ impl<'a> Walk<'a> {
 
     /// A folder the archiver left: its files go now, and the folder too unless it holds
     /// folders (those are removed at the end, once their contents are surely gone).
-    fn close(&mut self, open: Open<'a>, pool: &mut Pool) {
-        let dir = self.root.join(open.rel);
+    fn close(&mut self, open: Open<'a>, pool: &mut Pool<'a>) {
+        let dir = open.rel;
         let ours = self.ours.contains(open.rel);
         let removable = ours && !open.has_subdirs;
         if ours && open.has_subdirs {
-            self.parents.push((self.open.len(), dir.clone()));
+            self.parents.push((self.open.len(), dir));
         }
         if removable || !open.files.is_empty() {
             pool.send(Job {
@@ -268,15 +276,15 @@ fn parent_is(ours: &HashSet<&str>, rel: &str) -> bool {
 }
 
 /// The deleter threads' queue and their answers.
-struct Pool {
-    jobs: Sender<Job>,
+struct Pool<'a> {
+    jobs: Sender<Job<'a>>,
     done: Receiver<bool>,
     sent: usize,
     ok: bool,
 }
 
-impl Pool {
-    fn send(&mut self, job: Job) {
+impl<'a> Pool<'a> {
+    fn send(&mut self, job: Job<'a>) {
         if !job.files.is_empty() || job.dir.is_some() {
             self.sent += usize::from(self.jobs.send(job).is_ok());
         }
@@ -298,24 +306,41 @@ impl Pool {
 }
 
 /// A deleter thread: removes the paths of each job; tells whether all went.
-fn delete(jobs: &Mutex<Receiver<Job>>, done: &Sender<bool>) {
+fn delete(root: BorrowedFd<'_>, jobs: &Mutex<Receiver<Job<'_>>>, done: &Sender<bool>) {
+    // Without it nothing is removed here: the staging folder's own removal takes over.
+    let place = nofollow::place_of(root).ok().map(|p| p.0);
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        // Gone already is fine: a folder of the tree that was never staged, say.
-        let gone = |r: std::io::Result<()>| match r {
-            Ok(()) => true,
-            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-        };
         let mut ok = true;
-        for file in &job.files {
-            ok &= gone(std::fs::remove_file(file));
-        }
-        if let Some(dir) = &job.dir {
-            ok &= gone(std::fs::remove_dir(dir));
+        // The files of a job share their folder: it is opened once.
+        let mut folder: Option<(&str, std::io::Result<std::os::fd::OwnedFd>)> = None;
+        let files = job.files.iter().map(|rel| (*rel, false));
+        for (rel, is_dir) in files.chain(job.dir.map(|rel| (rel, true))) {
+            let (parent, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            if folder.as_ref().is_none_or(|(p, _)| *p != parent) {
+                folder = Some((parent, nofollow::open_beneath(root, parent)));
+            }
+            let removed = match (&folder, place) {
+                (_, None) => false,
+                (Some((_, Ok(fd))), Some(place)) => {
+                    nofollow::c_name(name.as_ref()).is_ok_and(|name| {
+                        if is_dir {
+                            nofollow::remove_at(fd.as_fd(), &name, place)
+                        } else {
+                            let r = rustix::fs::unlinkat(fd, &name, rustix::fs::AtFlags::empty());
+                            matches!(r, Ok(()) | Err(rustix::io::Errno::NOENT))
+                        }
+                    })
+                }
+                // Gone already is fine: a folder of the tree that was never staged, say.
+                (Some((_, Err(e))), _) => e.kind() == std::io::ErrorKind::NotFound,
+                (None, _) => false,
+            };
+            ok &= removed;
         }
         if done.send(ok).is_err() {
             return;

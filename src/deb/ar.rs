@@ -9,12 +9,19 @@ use std::io::{self, Seek, SeekFrom, Write};
 pub const MAGIC: &[u8; 8] = b"!<arch>\n";
 /// Largest member size the 10-digit size field can hold.
 pub const MAX_MEMBER: u64 = 9_999_999_999;
+/// Largest mtime the 12-digit mtime field can hold.
+pub const MAX_MTIME: u64 = 999_999_999_999;
 
 /// Formats one member header.
 pub fn member_header(name: &str, mtime: u64, size: u64) -> io::Result<[u8; 60]> {
     if name.len() > 15 {
         return Err(io::Error::other(format!(
             "ar member name {name} is longer than 15 bytes"
+        )));
+    }
+    if mtime > MAX_MTIME {
+        return Err(io::Error::other(format!(
+            "member {name}: mtime {mtime} does not fit the 12 digits of an ar header"
         )));
     }
     if size > MAX_MEMBER {
@@ -86,5 +93,11 @@ mod tests {
             &h[..],
             b"debian-binary   1700000000  0     0     100644  4         `\n"
         );
+    }
+
+    #[test]
+    fn an_mtime_beyond_twelve_digits_is_an_error_not_a_panic() {
+        assert!(member_header("debian-binary", MAX_MTIME, 4).is_ok());
+        assert!(member_header("debian-binary", MAX_MTIME + 1, 4).is_err());
     }
 }

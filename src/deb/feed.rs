@@ -163,14 +163,16 @@ fn read_all(share: &[(usize, Job<'_>)], tx: &SyncSender<Result<Batch>>) {
                 let digest = Md5::digest(bytes);
                 out.put(Piece::End(bytes.to_vec(), digest))
             }
-            Source::Disk(path) => match read_file(path, job.size, &mut out) {
-                Ok(sent) => sent,
-                Err(e) => {
-                    out.flush();
-                    let _ = tx.send(Err(e));
-                    return;
+            Source::Disk { path, dev, ino } => {
+                match read_file(path, (*dev, *ino), job.size, &mut out) {
+                    Ok(sent) => sent,
+                    Err(e) => {
+                        out.flush();
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
                 }
-            },
+            }
         };
         if !sent {
             return;
@@ -179,10 +181,48 @@ fn read_all(share: &[(usize, Job<'_>)], tx: &SyncSender<Result<Batch>>) {
     out.flush();
 }
 
-/// Reads `size` bytes of `path` into pieces, the last with the md5sum; false when nobody
-/// listens any more.
-fn read_file(path: &Path, size: u64, out: &mut Outbox<'_>) -> Result<bool> {
-    let mut file = File::open(path).map_err(|e| Error::io(path, "cannot read staged file", e))?;
+/// Opens the file the walk saw at `path`: never through a final link, and only when it is
+/// still that very file (device, inode, type and size), so nothing put in its place after
+/// the walk is read into the package.
+fn open_walked(path: &Path, (dev, ino): (u64, u64), size: u64) -> Result<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let replaced = || {
+        Error::Plugin(format!(
+            "{}: replaced while it was archived; a process started by wazo/rules still \
+             changes the staged files",
+            path.display()
+        ))
+    };
+    let file = match file {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(replaced()),
+        Err(e) => return Err(Error::io(path, "cannot read staged file", e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(path, "cannot read staged file", e))?;
+    if !meta.is_file() || meta.dev() != dev || meta.ino() != ino {
+        return Err(replaced());
+    }
+    if meta.len() != size {
+        return Err(Error::Plugin(format!(
+            "{}: changed size while it was archived ({size} bytes when the tree was read, {} \
+             now); a process started by wazo/rules still writes into it",
+            path.display(),
+            meta.len()
+        )));
+    }
+    Ok(file)
+}
+
+/// Reads `size` bytes of `path` (the file walked as `id`) into pieces, the last with the
+/// md5sum; false when nobody listens any more.
+fn read_file(path: &Path, id: (u64, u64), size: u64, out: &mut Outbox<'_>) -> Result<bool> {
+    let mut file = open_walked(path, id, size)?;
     let mut md5 = Md5::new();
     let mut left = size;
     loop {

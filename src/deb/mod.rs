@@ -141,12 +141,17 @@ pub fn file_name(m: &Manifest) -> String {
     )
 }
 
+/// A temporary file in the output folder, named with our pid and locked while it is open, so
+/// a later build can tell it from a killed build's leftover ([`crate::leftovers`]).
 fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(".pluginctl-")
+    let file = tempfile::Builder::new()
+        .prefix(&crate::leftovers::temp_prefix())
         .suffix(suffix)
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, "cannot create a file in the output folder", e))
+        .map_err(|e| Error::io(dir, "cannot create a file in the output folder", e))?;
+    crate::leftovers::hold(std::os::fd::AsFd::as_fd(file.as_file()))
+        .map_err(|e| Error::io(file.path(), "cannot lock", e))?;
+    Ok(file)
 }
 
 impl Package<'_> {

@@ -8,7 +8,13 @@
 //! header (no name, mtime 0, OS 3) and a trailer with the CRC-32 combined over the blocks.
 //!
 //! A block's bytes depend only on its input and the previous block's tail, so compressing
-//! blocks in one thread or many gives the same output. Workers start with the second full
+//! blocks in one thread or many gives the same output. That holds because every block gets
+//! a freshly made compressor: zlib-rs's `reset()` clears the hash heads but not the window
+//! nor the hash chains, and at every level but 9 its hash reads four bytes at a position, so
+//! the last positions of the dictionary and of the input hash bytes left in the window by
+//! whatever block that compressor did before (which depends on how the blocks were dealt to
+//! the threads). A new compressor's window is zeroed; it costs a few tens of microseconds
+//! against milliseconds of deflate per block. Workers start with the second full
 //! block: a small member (a control member, a small package) is compressed inline, without
 //! threads. At most two blocks per worker are in flight, which bounds memory.
 
@@ -39,15 +45,17 @@ struct Done {
     crc: crc32fast::Hasher,
 }
 
-/// Deflates one block: primed with `dict`, ended by a sync flush, or finished when `last`.
+/// Deflates one block with a new compressor at `level`: primed with `dict`, ended by a sync
+/// flush, or finished when `last`.
 fn deflate_block(
-    c: &mut Compress,
+    level: u32,
     input: &[u8],
     dict: &[u8],
     last: bool,
     output: &mut Vec<u8>,
 ) -> io::Result<()> {
-    c.reset();
+    // Never a reused one: see the module documentation.
+    let mut c = compressor(level);
     if !dict.is_empty() {
         c.set_dictionary(dict).map_err(io::Error::other)?;
     }
@@ -116,14 +124,13 @@ impl Drop for Pool {
 
 /// A worker: compresses blocks until the queue closes.
 fn work(jobs: &Mutex<Receiver<Job>>, level: u32) {
-    let mut c = compressor(level);
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let result = compress(&mut c, job.input, &job.dict, job.last, Vec::new());
+        let result = compress(level, job.input, &job.dict, job.last, Vec::new());
         // The encoder may be gone after an error of its own; nobody is left to tell.
         let _ = job.done.send(result);
     }
@@ -131,13 +138,13 @@ fn work(jobs: &Mutex<Receiver<Job>>, level: u32) {
 
 /// Compresses one block into `output` and computes its CRC.
 fn compress(
-    c: &mut Compress,
+    level: u32,
     input: Vec<u8>,
     dict: &[u8],
     last: bool,
     mut output: Vec<u8>,
 ) -> io::Result<Done> {
-    deflate_block(c, &input, dict, last, &mut output)?;
+    deflate_block(level, &input, dict, last, &mut output)?;
     let mut crc = crc32fast::Hasher::new();
     crc.update(&input);
     Ok(Done { input, output, crc })
@@ -152,7 +159,6 @@ pub struct ParallelGz<W: Write> {
     dict: Vec<u8>,
     crc: crc32fast::Hasher,
     pool: Option<Pool>,
-    inline: Option<Compress>,
     spare_inputs: Vec<Vec<u8>>,
     spare_output: Vec<u8>,
 }
@@ -169,15 +175,14 @@ impl<W: Write> ParallelGz<W> {
         out.write_all(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3])?;
         Ok(ParallelGz {
             out,
-            // zlib-rs's level 1 is a different, much weaker matcher than zlib's level 1;
-            // its level 2 is zlib's level-1 algorithm.
-            level: level.max(2),
+            // The level asked, always (zlib-rs's level 1 is its own faster, weaker
+            // matcher, zlib-ng's deflate_quick; that is what level 1 means here).
+            level,
             threads: threads.max(1) as usize,
             block: Vec::with_capacity(BLOCK),
             dict: Vec::new(),
             crc: crc32fast::Hasher::new(),
             pool: None,
-            inline: None,
             spare_inputs: Vec::new(),
             spare_output: Vec::new(),
         })
@@ -242,10 +247,8 @@ impl<W: Write> ParallelGz<W> {
                 _ => Err(io::Error::other("the gzip worker threads stopped")),
             };
         }
-        let level = self.level;
-        let c = self.inline.get_or_insert_with(|| compressor(level));
         let output = std::mem::take(&mut self.spare_output);
-        let done = compress(c, input, &dict, last, output)?;
+        let done = compress(self.level, input, &dict, last, output)?;
         self.take(done)
     }
 
@@ -320,6 +323,31 @@ mod tests {
             .read_to_end(&mut back)
             .unwrap();
         assert_eq!(back, data);
+    }
+
+    #[test]
+    fn same_bytes_at_every_level_whatever_the_order_of_blocks() {
+        // Regression: a compressor reused across blocks leaked its window into the next
+        // block's hashes at levels 1-8, so the bytes depended on which thread got which block.
+        let data = sample(6 * BLOCK + 999);
+        for level in 1..=9 {
+            let one = gz(&data, level, 1, 1 << 20);
+            for threads in 2..=4 {
+                assert_eq!(one, gz(&data, level, threads, 100_000), "level {level}");
+            }
+            let mut back = Vec::new();
+            flate2::read::GzDecoder::new(&one[..])
+                .read_to_end(&mut back)
+                .unwrap();
+            assert_eq!(back, data, "level {level}");
+        }
+    }
+
+    #[test]
+    fn level_one_is_level_one() {
+        let data = sample(BLOCK);
+        assert_ne!(gz(&data, 1, 1, 4096), gz(&data, 2, 1, 4096));
+        assert_eq!(gz(&data, 1, 1, 4096)[8], 4, "XFL of the fastest level");
     }
 
     #[test]

@@ -12,5 +12,6 @@ mod multi;
 mod new;
 mod reading;
 mod signals;
+mod safety;
 mod support;
 mod yaml;
