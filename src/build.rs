@@ -76,6 +76,7 @@ fn build_loaded(
     report: &Report,
 ) -> Result<Built> {
     let rules_file = rules::check_file(plugin_dir)?;
+    crate::lint::before_build(plugin_dir, plan.deny_warnings, report)?;
     prepare_output(&plan.output)?;
     let timestamp = crate::plan::build_timestamp(plugin_dir)?;
     let plugin_abs = plugin_dir

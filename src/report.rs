@@ -69,6 +69,11 @@ impl Report {
         })
     }
 
+    /// Prints a warning as one line (also with `--quiet`: a warning is never silent).
+    pub fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+
     /// Prints an error as one line.
     pub fn error(&self, message: &str) {
         eprintln!("error: {message}");
