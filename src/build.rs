@@ -107,6 +107,7 @@ fn build_loaded(
     report: &Report,
 ) -> Result<Built> {
     let rules_file = rules::check_file(plugin_dir)?;
+    crate::lint::before_build(plugin_dir, plan.deny_warnings, report)?;
     // A time the headers cannot hold stops the build before anything is created.
     let timestamp = crate::plan::build_timestamp(plugin_dir)?;
     prepare_output(&plan.output)?;

@@ -98,6 +98,11 @@ pub struct BuildArgs {
     #[arg(short, long)]
     pub keep_going: bool,
 
+    /// Stop before running the rules when `pluginctl lint` finds errors in the checkout
+    /// (without it they are printed as warnings and the build goes on).
+    #[arg(long)]
+    pub deny_warnings: bool,
+
     /// Print one JSON document on stdout (each package's path, name, version, size,
     /// SHA-256 and plugin) instead of one path per line.
     #[arg(long)]

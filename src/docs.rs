@@ -1,5 +1,7 @@
 //! The files that make lintian happy without changing what Wazo sees (specification, §6):
-//! `copyright`, the changelog, and a lintian override for files in `/etc`.
+//! `copyright`, the changelog and the lintian overrides. Every line of our own text fits in
+//! 80 columns whatever the length of the names and version: lintian counts long lines, and
+//! the text is wrapped, never cut.
 
 use crate::manifest::Manifest;
 use crate::staging::{Kind, Tree};
@@ -177,6 +179,68 @@ fn find_license(plugin_dir: &Path) -> Result<License> {
     })
 }
 
+/// Columns every line pluginctl writes itself fits in (specification, §6).
+pub const WIDTH: usize = 80;
+
+/// Words of `text` in lines of at most `width` columns, words kept whole (a word longer
+/// than a line gets a line of its own); white space between words becomes one space.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split_whitespace() {
+        let n = word.chars().count();
+        if len > 0 && len + 1 + n > width {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += n;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A deb822 field of our own text, wrapped: `Name: words` then continuation lines.
+fn field_wrapped(name: &str, value: &str) -> String {
+    let mut out = format!("{name}:");
+    let mut len = out.len();
+    for word in value.split_whitespace() {
+        let n = word.chars().count();
+        if len + 1 + n > WIDTH && len > 1 {
+            out.push('\n');
+            len = 0;
+        }
+        out.push(' ');
+        out.push_str(word);
+        len += 1 + n;
+    }
+    out.push('\n');
+    out
+}
+
+/// Text of our own as a control-style paragraph body, wrapped at [`WIDTH`].
+fn indent_wrapped(text: &str) -> String {
+    let mut out = String::new();
+    for para in text.trim_matches('\n').split("\n\n") {
+        if !out.is_empty() {
+            out.push_str(" .\n");
+        }
+        for line in wrap_words(para, WIDTH - 1) {
+            out.push(' ');
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Indents text as a control-style paragraph body: one space, ` .` for blank lines.
 fn indent(text: &str) -> String {
     let mut out = String::new();
@@ -199,7 +263,7 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
     let mut out = String::from(
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n",
     );
-    out.push_str(&format!("Upstream-Name: {}\n", m.name));
+    out.push_str(&field_wrapped("Upstream-Name", &m.name));
     if let Some(home) = m
         .homepage
         .as_deref()
@@ -209,7 +273,12 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
     }
     out.push_str("\nFiles: *\n");
     let holder_text = holder.map_or_else(
-        || format!("the authors of the Wazo plugin {}/{}", m.namespace, m.name),
+        || {
+            format!(
+                "the authors of the Wazo plugin {}",
+                crate::deb::control::plugin_label(m, WIDTH - 1)
+            )
+        },
         str::to_string,
     );
     // lintian wants a year in the notice; without one from the author, the packaging year.
@@ -217,11 +286,11 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
         .split(|c: char| !c.is_ascii_digit())
         .any(|w| w.len() == 4)
     {
-        out.push_str(&format!("Copyright: {holder_text}\n"));
+        out.push_str(&field_wrapped("Copyright", &holder_text));
     } else {
-        out.push_str(&format!(
-            "Copyright: {} {holder_text}\n",
-            year_of(timestamp)
+        out.push_str(&field_wrapped(
+            "Copyright",
+            &format!("{} {holder_text}", year_of(timestamp)),
         ));
     }
     match license {
@@ -237,8 +306,9 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
         }
         License::Unknown => {
             out.push_str("License: unknown\n");
-            out.push_str(&indent(&format!(
-                "The plugin's checkout names no license (no LICENSE or COPYING file, no\nSPDX-License-Identifier in wazo/rules). Ask {} for its terms.",
+            out.push_str(&indent_wrapped(&format!(
+                "The plugin's checkout names no license (no LICENSE or COPYING file, no \
+                 SPDX-License-Identifier in wazo/rules). Ask {} for its terms.",
                 holder.unwrap_or("its author")
             )));
         }
@@ -255,14 +325,24 @@ pub fn gzip_bytes(data: &[u8]) -> Vec<u8> {
     enc.finish().expect("writing to memory")
 }
 
-/// The one-entry Debian changelog for this version.
+/// The one-entry Debian changelog for this version. Its change line is wrapped at
+/// [`WIDTH`] (lintian: debian-changelog-line-too-long); the header and trailer lines have a
+/// fixed syntax and are not checked for width.
 fn changelog(m: &Manifest, maintainer: &str, timestamp: u64) -> String {
+    let change = format!(
+        "Wazo plugin {} version {}, packaged by pluginctl.",
+        crate::deb::control::plugin_label(m, WIDTH - 4),
+        m.version
+    );
+    let mut body = String::new();
+    for (i, line) in wrap_words(&change, WIDTH - 4).iter().enumerate() {
+        body.push_str(if i == 0 { "  * " } else { "    " });
+        body.push_str(line);
+        body.push('\n');
+    }
     format!(
-        "{} ({}) unstable; urgency=medium\n\n  * Wazo plugin {}/{} version {}, packaged by pluginctl.\n\n -- {}  {}\n",
+        "{} ({}) unstable; urgency=medium\n\n{body}\n -- {}  {}\n",
         m.package(),
-        m.version,
-        m.namespace,
-        m.name,
         m.version,
         maintainer,
         rfc2822(timestamp)
@@ -343,16 +423,31 @@ pub fn add_to(
         .iter()
         .any(|e| e.path.starts_with("etc/") && !matches!(e.kind, Kind::Dir));
     let override_path = format!("usr/share/lintian/overrides/{}", m.package());
-    if has_etc_files && !tree.contains(&override_path) {
-        let text = format!(
-            "# Wazo removes plugins with apt-get remove, never purge: a conffile would survive the\n\
-             # removal and leave the plugin's configuration active, so none is declared.\n\
-             {}: file-in-etc-not-marked-as-conffile\n",
-            m.package()
-        );
-        tree.add_bytes(&override_path, 0o644, text.into_bytes());
+    if !tree.contains(&override_path) {
+        tree.add_bytes(&override_path, 0o644, overrides(has_etc_files).into_bytes());
     }
     Ok(())
+}
+
+/// The lintian overrides for what is inherent to a Wazo plugin package, each with its
+/// reason. Lines name no package (the file's place says which): a long package name would
+/// not fit in [`WIDTH`] columns.
+fn overrides(has_etc_files: bool) -> String {
+    let mut text = String::from(
+        "# The section is load-bearing: wazo-plugind lists the installed plugins by asking\n\
+         # dpkg for the packages of section wazo-plugind-plugin, which Debian does not know.\n\
+         unknown-section\n\
+         # A Wazo plugin package is not an upload to Debian: there is no bug to close.\n\
+         initial-upload-closes-no-bugs\n",
+    );
+    if has_etc_files {
+        text.push_str(
+            "# Wazo removes plugins with apt-get remove, never purge: a conffile would survive\n\
+             # the removal and leave the plugin's configuration active, so none is declared.\n\
+             file-in-etc-not-marked-as-conffile\n",
+        );
+    }
+    text
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub struct BuildPlan {
     pub maintainer: String,
     /// Go on with the other plugins after one fails.
     pub keep_going: bool,
+    /// The checkout's lint errors stop the build (`--deny-warnings`).
+    pub deny_warnings: bool,
     /// Print one JSON document instead of one path per line.
     pub json: bool,
 }
@@ -57,6 +59,7 @@ impl BuildPlan {
             },
             maintainer: args.maintainer.trim().to_string(),
             keep_going: args.keep_going,
+            deny_warnings: args.deny_warnings,
             json: args.json,
         })
     }

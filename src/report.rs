@@ -72,6 +72,11 @@ impl Report {
         })
     }
 
+    /// Prints a warning as one line (also with `--quiet`: a warning is never silent).
+    pub fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+
     /// Prints an error as one line.
     pub fn error(&self, message: &str) {
         to_stderr(format!("error: {message}"));

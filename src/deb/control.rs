@@ -12,19 +12,22 @@ pub const RULES_BACKUP_DIR: &str = "var/lib/wazo-plugind/rules";
 /// Longest synopsis written.
 pub const MAX_SYNOPSIS: usize = 80;
 
-/// Installed-Size in KiB, as dpkg-gencontrol counts it.
-pub fn installed_size(entries: &[Entry]) -> u64 {
+/// Installed-Size in KiB, as dpkg-gencontrol counts it: the payload, and the maintainer
+/// scripts it finds in `DEBIAN/` (control and md5sums are written after it runs).
+pub fn installed_size(entries: &[Entry], m: &Manifest) -> u64 {
     let kib = |n: u64| n.div_ceil(1024);
+    let scripts: u64 = scripts(m).iter().map(|(_, t)| kib(t.len() as u64)).sum();
     // `./` and the control folder count one each.
-    2 + entries
-        .iter()
-        .map(|e| match &e.kind {
-            Kind::File { size, .. } => kib(*size),
-            Kind::Symlink { target } => kib(target.len() as u64),
-            Kind::HardLink { .. } => 0,
-            Kind::Dir => 1,
-        })
-        .sum::<u64>()
+    2 + scripts
+        + entries
+            .iter()
+            .map(|e| match &e.kind {
+                Kind::File { size, .. } => kib(*size),
+                Kind::Symlink { target } => kib(target.len() as u64),
+                Kind::HardLink { .. } => 0,
+                Kind::Dir => 1,
+            })
+            .sum::<u64>()
 }
 
 /// The `Depends` relations: debian_depends, then one per plugin dependency, no duplicates.
@@ -64,26 +67,30 @@ pub fn description(m: &Manifest) -> (String, Vec<String>) {
             let (first, rest) = desc.split_once('\n').unwrap_or((desc, ""));
             (first.trim().to_string(), rest)
         }
-        (None, None) => (format!("Wazo plugin {}/{}", m.namespace, m.name), ""),
+        (None, None) => (
+            format!("Wazo plugin {}", plugin_label(m, MAX_SYNOPSIS - 12)),
+            "",
+        ),
     };
     // A one-word synopsis is an error for lintian (description-too-short): say what it is.
     let synopsis = if synopsis.split_whitespace().count() < 2 {
-        format!(
-            "{} (Wazo plugin {}/{})",
-            synopsis.trim(),
-            m.namespace,
-            m.name
-        )
+        let word = synopsis.trim();
+        let long = format!("{word} (Wazo plugin {}/{})", m.namespace, m.name);
+        if long.chars().count() <= MAX_SYNOPSIS {
+            long
+        } else {
+            format!("{word} (Wazo plugin)")
+        }
     } else {
         synopsis
     };
-    let synopsis: String = synopsis
-        .chars()
-        .take(MAX_SYNOPSIS)
-        .collect::<String>()
-        .trim_end()
-        .to_string();
-    let mut lines: Vec<String> = rest.lines().map(|l| l.trim_end().to_string()).collect();
+    let synopsis = crate::docs::wrap_words(&synopsis, MAX_SYNOPSIS)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    // One word longer than a line: the synopsis is one line, so this alone is cut.
+    let synopsis: String = synopsis.chars().take(MAX_SYNOPSIS).collect();
+    let mut lines = reflow(rest, MAX_SYNOPSIS - 1);
     while lines.first().is_some_and(|l| l.trim().is_empty()) {
         lines.remove(0);
     }
@@ -93,11 +100,65 @@ pub fn description(m: &Manifest) -> (String, Vec<String>) {
     if !lines.is_empty() {
         lines.push(String::new());
     }
-    lines.push(format!(
-        "Wazo plugin {}/{}, packaged for wazo-plugind.",
-        m.namespace, m.name
-    ));
+    let trailer = format!(
+        "Wazo plugin {}, packaged for wazo-plugind.",
+        plugin_label(m, MAX_SYNOPSIS - 2)
+    );
+    lines.extend(crate::docs::wrap_words(&trailer, MAX_SYNOPSIS - 1));
     (synopsis, lines)
+}
+
+/// How generated text names the plugin: `<namespace>/<name>` when that word fits in
+/// `room` columns, else `<name> of namespace <namespace>`, whose words wrap.
+pub fn plugin_label(m: &Manifest, room: usize) -> String {
+    let short = format!("{}/{}", m.namespace, m.name);
+    if short.len() <= room {
+        short
+    } else {
+        format!("{} of namespace {}", m.name, m.namespace)
+    }
+}
+
+/// The plugin's own description text re-flowed to `width` columns (before the one space
+/// of indentation): each paragraph's lines are joined and wrapped, words kept whole; a
+/// blank line stays blank; an indented line (which apt shows verbatim) and a list item
+/// (`- `, `* `, `+ `) start a line of their own, and an indented line keeps its indentation.
+fn reflow(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut para = String::new();
+    let flush = |para: &mut String, out: &mut Vec<String>| {
+        if !para.is_empty() {
+            out.extend(crate::docs::wrap_words(para, width));
+            para.clear();
+        }
+    };
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            flush(&mut para, &mut out);
+            out.push(String::new());
+        } else if line.starts_with(char::is_whitespace) {
+            flush(&mut para, &mut out);
+            let body = line.trim_start();
+            let indent = &line[..line.len() - body.len()];
+            let room = width.saturating_sub(indent.chars().count()).max(20);
+            out.extend(
+                crate::docs::wrap_words(body, room)
+                    .into_iter()
+                    .map(|l| format!("{indent}{l}")),
+            );
+        } else {
+            if ["- ", "* ", "+ "].iter().any(|m| line.starts_with(m)) {
+                flush(&mut para, &mut out);
+            }
+            if !para.is_empty() {
+                para.push(' ');
+            }
+            para.push_str(line);
+        }
+    }
+    flush(&mut para, &mut out);
+    out
 }
 
 /// The `control` file.

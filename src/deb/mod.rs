@@ -491,7 +491,7 @@ impl Package<'_> {
     fn control_member(&self, sums: Vec<(String, [u8; 16])>) -> std::io::Result<Vec<u8>> {
         let m = self.manifest;
         let control =
-            control::control_file(m, self.maintainer, control::installed_size(self.entries));
+            control::control_file(m, self.maintainer, control::installed_size(self.entries, m));
         let md5sums = control::md5sums(sums);
         let mut files = vec![("control", 0o644, control), ("md5sums", 0o644, md5sums)];
         for (name, text) in control::scripts(m) {

@@ -469,6 +469,37 @@ pub fn lint_path(path: &Path, opts: &Options) -> InputReport {
     }
 }
 
+/// What `build` checks before it runs the rules: the same checks `lint` runs on the
+/// checkout. Their errors (a rules file that makes an unremovable package, a plugin that
+/// depends on itself...) are printed as warnings, never silently; with `deny` they stop
+/// the build before anything runs.
+pub(crate) fn before_build(dir: &Path, deny: bool, report: &crate::report::Report) -> Result<()> {
+    let input = lint_path(dir, &Options::default());
+    let errors: Vec<&Finding> = input
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    for f in &errors {
+        let place = Place {
+            path: f.path.clone(),
+            line: f.line,
+            col: f.col,
+        };
+        report.warn(&format!("{place}: {}: {}", f.tag.name(), f.message));
+    }
+    if deny && !errors.is_empty() {
+        let n = errors.len();
+        let what = if n == 1 { "error" } else { "errors" };
+        return Err(Error::Plugin(format!(
+            "{}: {n} lint {what} in the checkout (above) and --deny-warnings: nothing was \
+             built; fix them, or build without --deny-warnings",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Checks every path, in order.
 pub fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
     let inputs: Vec<InputReport> = paths
@@ -489,20 +520,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
 
 /// Wraps text at `width` columns (for `--explain` in a terminal).
 fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut line_len = 0;
-    for word in text.split_whitespace() {
-        let len = word.chars().count();
-        if line_len > 0 && line_len + 1 + len > width {
-            out.push('\n');
-            line_len = 0;
-        } else if line_len > 0 {
-            out.push(' ');
-            line_len += 1;
-        }
-        out.push_str(word);
-        line_len += len;
-    }
+    let mut out = crate::docs::wrap_words(text, width).join("\n");
     out.push('\n');
     out
 }

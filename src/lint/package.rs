@@ -83,6 +83,11 @@ struct Data {
     rules: Vec<Kept>,
     payload: Sample,
     build_machine: Sample,
+    tmp: Sample,
+    elf: Sample,
+    setuid: Sample,
+    hard_link_outside: Sample,
+    debs: Sample,
     not_root: Sample,
     world_writable: Sample,
     ancient: Sample,
@@ -107,6 +112,12 @@ struct Deb {
     /// The first bad md5sums line and a description of all of them.
     md5sums_syntax: Option<(usize, String)>,
     scripts: Vec<ScriptFile>,
+    /// The paths `conffiles` declares: dpkg checks them by their own hashes, so Debian
+    /// leaves them out of md5sums.
+    conffiles: HashSet<String>,
+    /// KiB of the control member's files besides `control` and `md5sums` (maintainer
+    /// scripts, conffiles, triggers...), which dpkg-gencontrol counts in Installed-Size.
+    control_kib: u64,
     data: Option<Data>,
 }
 
@@ -166,12 +177,92 @@ fn is_packaging(path: &str) -> bool {
         })
 }
 
-/// True for a path the build machine leaked into the payload: a home, `/tmp`, or the
-/// marks of a pyenv or virtualenv interpreter. A bare `venv` folder is not one: Python's
-/// standard library has a module of that name.
+/// Debian's fixed system users and groups: the static ids of base-passwd
+/// (`/usr/share/base-passwd/{passwd,group}.master`), the same on every Debian system.
+const STATIC_USERS: &[(&str, u64)] = &[
+    ("root", 0),
+    ("daemon", 1),
+    ("bin", 2),
+    ("sys", 3),
+    ("sync", 4),
+    ("games", 5),
+    ("man", 6),
+    ("lp", 7),
+    ("mail", 8),
+    ("news", 9),
+    ("uucp", 10),
+    ("proxy", 13),
+    ("www-data", 33),
+    ("backup", 34),
+    ("list", 38),
+    ("irc", 39),
+    ("_apt", 42),
+    ("nobody", 65534),
+];
+/// The static groups of base-passwd.
+const STATIC_GROUPS: &[(&str, u64)] = &[
+    ("root", 0),
+    ("daemon", 1),
+    ("bin", 2),
+    ("sys", 3),
+    ("adm", 4),
+    ("tty", 5),
+    ("disk", 6),
+    ("lp", 7),
+    ("mail", 8),
+    ("news", 9),
+    ("uucp", 10),
+    ("man", 12),
+    ("proxy", 13),
+    ("kmem", 15),
+    ("dialout", 20),
+    ("fax", 21),
+    ("voice", 22),
+    ("cdrom", 24),
+    ("floppy", 25),
+    ("tape", 26),
+    ("sudo", 27),
+    ("audio", 29),
+    ("dip", 30),
+    ("www-data", 33),
+    ("backup", 34),
+    ("operator", 37),
+    ("list", 38),
+    ("irc", 39),
+    ("src", 40),
+    ("shadow", 42),
+    ("utmp", 43),
+    ("video", 44),
+    ("sasl", 45),
+    ("plugdev", 46),
+    ("staff", 50),
+    ("games", 60),
+    ("users", 100),
+    ("nogroup", 65534),
+];
+
+/// True when dpkg gives the entry an owner that is the same on every Debian system: dpkg
+/// takes the name when the system knows it, else the number, so a static name (whatever
+/// number the builder's system gave it) or, without a name, a static number.
+fn fixed_owner(table: &[(&str, u64)], id: u64, name: &str) -> bool {
+    if name.is_empty() {
+        table.iter().any(|&(_, i)| i == id)
+    } else {
+        table.iter().any(|&(n, _)| n == name)
+    }
+}
+
+/// True for a path under `/tmp`, which the system empties.
+fn in_tmp(path: &str) -> bool {
+    path.split('/').next() == Some("tmp")
+}
+
+/// True for a path the build machine leaked into the payload: a home, or the marks of a
+/// pyenv or virtualenv interpreter. A bare `venv` folder is not one: Python's standard
+/// library has a module of that name.
 fn from_build_machine(path: &str) -> bool {
     let mut parts = path.split('/');
-    matches!(parts.next(), Some("root" | "home" | "tmp"))
+    matches!(parts.next(), Some("root" | "home"))
         || path.rsplit('/').next() == Some("pyvenv.cfg")
         || path
             .split('/')
@@ -195,6 +286,28 @@ fn digest(r: &mut (impl Read + ?Sized), keep: u64) -> io::Result<([u8; 16], Vec<
     Ok((md5.finalize().into(), kept))
 }
 
+/// Bytes kept from the start of every payload file, for the magic numbers below.
+const MAGIC_BYTES: u64 = 20;
+
+/// What an ELF file is, from its header: `None` for anything else.
+fn elf_kind(head: &[u8]) -> Option<&'static str> {
+    if !head.starts_with(b"\x7fELF") || head.len() < 18 {
+        return None;
+    }
+    // e_type, 16 bits at offset 16, in the byte order EI_DATA (offset 5) names.
+    let e_type = match head[5] {
+        2 => u16::from_be_bytes([head[16], head[17]]),
+        _ => u16::from_le_bytes([head[16], head[17]]),
+    };
+    Some(match e_type {
+        1 => "ELF object file",
+        2 => "ELF executable",
+        3 => "ELF shared object or executable",
+        4 => "ELF core dump",
+        _ => "ELF file",
+    })
+}
+
 fn hex(d: &[u8; 16]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -210,6 +323,8 @@ impl Deb {
             md5sums: None,
             md5sums_syntax: None,
             scripts: Vec::new(),
+            conffiles: HashSet::new(),
+            control_kib: 0,
             data: None,
         }
     }
@@ -469,12 +584,25 @@ impl Deb {
                 limits::size_text(limits::MAX_CONTROL_FILE)
             )));
         }
+        if !matches!(path, "control" | "md5sums") {
+            self.control_kib += kib(entry.size);
+        }
         match path {
             "control" => {
                 let (_, bytes) = digest(tar, limits::MAX_CONTROL_FILE)?;
                 self.control = Some(bytes);
             }
             "md5sums" => self.md5sums = Some(self.read_md5sums(tar)?),
+            "conffiles" => {
+                let (_, bytes) = digest(tar, MAX_SMALL_FILE)?;
+                // `/etc/x`, or `remove-on-upgrade /etc/x` (dpkg 1.20.1): the path is the
+                // last word.
+                self.conffiles = String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .filter_map(|l| l.split_whitespace().last())
+                    .map(|p| normalize(p).to_string())
+                    .collect();
+            }
             name if SCRIPTS.contains(&name) => {
                 let (_, bytes) = digest(tar, limits::MAX_CONTROL_FILE)?;
                 // A duplicated entry replaces the first, as it would on unpacking.
@@ -529,17 +657,16 @@ impl Deb {
             return Ok(());
         };
         let shown = &entry.path;
-        if entry.uid != 0
-            || entry.gid != 0
-            || !(entry.uname.is_empty() || entry.uname == "root")
-            || !(entry.gname.is_empty() || entry.gname == "root")
+        if !fixed_owner(STATIC_USERS, entry.uid, &entry.uname)
+            || !fixed_owner(STATIC_GROUPS, entry.gid, &entry.gname)
         {
             d.not_root.add(format!(
                 "{shown} ({}/{} {}:{})",
                 entry.uid, entry.gid, entry.uname, entry.gname
             ));
         }
-        if entry.kind != TarKind::Symlink && entry.mode & 0o002 != 0 {
+        let sticky_dir = entry.kind == TarKind::Dir && entry.mode & 0o1000 != 0;
+        if entry.kind != TarKind::Symlink && entry.mode & 0o002 != 0 && !sticky_dir {
             d.world_writable
                 .add(format!("{shown} ({:04o})", entry.mode & 0o7777));
         }
@@ -554,6 +681,8 @@ impl Deb {
         }
         if entry.kind != TarKind::Dir && from_build_machine(path) {
             d.build_machine.add(shown.clone());
+        } else if entry.kind != TarKind::Dir && in_tmp(path) {
+            d.tmp.add(shown.clone());
         }
         let wazo_file = plugin_file(path);
         match entry.kind {
@@ -563,9 +692,19 @@ impl Deb {
                 let keep = if wazo_file.is_some() && room {
                     MAX_SMALL_FILE
                 } else {
-                    0
+                    MAGIC_BYTES
                 };
                 let (digest, bytes) = digest(tar, keep)?;
+                if let Some(what) = elf_kind(&bytes) {
+                    d.elf.add(format!("{shown} ({what})"));
+                }
+                if bytes.starts_with(b"!<arch>\n") && path.to_ascii_lowercase().ends_with(".deb") {
+                    d.debs.add(shown.clone());
+                }
+                if entry.mode & 0o6000 != 0 {
+                    d.setuid
+                        .add(format!("{shown} ({:04o})", entry.mode & 0o7777));
+                }
                 d.digests.insert(path.to_string(), digest);
                 d.installed_kib += kib(entry.size);
                 if let Some((ns, name, file)) = wazo_file {
@@ -584,6 +723,10 @@ impl Deb {
                 return Ok(());
             }
             TarKind::HardLink => {
+                if entry.link.starts_with('/') || entry.link.split('/').any(|c| c == "..") {
+                    d.hard_link_outside
+                        .add(format!("{shown} -> {}", entry.link));
+                }
                 if let Some(digest) = d.digests.get(normalize(&entry.link)).copied() {
                     d.digests.insert(path.to_string(), digest);
                 }
@@ -669,6 +812,9 @@ impl Deb {
             return;
         };
         self.payload_samples(&data, out);
+        if let Some(c) = &control {
+            self.binaries(&data, c, out);
+        }
         if !data.complete {
             return; // the rest would only repeat that the payload is damaged
         }
@@ -789,6 +935,49 @@ impl Deb {
         }
     }
 
+    /// ELF files in an `Architecture: all` package, and packages inside the payload.
+    fn binaries(&self, d: &Data, c: &Control, out: &mut Findings) {
+        let arch = c.get("Architecture").map(|f| f.value.trim());
+        if d.elf.count > 0 && arch == Some("all") {
+            out.add(
+                Tag::BinaryInArchAll,
+                self.whole(),
+                d.elf.describe(
+                    FILE,
+                    "compiled for one processor in a package for every architecture \
+                     (Architecture all, as the Wazo daemon always builds); build them on the \
+                     server from `rules install`, or depend on a Debian package that ships \
+                     them",
+                ),
+            );
+        }
+        if d.debs.count > 0 {
+            let own = c
+                .get("Package")
+                .map(|f| format!("{}_", f.value.trim()))
+                .is_some_and(|prefix| {
+                    d.debs
+                        .examples
+                        .iter()
+                        .any(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with(&prefix)))
+                });
+            let why = if own {
+                "a previous build of this very package, copied in by `cp -R . \"$pkgdir\"` \
+                 when the output folder is the checkout; build with -o outside the checkout, \
+                 or remove the old .deb"
+            } else {
+                "a package inside the package, usually a previous build copied in with the \
+                 checkout; build with -o outside the checkout, or ship a .deb only on purpose"
+            };
+            out.add(
+                Tag::DebInPayload,
+                self.whole(),
+                d.debs
+                    .describe(FILE, &format!("holding a Debian package ({why})")),
+            );
+        }
+    }
+
     /// Ownership, modes, timestamps and build-machine paths of the payload.
     fn payload_samples(&self, d: &Data, out: &mut Findings) {
         let place = self.whole();
@@ -798,8 +987,41 @@ impl Deb {
                 place.clone(),
                 d.build_machine.describe(
                     FILE,
-                    "under /root, /home, /tmp or a pyenv, virtualenv or site-packages prefix of \
-                     the build machine (a Wazo server's python3 does not read them)",
+                    "under /root, /home or a pyenv, virtualenv or site-packages prefix of the \
+                     build machine (a Wazo server's python3 does not read them)",
+                ),
+            );
+        }
+        if d.tmp.count > 0 {
+            out.add(
+                Tag::PayloadFromBuildMachine,
+                place.clone(),
+                d.tmp.describe(
+                    FILE,
+                    "under /tmp, which the system empties at boot: they vanish while dpkg still \
+                     lists them (create them from `rules install`, or ship them under /usr/share)",
+                ),
+            );
+        }
+        if d.setuid.count > 0 {
+            out.add(
+                Tag::SetuidFile,
+                place.clone(),
+                d.setuid.describe(
+                    FILE,
+                    "setuid or setgid: they run with their owner's or group's rights whoever \
+                     starts them",
+                ),
+            );
+        }
+        if d.hard_link_outside.count > 0 {
+            out.add(
+                Tag::HardLinkOutside,
+                place.clone(),
+                d.hard_link_outside.describe(
+                    ("hard link", "hard links"),
+                    "whose target is an absolute path or climbs out with ..: dpkg would link a \
+                     file of the server into the package",
                 ),
             );
         }
@@ -1061,7 +1283,12 @@ impl Deb {
         if s.format == 0 {
             return;
         }
-        if prerm.as_ref().is_some_and(|t| !t.contains(&backup)) {
+        let saves_backup = |t: &String| {
+            script::expand_assigned(t)
+                .iter()
+                .any(|line| line.contains(&backup))
+        };
+        if prerm.as_ref().is_some_and(|t| !saves_backup(t)) {
             out.add(
                 Tag::RulesNotCalled,
                 place_of("prerm", &prerm),
@@ -1119,6 +1346,7 @@ impl Deb {
                     hex(&d.digests[path])
                 )),
                 Some(_) => {}
+                None if self.conffiles.contains(path.as_str()) => {}
                 None => unlisted.add(path.clone()),
             }
         }
@@ -1157,31 +1385,44 @@ impl Deb {
         }
     }
 
-    /// Installed-Size present and close to what the payload takes.
+    /// Installed-Size present and close to what the package takes. dpkg-gencontrol counts
+    /// the payload, one KiB for the control folder and the files in it when it runs (the
+    /// maintainer scripts, conffiles, triggers; not control and md5sums, written after it);
+    /// other builders count the payload alone. Both are plausible.
     fn installed_size(&self, d: &Data, c: &Control, out: &mut Findings) {
-        let computed = d.installed_kib + 1; // the control folder counts one
+        let payload = d.installed_kib + 1; // the control folder counts one
+        let with_control = payload + self.control_kib;
         let Some(f) = c.get("Installed-Size") else {
             out.add(
                 Tag::InstalledSizeMissing,
                 self.inside("DEBIAN/control"),
-                format!("no Installed-Size field (the payload takes {computed} KiB)"),
+                format!("no Installed-Size field (the package takes {with_control} KiB)"),
             );
             return;
         };
         let Ok(declared) = f.value.parse::<u64>() else {
             return; // reported as control-syntax
         };
-        let diff = declared.abs_diff(computed);
-        if diff * 10 > computed && diff > 16 {
-            out.add(
-                Tag::InstalledSizeImplausible,
-                self.inside("DEBIAN/control").line(f.line),
-                format!(
-                    "Installed-Size {declared}, but the payload takes {computed} KiB as \
-                     dpkg-gencontrol counts it"
-                ),
-            );
+        let near = |computed: u64| {
+            let diff = declared.abs_diff(computed);
+            diff * 10 <= computed || diff <= 16
+        };
+        if (payload..=with_control).contains(&declared) || near(payload) || near(with_control) {
+            return;
         }
+        let counted = if with_control == payload {
+            format!("the package takes {payload} KiB as dpkg-gencontrol counts it")
+        } else {
+            format!(
+                "the package takes {with_control} KiB as dpkg-gencontrol counts it \
+                 ({payload} KiB without the control files)"
+            )
+        };
+        out.add(
+            Tag::InstalledSizeImplausible,
+            self.inside("DEBIAN/control").line(f.line),
+            format!("Installed-Size {declared}, but {counted}"),
+        );
     }
 }
 
@@ -1200,7 +1441,6 @@ mod tests {
         for leaked in [
             "home/builder/.pyenv/versions/3.7.3/lib/python3.7/site-packages/x.py",
             "root/.local/bin/tool",
-            "tmp/build/out.txt",
             "usr/local/lib/python3.7/site-packages/hello/__init__.py",
             "opt/app/.venv/lib/python3.11/x.py",
             "opt/app/env/pyvenv.cfg",
@@ -1212,9 +1452,11 @@ mod tests {
             "usr/share/big/python3.11/venv/__init__.py",
             "usr/share/doc/homer/README",
             "etc/asterisk/extensions_extra.d/hello.conf",
+            "tmp/build/out.txt",
         ] {
             assert!(!from_build_machine(fine), "{fine}");
         }
+        assert!(in_tmp("tmp/build/out.txt") && !in_tmp("usr/tmp/x"));
     }
 
     #[test]

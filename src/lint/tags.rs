@@ -128,9 +128,11 @@ tags! {
         "With `--wazo-version V`: the plugin's `min_wazo_version` / `max_wazo_version` exclude \
          Wazo V, so the market refuses to install it there. Widen the range if the plugin \
          works on V, or build for another Wazo.";
-    MissingDescription = "missing-description", Warning, Checkout,
-        "plugin.yml has no `description`. The Wazo market shows it on the plugin's page, and \
-         the package's Description (what `apt show` prints) is made from it.";
+    MissingDescription = "missing-description", Info, Checkout,
+        "plugin.yml has no `description`. The Wazo daemon ignores the key, and most real \
+         plugins, official ones included, have none, so this is a note: the Wazo market shows \
+         the description on the plugin's page, and the package's Description (what `apt \
+         show` prints) is made from it.";
     MissingDisplayName = "missing-display-name", Warning, Checkout,
         "plugin.yml has no `display_name`. The Wazo market lists plugins by it, and it is the \
          package's one-line synopsis; without it both fall back to the bare name.";
@@ -278,9 +280,12 @@ tags! {
         "The control file has no Installed-Size field (the reference builder writes none). \
          apt then cannot tell how much disk space the package needs.";
     InstalledSizeImplausible = "installed-size-implausible", Warning, Package,
-        "Installed-Size differs by more than 10% and more than 16 KiB from what the payload \
-         takes, counted as dpkg-gencontrol counts it (each file and symlink rounded up to \
-         whole KiB, one KiB per folder). The field was probably copied from another build.";
+        "Installed-Size differs by more than 10% and more than 16 KiB from what the package \
+         takes, counted as dpkg-gencontrol counts it: each file and symlink rounded up to \
+         whole KiB, one KiB per folder and one for the control folder, plus the control files \
+         dpkg-gencontrol sees (maintainer scripts, conffiles, triggers). A size counted \
+         without the control files is accepted too, as other builders count it. The field \
+         was probably copied from another build.";
     PackageNameMismatch = "package-name-mismatch", Error, Package,
         "The Package field is not `wazo-plugind-<name>-<namespace>` of the shipped \
          plugin.yml. The Wazo daemon finds a plugin's package by that name: it would not \
@@ -328,27 +333,67 @@ tags! {
          after md5sums was written, or the package is damaged. `dpkg --verify` reports it.";
     Md5sumsIncomplete = "md5sums-incomplete", Warning, Package,
         "`md5sums` misses a regular file of the payload, or lists a path that is not a \
-         regular file in the payload.";
+         regular file in the payload. Files declared in `conffiles` are not counted as \
+         missing: dpkg checks conffiles by the hashes it records for them, and Debian's \
+         tools leave them out of md5sums on purpose.";
     FileNotRoot = "file-not-root", Warning, Package,
-        "Payload entries are not owned by root:root. dpkg installs them with that owner when \
-         the user or group exists on the server, so the plugin's files may belong to some \
-         unrelated account. Build as root, under fakeroot, or with `pluginctl build`.";
+        "Payload entries are not owned by root:root or by one of Debian's fixed system users \
+         and groups (the static ids of base-passwd: `root:shadow`, `root:staff`, `man:man`, \
+         `www-data`, ..., which have the same number on every Debian system). dpkg installs \
+         the entries with the owner's name when it exists on the server, else with its \
+         number, so the plugin's files may belong to some unrelated account. Build as root, \
+         under fakeroot, or with `pluginctl build`.";
     WorldWritable = "world-writable", Warning, Package,
         "Payload files or folders are writable by every user (mode `o+w`): any local account \
-         could change the plugin's code or configuration.";
+         could change the plugin's code or configuration. A folder with the sticky bit \
+         (`1777`, as `/tmp`) is not reported: there each user can only remove their own \
+         files.";
     AncientTimestamp = "ancient-timestamp", Warning, Package,
         "Entries have a modification time before 1975, usually a build that lost its \
          timestamps (an mtime of 0). Tools that compare times (make, rsync, backups) then \
          misbehave. Set SOURCE_DATE_EPOCH to a real date.";
     PayloadFromBuildMachine = "payload-from-build-machine", Error, Package,
-        "The payload has files under `/root`, `/home` or `/tmp`, or inside a pyenv or \
-         virtualenv prefix (`.pyenv`, `.virtualenvs`, `.venv`, a `pyvenv.cfg` file), or in a \
-         `site-packages` folder. These paths come from the build \
-         machine: a plugin that builds Python code with `setup.py bdist` or `pip install` \
-         ships its modules under whatever interpreter ran the build, and Debian's python3 on \
-         a Wazo server only reads `dist-packages`, so the modules are never found. Install \
-         them with `--root \"$pkgdir\" --install-layout=deb` (or `pip install --prefix=/usr \
-         --root \"$pkgdir\"` with Debian's python3).";
+        "The payload has files under `/root` or `/home`, inside a pyenv or virtualenv prefix \
+         (`.pyenv`, `.virtualenvs`, `.venv`, a `pyvenv.cfg` file), in a `site-packages` \
+         folder, or under `/tmp`. The first come from the build machine: a plugin that \
+         builds Python code with `setup.py bdist` or `pip install` ships its modules under \
+         whatever interpreter ran the build, and Debian's python3 on a Wazo server only reads \
+         `dist-packages`, so the modules are never found. Install them with `--root \
+         \"$pkgdir\" --install-layout=deb` (or `pip install --prefix=/usr --root \"$pkgdir\"` \
+         with Debian's python3). Files in `/tmp` are shipped on purpose, but the system \
+         empties `/tmp` at boot (and systemd-tmpfiles cleans it), so they vanish while dpkg \
+         still lists them (lintian: dir-or-file-in-tmp); create them from `rules install` \
+         instead, or ship them under `/usr/share/<package>`.";
+    BinaryInArchAll = "binary-in-arch-all", Error, Package,
+        "The package is `Architecture: all` but ships ELF executables, shared objects or \
+         object files, which run on one processor only (lintian: \
+         arch-independent-package-contains-binary-or-object). The Wazo daemon always builds \
+         `all`, and dpkg installs an `all` package on any architecture: on a Wazo server of \
+         another architecture (arm64, i386) the plugin installs and then fails when it runs \
+         the binary. For a plugin, compile on the server in `rules install` (with the \
+         compiler in `debian_depends`), or depend on a Debian package that ships the binary; \
+         a plugin built for one architecture only must say so in its documentation, since \
+         its package cannot.";
+    SetuidFile = "setuid-file", Warning, Package,
+        "The payload has a file with the setuid or setgid bit (mode 4000 or 2000): it runs \
+         with the rights of its owner or group (root) whoever starts it, so any flaw in it is \
+         a way to root for every local account (lintian: elevated-privileges). A plugin rarely \
+         needs one: use a systemd service, sudo rules or capabilities. If it is meant, keep \
+         it and accept the warning.";
+    HardLinkOutside = "hard-link-outside", Error, Package,
+        "A hard link's target is an absolute path (`/etc/shadow`) or climbs out of the \
+         package with `..`. A hard link in a .deb must name another entry of the same \
+         package (`./usr/bin/tool`): dpkg would otherwise link a file of the server into \
+         the package's path, and removing the package would then touch a file it does not \
+         own. It comes from a tar made with `-P` or a hand-made archive; build with \
+         `pluginctl build` or `dpkg-deb`.";
+    DebInPayload = "deb-in-payload", Warning, Package,
+        "The payload holds a Debian package (`.deb`). Usually a previous build: when the \
+         output folder is the checkout (the default `-o .`), a rules file that copies the \
+         checkout (`cp -R . \"$pkgdir\"`) puts the last package into the next one, which \
+         then grows with every build. Build into a folder outside the checkout, delete the \
+         old package, or copy only what the plugin needs. A plugin that ships a package on \
+         purpose (to install it from `rules install`) can accept the warning.";
     PayloadOnlyPluginFolder = "payload-only-plugin-folder", Warning, Package,
         "The payload holds nothing but the plugin's own `wazo/` folder (and the packaging \
          documents), although the rules file's `package` branch runs commands. Usually a \

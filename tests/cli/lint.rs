@@ -10,7 +10,7 @@ use std::process::Command;
 
 /// A plugin with everything the market wants and the marker rules (format 1). The display
 /// name has two words: lintian rejects a one-word synopsis (description-too-short).
-fn clean_plugin() -> Plugin {
+pub(crate) fn clean_plugin() -> Plugin {
     Plugin::new(
         "name: hello\nnamespace: demo\nversion: \"1.10\"\nplugin_format_version: 1\n\
          display_name: Hello Plugin\ndescription: Says hello.\n",
@@ -18,20 +18,20 @@ fn clean_plugin() -> Plugin {
 }
 
 /// A plugin with a manifest header (name hello, namespace demo, version 1.0) plus `extra`.
-fn plugin_with(extra: &str) -> Plugin {
+pub(crate) fn plugin_with(extra: &str) -> Plugin {
     Plugin::new(&format!(
         "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Says hello.\n{extra}"
     ))
 }
 
 /// The JSON report of one `pluginctl lint --json` run, with its exit status.
-struct Report {
-    status: i32,
-    json: Value,
+pub(crate) struct Report {
+    pub(crate) status: i32,
+    pub(crate) json: Value,
 }
 
 impl Report {
-    fn findings(&self) -> Vec<&Value> {
+    pub(crate) fn findings(&self) -> Vec<&Value> {
         self.json["inputs"]
             .as_array()
             .unwrap()
@@ -41,7 +41,7 @@ impl Report {
     }
 
     /// `E:tag` for each finding, sorted.
-    fn tags(&self) -> Vec<String> {
+    pub(crate) fn tags(&self) -> Vec<String> {
         let mut tags: Vec<String> = self
             .findings()
             .iter()
@@ -58,7 +58,7 @@ impl Report {
     }
 
     /// The findings with this tag.
-    fn with(&self, tag: &str) -> Vec<&Value> {
+    pub(crate) fn with(&self, tag: &str) -> Vec<&Value> {
         self.findings()
             .into_iter()
             .filter(|f| f["tag"] == tag)
@@ -66,7 +66,7 @@ impl Report {
     }
 
     /// Asserts a finding `severity:tag` exists and returns the first.
-    fn expect(&self, severity: &str, tag: &str) -> &Value {
+    pub(crate) fn expect(&self, severity: &str, tag: &str) -> &Value {
         let found = self.with(tag);
         assert!(
             found.iter().any(|f| f["severity"] == severity),
@@ -80,7 +80,7 @@ impl Report {
             .unwrap()
     }
 
-    fn message(&self, tag: &str) -> String {
+    pub(crate) fn message(&self, tag: &str) -> String {
         self.with(tag)
             .first()
             .map(|f| f["message"].as_str().unwrap().to_string())
@@ -89,7 +89,7 @@ impl Report {
 }
 
 /// `pluginctl lint --json EXTRA PATHS`.
-fn lint_json(paths: &[&Path], extra: &[&str]) -> Report {
+pub(crate) fn lint_json(paths: &[&Path], extra: &[&str]) -> Report {
     let o = run(pluginctl()
         .arg("lint")
         .arg("--json")
@@ -104,24 +104,24 @@ fn lint_json(paths: &[&Path], extra: &[&str]) -> Report {
     }
 }
 
-fn lint_one(path: &Path) -> Report {
+pub(crate) fn lint_one(path: &Path) -> Report {
     lint_json(&[path], &[])
 }
 
 /// `pluginctl lint PATHS` in text form: (status, stdout).
-fn lint_text(paths: &[&Path], extra: &[&str]) -> (i32, String) {
+pub(crate) fn lint_text(paths: &[&Path], extra: &[&str]) -> (i32, String) {
     let o = run(pluginctl().arg("lint").args(extra).args(paths));
     (o.status.code().unwrap(), stdout(&o))
 }
 
 /// A package in its own output folder.
-struct Deb {
+pub(crate) struct Deb {
     _out: tempfile::TempDir,
-    deb: PathBuf,
+    pub(crate) deb: PathBuf,
 }
 
 /// The helloworld example built by pluginctl at a fixed time; it lints clean.
-fn hello_deb() -> Deb {
+pub(crate) fn hello_deb() -> Deb {
     let out = tempfile::Builder::new().prefix("out-").tempdir().unwrap();
     let deb = build_helloworld(out.path());
     assert_lints_clean(&deb);
@@ -129,12 +129,12 @@ fn hello_deb() -> Deb {
 }
 
 /// A package unpacked with `dpkg-deb -R`, to be changed and packed again by hand.
-struct Raw {
+pub(crate) struct Raw {
     dir: tempfile::TempDir,
 }
 
 impl Raw {
-    fn of(deb: &Path) -> Raw {
+    pub(crate) fn of(deb: &Path) -> Raw {
         let dir = tempfile::Builder::new().prefix("raw-").tempdir().unwrap();
         let o = run(Command::new("dpkg-deb")
             .arg("-R")
@@ -145,15 +145,15 @@ impl Raw {
     }
 
     /// The unpacked tree (payload, and `DEBIAN/` for the control files).
-    fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("pkg")
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.root().join(rel)
     }
 
-    fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) -> &Self {
+    pub(crate) fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) -> &Self {
         let p = self.path(rel);
         let text = std::fs::read_to_string(&p).unwrap();
         std::fs::write(&p, f(text)).unwrap();
@@ -161,7 +161,7 @@ impl Raw {
     }
 
     /// `dpkg-deb --build --nocheck` (keeps modes, owner root), named `name`.
-    fn dpkg_deb(&self, name: &str) -> PathBuf {
+    pub(crate) fn dpkg_deb(&self, name: &str) -> PathBuf {
         let out = self.dir.path().join(name);
         let o = run(Command::new("dpkg-deb")
             .args(["--root-owner-group", "--nocheck", "-Zxz", "--build"])
@@ -173,7 +173,7 @@ impl Raw {
 
     /// A gzip tar of `rel` (a folder of the tree, or the tree without DEBIAN when empty),
     /// with extra tar arguments; returns its bytes.
-    fn tar(&self, rel: &str, args: &[&str]) -> Vec<u8> {
+    pub(crate) fn tar(&self, rel: &str, args: &[&str]) -> Vec<u8> {
         let out = self.dir.path().join("member.tar.gz");
         let mut cmd = Command::new("tar");
         cmd.args(["--owner=0", "--group=0", "--numeric-owner", "--sort=name"])
@@ -192,7 +192,7 @@ impl Raw {
     }
 
     /// The standard three members with these tar arguments for control and data.
-    fn members(&self, control: &[&str], data: &[&str]) -> Vec<(String, Vec<u8>)> {
+    pub(crate) fn members(&self, control: &[&str], data: &[&str]) -> Vec<(String, Vec<u8>)> {
         vec![
             ("debian-binary".into(), b"2.0\n".to_vec()),
             ("control.tar.gz".into(), self.tar("DEBIAN", control)),
@@ -201,7 +201,7 @@ impl Raw {
     }
 
     /// An ar archive of these members, in this order, made by `ar rc`.
-    fn ar(&self, name: &str, members: &[(String, Vec<u8>)]) -> PathBuf {
+    pub(crate) fn ar(&self, name: &str, members: &[(String, Vec<u8>)]) -> PathBuf {
         let dir = self.dir.path().join(format!("{name}.members"));
         std::fs::create_dir_all(&dir).unwrap();
         for (member, bytes) in members {
@@ -219,7 +219,7 @@ impl Raw {
 }
 
 /// `dpkg-deb --info` accepts the package.
-fn dpkg_deb_info_accepts(deb: &Path) {
+pub(crate) fn dpkg_deb_info_accepts(deb: &Path) {
     let o = run(Command::new("dpkg-deb").arg("--info").arg(deb));
     assert!(
         o.status.success(),
@@ -229,7 +229,7 @@ fn dpkg_deb_info_accepts(deb: &Path) {
 }
 
 /// A real `dpkg --unpack` in a throwaway root refuses the package; returns its message.
-fn dpkg_unpack_refuses(deb: &Path) -> String {
+pub(crate) fn dpkg_unpack_refuses(deb: &Path) -> String {
     let root = DpkgRoot::new();
     let o = root.dpkg(&["--unpack", deb.to_str().unwrap()]);
     assert!(
@@ -306,11 +306,11 @@ fn text_lines_name_place_tag_and_message_then_a_summary() {
     assert_eq!(
         out,
         format!(
-            "W: {yml}: missing-description: no description: the Wazo market shows it on the plugin's page, and the package's Description is made from it\n\
+            "I: {yml}: missing-description: no description: the Wazo market shows it on the plugin's page, and the package's Description is made from it\n\
              W: {yml}: missing-display-name: no display_name: the Wazo market lists plugins by it, and it is the package's synopsis\n\
              E: {yml}:1:7: manifest-invalid: name \"Hello\": only a-z, 0-9 and - are allowed\n\
              E: {yml}:2:12: manifest-invalid: namespace \"foo-bar\": only a-z and 0-9 are allowed (no dash)\n\
-             1 input checked: 2 errors, 2 warnings, 0 info\n"
+             1 input checked: 2 errors, 1 warning, 1 info\n"
         )
     );
     assert_eq!(status, 1);
@@ -566,7 +566,7 @@ fn market_fields_are_wanted() {
     let r = lint_one(p.path());
     assert_eq!(
         r.tags(),
-        ["W:missing-description", "W:missing-display-name"]
+        ["I:missing-description", "W:missing-display-name"]
     );
     assert_eq!(r.status, 0);
 }
@@ -1129,21 +1129,32 @@ fn md5sums_missing_wrong_incomplete_and_malformed() {
 
 #[test]
 fn installed_size_present_and_plausible() {
-    let raw = Raw::of(&hello_deb().deb);
+    let hello = hello_deb();
+    let size = dpkg_deb(&hello.deb, &["--field", "Installed-Size"]);
+    let size = size.trim();
+    let field = format!("Installed-Size: {size}\n");
+    let raw = Raw::of(&hello.deb);
     raw.edit("DEBIAN/control", |c| {
-        c.replace("Installed-Size: 23", "Installed-Size: 99999")
+        c.replace(&field, "Installed-Size: 99999\n")
     });
     let r = lint_one(&raw.dpkg_deb("huge.deb"));
     assert_eq!(r.tags(), ["W:installed-size-implausible"]);
+    // The three maintainer scripts take a KiB each.
+    let payload: u64 = size.parse::<u64>().unwrap() - 3;
     assert_eq!(
         r.message("installed-size-implausible"),
-        "Installed-Size 99999, but the payload takes 23 KiB as dpkg-gencontrol counts it"
+        format!(
+            "Installed-Size 99999, but the package takes {size} KiB as dpkg-gencontrol counts \
+             it ({payload} KiB without the control files)"
+        )
     );
-    let raw = Raw::of(&hello_deb().deb);
-    raw.edit("DEBIAN/control", |c| c.replace("Installed-Size: 23\n", ""));
+    let raw = Raw::of(&hello.deb);
+    raw.edit("DEBIAN/control", |c| c.replace(&field, ""));
+    let r = lint_one(&raw.dpkg_deb("nosize.deb"));
+    assert_eq!(r.tags(), ["I:installed-size-missing"]);
     assert_eq!(
-        lint_one(&raw.dpkg_deb("nosize.deb")).tags(),
-        ["I:installed-size-missing"]
+        r.message("installed-size-missing"),
+        format!("no Installed-Size field (the package takes {size} KiB)")
     );
 }
 
@@ -1231,7 +1242,7 @@ fn a_payload_built_under_the_build_machine_interpreter() {
     let r = lint_one(&built.deb);
     assert_eq!(r.tags(), ["E:payload-from-build-machine"]);
     assert!(r.message("payload-from-build-machine").starts_with(
-        "2 files under /root, /home, /tmp or a pyenv, virtualenv or site-packages prefix of the build machine (a Wazo server's python3 does not read them): ./home/builder/.pyenv/"
+        "2 files under /root, /home or a pyenv, virtualenv or site-packages prefix of the build machine (a Wazo server's python3 does not read them): ./home/builder/.pyenv/"
     ));
 }
 

@@ -8,6 +8,7 @@ mod errors;
 mod index;
 mod inspect;
 mod lint;
+mod lint_real;
 mod multi;
 mod new;
 mod reading;

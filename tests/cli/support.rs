@@ -371,27 +371,45 @@ pub fn leftovers(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Installed-Size as dpkg-gencontrol counts it, computed from an extracted payload: files
-/// (hard links once) and symlinks by KiB rounded up, folders (the root included) one each,
-/// plus one for the control folder.
-pub fn expected_installed_size(root: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let mut seen = std::collections::HashSet::new();
-    let mut total = 1;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        total += 1;
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let e = e.unwrap();
-            let m = std::fs::symlink_metadata(e.path()).unwrap();
-            if m.is_dir() {
-                stack.push(e.path());
-            } else if m.file_type().is_symlink() || seen.insert((m.dev(), m.ino())) {
-                total += m.len().div_ceil(1024);
-            }
-        }
+/// Installed-Size as `dpkg-gencontrol` computes it for the package's tree and maintainer
+/// scripts: the package is unpacked with `dpkg-deb -R` into `debian/tmp` of a minimal
+/// source folder, without `control` and `md5sums` (dpkg-gencontrol runs before they
+/// exist), and dpkg-gencontrol prints the control file it would write.
+pub fn gencontrol_installed_size(deb: &Path) -> u64 {
+    let src = tempfile::Builder::new()
+        .prefix("gencontrol-")
+        .tempdir()
+        .unwrap();
+    let package = dpkg_deb(deb, &["--field", "Package"]).trim().to_string();
+    write(
+        src.path().join("debian/control"),
+        format!(
+            "Source: gencontrol-test\nMaintainer: Test <test@example.org>\n\n\
+             Package: {package}\nArchitecture: all\nDescription: test\n test\n"
+        ),
+    );
+    write(
+        src.path().join("debian/changelog"),
+        "gencontrol-test (1.0) unstable; urgency=medium\n\n  * Test.\n\n \
+         -- Test <test@example.org>  Thu, 01 Jan 1970 00:00:00 +0000\n",
+    );
+    let tree = src.path().join("debian/tmp");
+    let o = run(Command::new("dpkg-deb").arg("-R").arg(deb).arg(&tree));
+    assert!(o.status.success(), "dpkg-deb -R: {}", stderr(&o));
+    for name in ["control", "md5sums"] {
+        std::fs::remove_file(tree.join("DEBIAN").join(name)).unwrap();
     }
-    total
+    let o = run(Command::new("dpkg-gencontrol")
+        .arg(format!("-p{package}"))
+        .args(["-Pdebian/tmp", "-O"])
+        .current_dir(src.path()));
+    assert!(o.status.success(), "dpkg-gencontrol: {}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .find_map(|l| l.strip_prefix("Installed-Size: "))
+        .unwrap_or_else(|| panic!("no Installed-Size from dpkg-gencontrol:\n{}", stdout(&o)))
+        .parse()
+        .unwrap()
 }
 
 /// The repository's example plugin.
