@@ -383,7 +383,15 @@ impl StagingDir {
         let dir = tempfile::Builder::new()
             .prefix("pluginctl-stage-")
             .tempdir()
-            .map_err(|e| Error::io(std::env::temp_dir(), "cannot create the staging folder", e))?;
+            .map_err(|e| match std::env::var_os("TMPDIR") {
+                // Name the variable: the user set it, and may not think of it.
+                Some(t) => Error::Io(format!(
+                    "TMPDIR={}: cannot create the staging folder: {} (point TMPDIR to a writable folder)",
+                    t.to_string_lossy(),
+                    crate::error::describe_io(&e)
+                )),
+                None => Error::io(std::env::temp_dir(), "cannot create the staging folder", e),
+            })?;
         let real = dir
             .path()
             .canonicalize()
