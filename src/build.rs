@@ -169,7 +169,9 @@ fn build_loaded(
         entries.iter().map(file_bytes).sum(),
     );
     let written = report.timed("write the package", || {
-        package.write_observed(&plan.output, &mut |e| progress.advance(file_bytes(e)))
+        package.write_observed_as(&plan.output, plan.output_name.as_deref(), &mut |e| {
+            progress.advance(file_bytes(e))
+        })
     });
     drop(progress);
     let written = written?;
@@ -211,8 +213,8 @@ pub struct Outcome {
 /// the first failure unless the plan says keep going. Each package's path is printed on
 /// stdout as it is written (unless the plan asks for JSON).
 ///
-/// Returns an error only when nothing could be tried: a manifest error (without
-/// `--keep-going`), the same plugin given twice, or a dependency cycle.
+/// Returns an error only when nothing could be tried: the same plugin given twice, a
+/// dependency cycle or an interruption. An invalid manifest is a failed attempt.
 pub fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
     let created = missing_folders(&plan.output);
     let outcome = build_each(plan, report);
@@ -243,21 +245,32 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let mut loaded: Vec<(PathBuf, Manifest)> = Vec::new();
     let mut validated: Vec<Vec<u8>> = Vec::new();
-    for dir in &plan.plugins {
+    for (i, dir) in plan.plugins.iter().enumerate() {
         match load(dir) {
             Ok((m, bytes)) => {
                 loaded.push((dir.clone(), m));
                 validated.push(bytes);
             }
-            Err(e) if plan.keep_going && !matches!(e, Error::Interrupted(_)) => {
-                report.error(&e.to_string());
+            Err(e) if matches!(e, Error::Interrupted(_)) => return Err(e),
+            Err(e) => {
+                // A plugin failure like any other (so `--json` still prints its document):
+                // without --keep-going, the plugins not tried are listed as skipped.
+                if plan.keep_going {
+                    report.error(&e.to_string());
+                }
                 outcome.attempts.push(Attempt {
                     dir: dir.clone(),
                     manifest: None,
                     result: Err(e),
                 });
+                if !plan.keep_going {
+                    outcome.skipped.extend(loaded.drain(..).map(|(d, _)| d));
+                    outcome
+                        .skipped
+                        .extend(plan.plugins[i + 1..].iter().cloned());
+                    return Ok(outcome);
+                }
             }
-            Err(e) => return Err(e),
         }
     }
     for (i, (dir, m)) in loaded.iter().enumerate() {
@@ -299,9 +312,9 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
         match &result {
             Ok(b) => {
                 report.info(&format!(
-                    "built {} ({} bytes)",
+                    "built {} ({})",
                     b.written.path.display(),
-                    b.written.size
+                    crate::report::human_bytes(b.written.size)
                 ));
                 if !plan.json {
                     report.stdout(&format!("{}\n", b.written.path.display()))?;

@@ -5,7 +5,14 @@ use std::path::PathBuf;
 
 /// Build, lint and inspect Debian packages of Wazo PBX plugins, without dpkg-deb.
 #[derive(Debug, Parser)]
-#[command(name = "pluginctl", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "pluginctl",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -29,13 +36,25 @@ pub enum Command {
     Man(ManArgs),
     /// Check plugin checkouts and .deb files; report every finding at once.
     Lint(LintArgs),
+    /// Print the help of pluginctl or of one of its commands.
+    Help(HelpArgs),
+}
+
+/// Options of `pluginctl help` (an own command rather than clap's, so that
+/// `pluginctl help --help` works as every other command's `--help` does).
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// The command whose help to print.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// Options of `pluginctl lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Plugin folders or .deb files.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Plugin folders or .deb files; default: the nearest of the current folder and its
+    /// parents that holds wazo/plugin.yml.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Print one JSON document instead of text lines.
@@ -62,13 +81,16 @@ pub struct LintArgs {
 /// Options of `pluginctl build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Plugin folders (each with wazo/plugin.yml and wazo/rules).
-    #[arg(value_name = "PLUGIN_DIR", default_value = ".")]
+    /// Plugin folders (each with wazo/plugin.yml and wazo/rules); default: the nearest of
+    /// the current folder and its parents that holds wazo/plugin.yml.
+    #[arg(value_name = "PLUGIN_DIR")]
     pub plugins: Vec<PathBuf>,
 
-    /// Folder that receives the .deb (created when missing).
-    #[arg(short, long, value_name = "DIR", default_value = ".")]
-    pub output: PathBuf,
+    /// Folder that receives the .deb (created when missing), or the .deb file itself when
+    /// the path ends in .deb (one plugin only); default: the current folder, or the plugin
+    /// folder when found from inside it.
+    #[arg(short, long, value_name = "DIR|FILE.deb")]
+    pub output: Option<PathBuf>,
 
     /// Compression of the control and data members.
     #[arg(short = 'Z', long, value_enum, default_value_t = CompressionArg::Xz)]
@@ -78,21 +100,22 @@ pub struct BuildArgs {
     #[arg(short = 'z', long, value_name = "N")]
     pub level: Option<u32>,
 
-    /// Compression threads (default: all cores); the output never depends on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    /// Compression threads (default and 0: all cores); the output never depends on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=256))]
     pub threads: Option<u32>,
 
     /// The Maintainer field of the package.
     #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::deb::control::DEFAULT_MAINTAINER)]
     pub maintainer: String,
 
-    /// Print no progress and no rules output.
+    /// Print no progress and no output of steps that succeed (a failing rules step still
+    /// shows its last lines).
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Also show each step and its duration.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Also show each step and its duration (-vv is accepted, as with cargo).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 
     /// After a plugin fails, go on with the others; report each plugin's result at the end.
     #[arg(short, long)]
@@ -113,7 +136,7 @@ pub struct BuildArgs {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The package to read.
-    #[arg(value_name = "PKG.deb")]
+    #[arg(value_name = "PKG.deb", value_hint = clap::ValueHint::FilePath)]
     pub deb: PathBuf,
 
     /// Print one JSON document instead of text.
@@ -145,7 +168,7 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 pub struct IndexArgs {
     /// Folder holding the .deb files; Packages, Packages.gz and Release are written there.
-    #[arg(value_name = "DIR")]
+    #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 
     /// Print nothing but errors.

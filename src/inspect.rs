@@ -16,6 +16,12 @@ use std::path::Path;
 
 /// Reads `deb` and prints its summary (text, or JSON with `json`).
 pub fn run(deb: &Path, json: bool, report: &Report) -> Result<()> {
+    if deb.is_dir() {
+        return Err(crate::Error::Package(format!(
+            "{}: a folder, not a package; give a .deb file",
+            deb.display()
+        )));
+    }
     let info = package_info::read_package(deb)?;
     let text = if json {
         let mut doc = serde_json::to_string_pretty(&Document::from(&info))

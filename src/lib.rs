@@ -25,11 +25,13 @@ pub mod nofollow;
 pub mod order;
 pub mod paths;
 pub mod plan;
+pub mod progress;
 pub mod reap;
 pub mod report;
 pub mod rules;
 pub mod signals;
 pub mod staging;
+pub(crate) mod tail;
 pub mod version;
 pub mod yaml;
 pub mod yaml11;
@@ -46,12 +48,12 @@ pub fn run(cli: Cli) -> i32 {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {
                 Verbosity::Quiet
-            } else if args.verbose {
+            } else if args.verbose > 0 {
                 Verbosity::Verbose
             } else {
                 Verbosity::Normal
             });
-            let result = plan::BuildPlan::from_args(&args)
+            let result = plan::BuildPlan::from_args(&args, &report)
                 .and_then(|plan| build::run(&plan, &report))
                 .map(|_| error::EXIT_OK);
             (report, result)
@@ -92,7 +94,19 @@ pub fn run(cli: Cli) -> i32 {
             let result = cli_docs::man(args.dir.as_deref(), &report).map(|_| error::EXIT_OK);
             (report, result)
         }
-        Command::Lint(args) => (Report::default(), lint::run(&args)),
+        Command::Help(args) => {
+            let report = Report::default();
+            let result = cli_docs::help(args.command.as_deref(), &report).map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Lint(mut args) => {
+            let report = Report::default();
+            if args.paths.is_empty() && args.explain.is_none() && !args.list_tags {
+                args.paths = vec![plan::find_plugin_dir(&report)];
+            }
+            let result = lint::run(&args);
+            (report, result)
+        }
     };
     match result {
         Ok(status) => status,

@@ -199,6 +199,27 @@ pub fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A fix for the parser's words where they give none: an unquoted `: ` in a value is the
+/// usual cause of "mapping values are not allowed".
+fn syntax_hint(text: &str, line: usize, message: &str) -> String {
+    if !message.starts_with("mapping values are not allowed") {
+        return String::new();
+    }
+    let Some(source) = text.lines().nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let item = source.trim_start().trim_start_matches("- ");
+    let Some((key, value)) = item.split_once(": ") else {
+        return String::new();
+    };
+    let value = value.trim();
+    if !value.contains(": ") || value.starts_with(['"', '\'']) {
+        return "; check this line's indentation against the lines above".to_string();
+    }
+    let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("; a value holding \": \" must be quoted: {key}: \"{quoted}\"")
+}
+
 /// Parses manifest bytes into a YAML tree (UTF-8, one document, a mapping).
 pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -207,8 +228,10 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
             "not valid UTF-8; save the file as UTF-8",
         )
     })?;
-    let tree = yaml::parse(text)
-        .map_err(|e| Diagnostic::new(e.pos, format!("YAML syntax: {}", e.message)))?;
+    let tree = yaml::parse(text).map_err(|e| {
+        let hint = syntax_hint(text, e.pos.line, &e.message);
+        Diagnostic::new(e.pos, format!("YAML syntax: {}{hint}", e.message))
+    })?;
     let Some(tree) = tree else {
         return Err(Diagnostic::new(
             Pos { line: 1, col: 1 },
@@ -550,10 +573,17 @@ fn debian_dependencies(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<String> 
         };
         match version::check_relation(text) {
             Ok(()) => out.push(text.trim().to_string()),
-            Err(why) => diags.push(Diagnostic::new(
-                item.pos,
-                format!("{key} {}: {why}", quote(text)),
-            )),
+            Err(why) => {
+                // Show the value once: the relation checker may name it already.
+                let q = quote(text);
+                let why = why.strip_prefix(&format!("{q}: ")).unwrap_or(&why);
+                let message = if why.contains(&q) {
+                    format!("{key}: {why}")
+                } else {
+                    format!("{key} {q}: {why}")
+                };
+                diags.push(Diagnostic::new(item.pos, message))
+            }
         }
     }
     out

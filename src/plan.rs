@@ -2,6 +2,7 @@
 
 use crate::cli::{BuildArgs, CompressionArg};
 use crate::deb::compress::{Algorithm, Compression};
+use crate::report::Report;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,9 @@ pub struct BuildPlan {
     pub plugins: Vec<PathBuf>,
     /// Output folder.
     pub output: PathBuf,
+    /// The package's file name in the output folder, when `-o` named a `.deb` file
+    /// (otherwise the Debian name `<package>_<version>_all.deb`).
+    pub output_name: Option<std::ffi::OsString>,
     /// Compression of the members.
     pub compression: Compression,
     /// The Maintainer field.
@@ -25,8 +29,9 @@ pub struct BuildPlan {
 }
 
 impl BuildPlan {
-    /// Resolves and checks the arguments.
-    pub fn from_args(args: &BuildArgs) -> Result<BuildPlan> {
+    /// Resolves and checks the arguments; without a plugin folder, finds the plugin around
+    /// the current folder (and says which, through `report`).
+    pub fn from_args(args: &BuildArgs, report: &Report) -> Result<BuildPlan> {
         let algorithm = match args.compression {
             CompressionArg::Xz => Algorithm::Xz,
             CompressionArg::Gzip => Algorithm::Gzip,
@@ -43,15 +48,46 @@ impl BuildPlan {
                 levels.end()
             )));
         }
-        let threads = args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
+        // 0, as for xz and zstd: every core.
+        let threads = match args.threads {
+            Some(n) if n > 0 => n,
+            _ => std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+        };
         check_maintainer(&args.maintainer)?;
         // A bad SOURCE_DATE_EPOCH stops the build before anything runs or is created.
         source_date_epoch()?;
+        let plugins = if args.plugins.is_empty() {
+            vec![find_plugin_dir(report)]
+        } else {
+            args.plugins.clone()
+        };
+        let (output, output_name) = match &args.output {
+            // As dpkg-deb and cargo-deb: a path ending in .deb that is not a folder names
+            // the package file itself.
+            Some(path) if names_a_deb_file(path) => {
+                if plugins.len() > 1 {
+                    return Err(Error::Usage(format!(
+                        "-o {}: a .deb file takes one plugin, {} were given; give an output folder",
+                        path.display(),
+                        plugins.len()
+                    )));
+                }
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                (dir, path.file_name().map(|n| n.to_os_string()))
+            }
+            Some(path) => (path.clone(), None),
+            // The package lands in the plugin folder when the plugin was found from inside it,
+            // in the current folder otherwise.
+            None if args.plugins.is_empty() => (plugins[0].clone(), None),
+            None => (PathBuf::from("."), None),
+        };
         Ok(BuildPlan {
-            plugins: args.plugins.clone(),
-            output: args.output.clone(),
+            plugins,
+            output,
+            output_name,
             compression: Compression {
                 algorithm,
                 level,
@@ -63,6 +99,38 @@ impl BuildPlan {
             json: args.json,
         })
     }
+}
+
+/// True when `-o PATH` names the package file: it ends in `.deb` and is not a folder.
+fn names_a_deb_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "deb")
+        && !path.to_string_lossy().ends_with('/')
+        && !path.is_dir()
+}
+
+/// The plugin folder to use when none is given: the nearest of the current folder and its
+/// parents that holds `wazo/plugin.yml` (as cargo finds Cargo.toml), as a relative path
+/// (`.`, `..`, `../..`). When it is not the current folder, says so. When there is none,
+/// `.`, whose errors then say what is missing.
+pub fn find_plugin_dir(report: &Report) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return PathBuf::from(".");
+    };
+    for (depth, dir) in cwd.ancestors().enumerate() {
+        if dir.join(crate::manifest::MANIFEST_PATH).is_file() {
+            if depth == 0 {
+                break;
+            }
+            let rel: PathBuf = std::iter::repeat_n("..", depth).collect();
+            report.info(&format!(
+                "using the plugin in {} ({})",
+                rel.display(),
+                dir.display()
+            ));
+            return rel;
+        }
+    }
+    PathBuf::from(".")
 }
 
 fn check_maintainer(m: &str) -> Result<()> {

@@ -4,7 +4,7 @@
 //! Results meant for scripts (paths, JSON documents) go to stdout; everything else to
 //! stderr. The progress bar is drawn only on a terminal, so logs and pipes never see it.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,12 +24,17 @@ pub enum Verbosity {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     verbosity: Verbosity,
+    /// The last lines of the running rules step, kept with `--quiet`.
+    tail: crate::tail::Tail,
 }
 
 impl Report {
     /// A reporter at this verbosity.
     pub fn new(verbosity: Verbosity) -> Report {
-        Report { verbosity }
+        Report {
+            verbosity,
+            tail: Default::default(),
+        }
     }
 
     /// Its verbosity.
@@ -39,6 +44,7 @@ impl Report {
 
     /// A step begins.
     pub fn step_start(&self, label: &str) {
+        self.tail.clear();
         if self.verbosity == Verbosity::Verbose {
             to_stderr(format!("pluginctl: {label}: started"));
         }
@@ -64,7 +70,7 @@ impl Report {
     /// A sink for a rules step's output: each line goes to stderr prefixed with `[label] `.
     pub fn rules_output(&self, label: &str) -> Box<dyn Write + Send> {
         if self.verbosity == Verbosity::Quiet {
-            return Box::new(std::io::sink());
+            return self.tail.sink();
         }
         Box::new(LinePrefixer {
             prefix: Arc::from(format!("[{label}] ")),
@@ -74,7 +80,21 @@ impl Report {
 
     /// Prints a warning as one line (also with `--quiet`: a warning is never silent).
     pub fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+        to_stderr(format!("warning: {message}"));
+    }
+
+    /// A rules step failed: with `--quiet`, shows its last lines (hidden so far).
+    pub fn step_failed(&self, label: &str) {
+        if self.verbosity != Verbosity::Quiet {
+            return;
+        }
+        let mut out = Vec::new();
+        for line in self.tail.lines() {
+            out.extend_from_slice(format!("[{label}] ").as_bytes());
+            out.extend_from_slice(&line);
+            out.push(b'\n');
+        }
+        let _ = std::io::stderr().lock().write_all(&out);
     }
 
     /// Prints an error as one line.
@@ -98,26 +118,13 @@ impl Report {
         write_stdout(text)
     }
 
-    /// A progress display for archiving `files` entries of `bytes` bytes in all: drawn on
-    /// stderr when it is a terminal, not with `--quiet`, and only once the work has taken
-    /// long enough to be worth watching.
-    pub fn progress(&self, label: &str, files: u64, bytes: u64) -> Progress {
-        let shown = self.verbosity != Verbosity::Quiet && std::io::stderr().is_terminal();
-        Progress {
-            state: shown.then(|| ProgressState {
-                label: label.to_string(),
-                total_files: files,
-                total_bytes: bytes,
-                files: 0,
-                bytes: 0,
-                started: Instant::now(),
-                last_draw: None,
-                delay: std::env::var("PLUGINCTL_PROGRESS_DELAY_MS")
-                    .ok()
-                    .and_then(|ms| ms.trim().parse().ok())
-                    .map_or(PROGRESS_DELAY, Duration::from_millis),
-            }),
+    /// A progress bar for archiving `files` entries of `bytes` bytes in all (see
+    /// [`crate::progress`]): never with `--quiet` or when stderr cannot draw it.
+    pub fn progress(&self, label: &str, files: u64, bytes: u64) -> crate::progress::Progress {
+        if self.verbosity == Verbosity::Quiet || !crate::progress::stderr_can_draw() {
+            return crate::progress::Progress::hidden();
         }
+        crate::progress::Progress::new(label, files, bytes)
     }
 }
 
@@ -138,82 +145,6 @@ fn to_stderr(line: String) {
     let mut line = line;
     line.push('\n');
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
-
-/// How long archiving runs before the progress bar appears, unless
-/// `PLUGINCTL_PROGRESS_DELAY_MS` says otherwise (tests set it to 0).
-const PROGRESS_DELAY: Duration = Duration::from_millis(300);
-/// Shortest time between two redraws.
-const PROGRESS_TICK: Duration = Duration::from_millis(100);
-
-/// A progress bar on stderr (files and bytes archived); cleared when dropped.
-#[derive(Debug)]
-pub struct Progress {
-    state: Option<ProgressState>,
-}
-
-#[derive(Debug)]
-struct ProgressState {
-    label: String,
-    total_files: u64,
-    total_bytes: u64,
-    files: u64,
-    bytes: u64,
-    started: Instant,
-    last_draw: Option<Instant>,
-    delay: Duration,
-}
-
-impl Progress {
-    /// One more entry of `bytes` bytes is archived.
-    pub fn advance(&mut self, bytes: u64) {
-        let Some(s) = &mut self.state else {
-            return;
-        };
-        s.files += 1;
-        s.bytes += bytes;
-        let now = Instant::now();
-        let due = match s.last_draw {
-            None => now.duration_since(s.started) >= s.delay,
-            Some(last) => now.duration_since(last) >= PROGRESS_TICK,
-        };
-        if due {
-            s.last_draw = Some(now);
-            let line = progress_line(s);
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        }
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if let Some(ProgressState {
-            last_draw: Some(_), ..
-        }) = &self.state
-        {
-            // Erase the bar's line, so the next message starts clean.
-            let _ = std::io::stderr().lock().write_all(b"\r\x1b[K");
-        }
-    }
-}
-
-fn progress_line(s: &ProgressState) -> String {
-    const WIDTH: u64 = 24;
-    let done = (s.bytes.min(s.total_bytes) * WIDTH)
-        .checked_div(s.total_bytes)
-        .or_else(|| (s.files.min(s.total_files) * WIDTH).checked_div(s.total_files))
-        .unwrap_or(WIDTH);
-    let bar: String = (0..WIDTH)
-        .map(|i| if i < done { '#' } else { '-' })
-        .collect();
-    format!(
-        "\r\x1b[K{}: [{bar}] {}/{} files, {}/{}",
-        s.label,
-        s.files,
-        s.total_files,
-        human_bytes(s.bytes),
-        human_bytes(s.total_bytes)
-    )
 }
 
 /// `12.3 MiB`, `512 B`.

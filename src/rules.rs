@@ -87,7 +87,10 @@ pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
     }
     if let Some(eol) = head.iter().position(|&b| b == b'\n') {
         if eol > 0 && head[eol - 1] == b'\r' {
-            return Err(bad("has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix wazo/rules)"));
+            return Err(bad(&format!(
+                "has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix {})",
+                shown.display()
+            )));
         }
     }
     if let Some(why) = missing_interpreter(head) {
@@ -241,6 +244,7 @@ pub fn run(
     if status.success() {
         return Ok(());
     }
+    report.step_failed(&label);
     Err(Error::Rules(match (status.code(), status.signal()) {
         (Some(code), _) => format!(
             "{}: `{label}` failed (exit status {code}); nothing was written",

@@ -483,7 +483,15 @@ pub const STAGE_PREFIX: &str = "pluginctl-stage-";
 impl StagingDir {
     /// Creates it in `TMPDIR`; refuses a place inside `plugin_dir` (a `cp -R .` would recurse).
     pub fn new(plugin_dir: &Path) -> Result<StagingDir> {
-        let fail = |e| Error::io(std::env::temp_dir(), "cannot create the staging folder", e);
+        let fail = |e: std::io::Error| match std::env::var_os("TMPDIR") {
+            // Name the variable: the user set it, and may not think of it.
+            Some(t) => Error::Io(format!(
+                "TMPDIR={}: cannot create the staging folder: {} (point TMPDIR to a writable folder)",
+                t.to_string_lossy(),
+                crate::error::describe_io(&e)
+            )),
+            None => Error::io(std::env::temp_dir(), "cannot create the staging folder", e),
+        };
         let path = tempfile::Builder::new()
             .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
             .tempdir()

@@ -166,7 +166,21 @@ impl Package<'_> {
         out_dir: &Path,
         archived: &mut dyn FnMut(&Entry),
     ) -> Result<Written> {
-        let final_path = out_dir.join(file_name(self.manifest));
+        self.write_observed_as(out_dir, None, archived)
+    }
+
+    /// [`Package::write_observed`] under the file name `name` (`-o FILE.deb`) instead of
+    /// the Debian name.
+    pub fn write_observed_as(
+        &self,
+        out_dir: &Path,
+        name: Option<&std::ffi::OsStr>,
+        archived: &mut dyn FnMut(&Entry),
+    ) -> Result<Written> {
+        let final_path = match name {
+            Some(name) => out_dir.join(name),
+            None => out_dir.join(file_name(self.manifest)),
+        };
         // Walking the tree left freed memory in the heap; hand it back before the compressor
         // takes its share.
         #[cfg(all(target_os = "linux", target_env = "gnu"))]

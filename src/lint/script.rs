@@ -421,11 +421,18 @@ pub fn check_rules(
         );
     }
     if let Some(line) = first_crlf_line(bytes) {
+        // The fix names the file as the other messages do (`m2/wazo/rules`).
+        let shown = match stage {
+            Stage::Checkout => place.path.as_str(),
+            _ => "wazo/rules",
+        };
         out.add(
             Tag::RulesCrlf,
             place.line(line),
-            "CR LF line endings: the interpreter line and every command end in a carriage \
-             return, so the file will not run (convert it: dos2unix wazo/rules)",
+            format!(
+                "CR LF line endings: the interpreter line and every command end in a carriage \
+                 return, so the file will not run (convert it: dos2unix {shown})"
+            ),
         );
     }
     let text = String::from_utf8_lossy(bytes);

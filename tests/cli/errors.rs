@@ -198,7 +198,8 @@ bad_manifests! {
     yaml_unclosed_flow_list: with("tags: [a, b\n") => "5:1: YAML syntax: while parsing a flow sequence, expected ',' or ']'";
     yaml_quote_spanning_lines: "name: \"hello\nnamespace: demo\n" => "1:7: YAML syntax: invalid indentation in quoted scalar";
     yaml_unclosed_quote: with("description: \"Hello") => "4:14: YAML syntax: while scanning a quoted scalar, found unexpected end of stream";
-    yaml_bad_indentation: "name: hello\n  namespace: demo\nversion: \"1.0\"\n" => "2:12: YAML syntax: mapping values are not allowed in this context";
+    yaml_bad_indentation: "name: hello\n  namespace: demo\nversion: \"1.0\"\n" => "2:12: YAML syntax: mapping values are not allowed in this context; check this line's indentation against the lines above";
+    yaml_unquoted_colon_in_value: with("display_name: Hello: World\n") => "4:20: YAML syntax: mapping values are not allowed in this context; a value holding \": \" must be quoted: display_name: \"Hello: World\"";
     yaml_second_document: with("---\nname: other\n") => "4:1: YAML syntax: a second YAML document; the file must hold exactly one";
     yaml_unknown_alias: with("tags: *nowhere\n") => "4:7: YAML syntax: while parsing node, found unknown anchor";
     yaml_list_as_key: with("? [a, b]\n: c\n") => "4:3: YAML syntax: a mapping key must be a plain string, not a list or mapping";
@@ -260,8 +261,8 @@ bad_manifests! {
     depends_item_bad_namespace: with("depends:\n  - name: other\n    namespace: a-b\n") => "6:16: depends[0].namespace \"a-b\": only a-z and 0-9 are allowed (no dash)";
     debian_depends_a_string: with("debian_depends: curl, git\n") => "4:17: debian_depends: must be a list, not the single string \"curl, git\"; write each package as a \"- name\" line";
     debian_depends_a_mapping: with("debian_depends: {curl: 1}\n") => "4:17: debian_depends: must be a list of Debian relations, not a mapping";
-    debian_depends_bad_relation: with("debian_depends:\n  - curl (> 1.0)\n") => "5:5: debian_depends[0] \"curl (> 1.0)\": \"curl (> 1.0)\": the operator must be one of << <= = >= >>";
-    debian_depends_bad_package_name: with("debian_depends:\n  - Curl\n") => "5:5: debian_depends[0] \"Curl\": package name \"Curl\" must start with a-z or 0-9";
+    debian_depends_bad_relation: with("debian_depends:\n  - curl (> 1.0)\n") => "5:5: debian_depends[0] \"curl (> 1.0)\": the operator must be one of << <= = >= >>";
+    debian_depends_bad_package_name: with("debian_depends:\n  - Curl\n") => "5:5: debian_depends[0]: package name \"Curl\" must start with a-z or 0-9";
     debian_depends_comma_in_item: with("debian_depends:\n  - curl, git\n") => "5:5: debian_depends[0] \"curl, git\": holds a comma; give each dependency as its own list item";
     debian_depends_newline_in_item: with("debian_depends:\n  - \"curl\\nPackage: evil\"\n") => "5:5: debian_depends[0] \"curl\\nPackage: evil\": a newline is not allowed in a relation";
     debian_depends_item_a_list: with("debian_depends:\n  - [curl]\n") => "5:5: debian_depends[0]: must be a string, not a list";

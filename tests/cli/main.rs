@@ -5,6 +5,7 @@ mod build;
 mod cli_docs;
 mod compression;
 mod errors;
+mod firsthour;
 mod index;
 mod inspect;
 mod lint;
