@@ -29,6 +29,8 @@ pub enum Command {
     Man(ManArgs),
     /// Check plugin checkouts and .deb files; report every finding at once.
     Lint(LintArgs),
+    /// Print the plugin's Wazo market entry (JSON), or merge it into a market file.
+    Market(MarketArgs),
 }
 
 /// Options of `pluginctl lint`.
@@ -146,6 +148,26 @@ pub struct IndexArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Options of `pluginctl market`.
+#[derive(Debug, Args)]
+pub struct MarketArgs {
+    /// The plugin folder (with wazo/plugin.yml).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The git URL the Wazo server clones (default: the origin remote of DIR's work tree).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The git ref it checks out (default: the tag at HEAD, else the version).
+    #[arg(long = "ref", value_name = "REF")]
+    pub git_ref: Option<String>,
+
+    /// Add or replace this version in a market document ({"items": [...]}) instead of printing.
+    #[arg(long, value_name = "FILE")]
+    pub into: Option<PathBuf>,
 }
 
 /// Options of `pluginctl completions`.

@@ -5,6 +5,7 @@
 //! Data flows one way: [`manifest`] -> [`rules`] -> [`staging`] -> [`deb::control`] ->
 //! [`deb::tar`] -> [`deb::compress`] -> [`deb::ar`].
 
+pub(crate) mod atomic;
 pub mod build;
 pub mod cli;
 pub mod cli_docs;
@@ -18,6 +19,7 @@ pub mod index;
 pub mod inspect;
 pub mod lint;
 pub mod manifest;
+pub mod market;
 pub mod new;
 pub mod order;
 pub mod paths;
@@ -90,6 +92,17 @@ pub fn run(cli: Cli) -> i32 {
             (report, result)
         }
         Command::Lint(args) => (Report::default(), lint::run(&args)),
+        Command::Market(args) => {
+            let report = Report::default();
+            let request = market::Request {
+                dir: &args.dir,
+                url: args.url.as_deref(),
+                git_ref: args.git_ref.as_deref(),
+                into: args.into.as_deref(),
+            };
+            let result = market::run(&request, &report).map(|()| error::EXIT_OK);
+            (report, result)
+        }
     };
     match result {
         Ok(status) => status,

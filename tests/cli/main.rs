@@ -10,4 +10,5 @@ mod inspect;
 mod lint;
 mod multi;
 mod new;
+mod publish;
 mod support;
