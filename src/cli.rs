@@ -38,6 +38,8 @@ pub enum Command {
     Lint(LintArgs),
     /// Print the help of pluginctl or of one of its commands.
     Help(HelpArgs),
+    /// Print the plugin's Wazo market entry (JSON), or merge it into a market file.
+    Market(MarketArgs),
 }
 
 /// Options of `pluginctl help` (an own command rather than clap's, so that
@@ -174,6 +176,26 @@ pub struct IndexArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Options of `pluginctl market`.
+#[derive(Debug, Args)]
+pub struct MarketArgs {
+    /// The plugin folder (with wazo/plugin.yml).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The git URL the Wazo server clones (default: the origin remote of DIR's work tree).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The git ref it checks out (default: the tag at HEAD, else the version).
+    #[arg(long = "ref", value_name = "REF")]
+    pub git_ref: Option<String>,
+
+    /// Add or replace this version in a market document ({"items": [...]}) instead of printing.
+    #[arg(long, value_name = "FILE")]
+    pub into: Option<PathBuf>,
 }
 
 /// Options of `pluginctl completions`.

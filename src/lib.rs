@@ -5,6 +5,7 @@
 //! Data flows one way: [`manifest`] -> [`rules`] -> [`staging`] -> [`deb::control`] ->
 //! [`deb::tar`] -> [`deb::compress`] -> [`deb::ar`].
 
+pub(crate) mod atomic;
 pub mod build;
 pub mod cli;
 pub mod cli_docs;
@@ -20,6 +21,7 @@ pub mod inspect;
 pub mod leftovers;
 pub mod lint;
 pub mod manifest;
+pub mod market;
 pub mod new;
 pub mod nofollow;
 pub mod order;
@@ -105,6 +107,17 @@ pub fn run(cli: Cli) -> i32 {
                 args.paths = vec![plan::find_plugin_dir(&report)];
             }
             let result = lint::run(&args);
+            (report, result)
+        }
+        Command::Market(args) => {
+            let report = Report::default();
+            let request = market::Request {
+                dir: &args.dir,
+                url: args.url.as_deref(),
+                git_ref: args.git_ref.as_deref(),
+                into: args.into.as_deref(),
+            };
+            let result = market::run(&request, &report).map(|()| error::EXIT_OK);
             (report, result)
         }
     };

@@ -15,5 +15,6 @@ mod new;
 mod reading;
 mod signals;
 mod safety;
+mod publish;
 mod support;
 mod yaml;

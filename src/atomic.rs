@@ -1,0 +1,58 @@
+//! Files replaced whole: written to a temporary beside the target, synced, then renamed.
+//!
+//! A reader (apt fetching a repository, the market reading its document) sees the old file
+//! or the new one, never half of one. Several files can be staged first and renamed later,
+//! so that a failure while writing any of them leaves every target as it was.
+
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A complete temporary file waiting to be renamed over its target.
+pub(crate) struct Staged {
+    tmp: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+impl Staged {
+    /// Writes `bytes` to a temporary file in `target`'s folder, synced, with the mode a
+    /// new file gets under the umask (the temporary's own 0600 would hide a repository
+    /// from the web server that serves it).
+    pub(crate) fn new(target: &Path, bytes: &[u8]) -> Result<Staged> {
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".pluginctl-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, "cannot create a file in the folder", e))?;
+        tmp.write_all(bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| Error::io(target, "cannot write", e))?;
+        std::fs::set_permissions(
+            tmp.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::deb::umask()),
+        )
+        .map_err(|e| Error::io(target, "cannot set its mode", e))?;
+        Ok(Staged {
+            tmp,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Renames the temporary over the target; returns the target.
+    pub(crate) fn commit(self) -> Result<PathBuf> {
+        let target = self.target;
+        self.tmp
+            .persist(&target)
+            .map_err(|e| Error::io(&target, "cannot move it into place", e.error))?;
+        Ok(target)
+    }
+}
+
+/// Replaces `target` with `bytes` in one rename.
+pub(crate) fn write(target: &Path, bytes: &[u8]) -> Result<PathBuf> {
+    Staged::new(target, bytes)?.commit()
+}

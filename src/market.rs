@@ -1,0 +1,373 @@
+//! `pluginctl market DIR`: the plugin's entry for a Wazo plugin market, from its
+//! `wazo/plugin.yml`, printed or merged into a market document (`{"items": [...]}`).
+//!
+//! Writing this JSON by hand is where markets go wrong: a version listed twice, versions out
+//! of order, `min_wazo_version` put beside the versions where the daemon never reads it. The
+//! entry is made from the same manifest reader `build` uses, scalars as written.
+
+use crate::manifest::{self, Manifest};
+use crate::report::Report;
+use crate::yaml::{Node, Value};
+use crate::{Error, Result};
+use serde_json::{Map, Value as Json};
+use std::path::Path;
+use std::process::Command;
+
+/// What `market` was asked for.
+pub(crate) struct Request<'a> {
+    /// The plugin folder.
+    pub dir: &'a Path,
+    /// The git URL the daemon clones; default: the origin remote.
+    pub url: Option<&'a str>,
+    /// The git ref to check out; default: the tag at HEAD, else the version.
+    pub git_ref: Option<&'a str>,
+    /// A market document to update instead of printing.
+    pub into: Option<&'a Path>,
+}
+
+/// The item fields taken from plugin.yml, in the order they are written. Fields of an
+/// existing item that are not among these (the market's own) are kept as they are.
+const ITEM_FIELDS: [&str; 9] = [
+    "name",
+    "namespace",
+    "display_name",
+    "author",
+    "homepage",
+    "icon",
+    "color",
+    "tags",
+    "description",
+];
+
+/// Runs `market`.
+pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
+    let (shown, tree) = manifest::read_tree(req.dir)?;
+    let manifest = manifest::from_tree(&tree).map_err(|d| Error::Plugin(d[0].render(&shown)))?;
+    let extra = |key: &str| -> Result<Option<Json>> {
+        extra_field(&tree, key)
+            .map_err(|(pos, why)| Error::Plugin(format!("{}:{pos}: {key}: {why}", shown.display())))
+    };
+    let mut item = Map::new();
+    item.insert("name".into(), manifest.name.clone().into());
+    item.insert("namespace".into(), manifest.namespace.clone().into());
+    let texts = [
+        ("display_name", &manifest.display_name),
+        ("author", &manifest.author),
+        ("homepage", &manifest.homepage),
+    ];
+    for (key, value) in texts {
+        if let Some(v) = value {
+            item.insert(key.into(), v.trim().into());
+        }
+    }
+    for key in ["icon", "color", "tags"] {
+        if let Some(v) = extra(key)? {
+            item.insert(key.into(), v);
+        }
+    }
+    if let Some(d) = &manifest.description {
+        item.insert("description".into(), d.trim().into());
+    }
+
+    let url = match req.url {
+        Some(u) => u.to_string(),
+        None => origin_url(req.dir, report)?,
+    };
+    let git_ref = match req.git_ref {
+        Some(r) => r.to_string(),
+        None => tag_at_head(req.dir, &manifest.version).unwrap_or_else(|| manifest.version.clone()),
+    };
+    let mut version = Map::new();
+    version.insert("version".into(), manifest.version.clone().into());
+    version.insert("method".into(), "git".into());
+    let mut options = Map::new();
+    options.insert("url".into(), url.into());
+    options.insert("ref".into(), git_ref.into());
+    version.insert("options".into(), options.into());
+    for key in ["min_wazo_version", "max_wazo_version"] {
+        if let Some(v) = extra(key)? {
+            version.insert(key.into(), v);
+        }
+    }
+    item.insert("versions".into(), Json::Array(vec![version.into()]));
+
+    match req.into {
+        None => report.stdout(&(pretty(&Json::Object(item)) + "\n")),
+        Some(file) => merge_into(file, item, &manifest, report),
+    }
+}
+
+/// A market key of plugin.yml that `Manifest` does not type: a scalar as written, or for
+/// `tags` a list of them. Absent or null: `None`.
+fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::yaml::Pos, String)> {
+    let Value::Map(entries) = &tree.value else {
+        return Ok(None);
+    };
+    let Some((_, node)) = entries
+        .iter()
+        .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+    else {
+        return Ok(None);
+    };
+    if node.is_null() {
+        return Ok(None);
+    }
+    let text = |n: &Node| -> Result<Json, (crate::yaml::Pos, String)> {
+        match n.as_scalar() {
+            Some(s) if !n.is_null() => Ok(s.text.trim().into()),
+            _ => Err((n.pos, format!("must be a string, not {}", n.kind_name()))),
+        }
+    };
+    match (&node.value, key) {
+        (Value::Seq(items), "tags") => Ok(Some(Json::Array(
+            items.iter().map(text).collect::<Result<_, _>>()?,
+        ))),
+        (_, "tags") => Err((
+            node.pos,
+            format!("must be a list of strings, not {}", node.kind_name()),
+        )),
+        _ => text(node).map(Some),
+    }
+}
+
+/// Runs git in `dir`; its first output line, or the first line of its complaint.
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run git: {}", crate::error::describe_io(&e)))?;
+    let first = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .to_string()
+    };
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        let why = first(&out.stderr);
+        Err(if why.is_empty() {
+            format!("git {} failed", args.join(" "))
+        } else {
+            why
+        })
+    }
+}
+
+/// The URL of the `origin` remote of the work tree holding `dir`, without credentials.
+fn origin_url(dir: &Path, report: &Report) -> Result<String> {
+    let url = git(dir, &["remote", "get-url", "origin"])
+        .map_err(|why| {
+            Error::Usage(format!(
+                "{}: no git remote \"origin\" to take the URL from ({why}); give it with --url",
+                dir.display()
+            ))
+        })?
+        .trim()
+        .to_string();
+    if url.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: the git remote \"origin\" has an empty URL; give it with --url",
+            dir.display()
+        )));
+    }
+    let (clean, had_secret) = without_credentials(&url);
+    if had_secret {
+        report.info(&format!(
+            "warning: the origin URL carries credentials (a CI token?); the market entry gets {clean}"
+        ));
+    }
+    Ok(clean)
+}
+
+/// Drops a `user:password@` from a URL: CI checkouts often clone with a token in the URL,
+/// and a market document is public. A bare user (`ssh://git@host`) is kept.
+fn without_credentials(url: &str) -> (String, bool) {
+    let Some(scheme_end) = url.find("://") else {
+        return (url.to_string(), false);
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) if authority[..at].contains(':') => (
+            format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
+            true,
+        ),
+        _ => (url.to_string(), false),
+    }
+}
+
+/// The tag pointing at HEAD: `VERSION` or `vVERSION` when one of them does, else the first
+/// by name. None outside a git work tree or when no tag points at HEAD.
+fn tag_at_head(dir: &Path, version: &str) -> Option<String> {
+    let out = git(dir, &["tag", "--points-at", "HEAD"]).ok()?;
+    let mut tags: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort_unstable();
+    let preferred = [version.to_string(), format!("v{version}")];
+    tags.iter()
+        .find(|t| preferred.iter().any(|p| p == *t))
+        .or(tags.first())
+        .map(|t| t.to_string())
+}
+
+/// JSON with 2-space indentation, keys in the order they were read or made.
+fn pretty(value: &Json) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// A `versions` entry's version string.
+fn version_of(v: &Json) -> Option<&str> {
+    v.get("version").and_then(Json::as_str)
+}
+
+/// Adds or updates the plugin's item in the market document `file` (created when missing).
+fn merge_into(
+    file: &Path,
+    item: Map<String, Json>,
+    manifest: &Manifest,
+    report: &Report,
+) -> Result<()> {
+    let malformed = |why: &str| {
+        Error::Usage(format!(
+            "{}: not a market document ({why}); it must be {{\"items\": [...]}}; it was left unchanged",
+            file.display()
+        ))
+    };
+    let mut doc = match std::fs::read(file) {
+        Ok(bytes) => {
+            serde_json::from_slice::<Json>(&bytes).map_err(|e| malformed(&e.to_string()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            serde_json::json!({ "items": [] })
+        }
+        Err(e) => return Err(Error::io(file, "cannot read", e)),
+    };
+    let items = doc
+        .as_object_mut()
+        .ok_or_else(|| malformed("the top level is not an object"))?
+        .get_mut("items")
+        .ok_or_else(|| malformed("no \"items\""))?
+        .as_array_mut()
+        .ok_or_else(|| malformed("\"items\" is not a list"))?;
+    for (i, it) in items.iter().enumerate() {
+        let Some(obj) = it.as_object() else {
+            return Err(malformed(&format!("item {} is not an object", i + 1)));
+        };
+        if let Some(vs) = obj.get("versions") {
+            let ok = vs
+                .as_array()
+                .is_some_and(|vs| vs.iter().all(|v| version_of(v).is_some()));
+            if !ok {
+                return Err(malformed(&format!(
+                    "item {}: \"versions\" is not a list of objects with a \"version\"",
+                    i + 1
+                )));
+            }
+        }
+    }
+    let ours = |it: &Json| {
+        it.get("namespace").and_then(Json::as_str) == Some(manifest.namespace.as_str())
+            && it.get("name").and_then(Json::as_str) == Some(manifest.name.as_str())
+    };
+    let new_version = item["versions"][0].clone();
+    let what = match items.iter_mut().find(|it| ours(it)) {
+        None => {
+            items.push(Json::Object(item));
+            "added the plugin"
+        }
+        Some(existing) => {
+            let obj = existing.as_object_mut().expect("checked above");
+            let mut versions = match obj.remove("versions") {
+                Some(Json::Array(vs)) => vs,
+                _ => Vec::new(),
+            };
+            let same = |v: &Json| {
+                version_of(v).is_some_and(|s| {
+                    crate::version::compare(s, &manifest.version) == std::cmp::Ordering::Equal
+                })
+            };
+            let replaced = versions.iter().any(same);
+            versions.retain(|v| !same(v));
+            // The item's fields follow the newest version's plugin.yml: publishing a fix of
+            // an old branch must not bring back an old description.
+            let newest = versions.iter().filter_map(version_of).all(|v| {
+                crate::version::compare(v, &manifest.version) != std::cmp::Ordering::Greater
+            });
+            versions.push(new_version);
+            // Stable: entries whose versions compare equal keep their order.
+            versions.sort_by(|a, b| {
+                crate::version::compare(version_of(b).unwrap_or(""), version_of(a).unwrap_or(""))
+            });
+            if newest {
+                update_fields(obj, item);
+            }
+            obj.insert("versions".into(), Json::Array(versions));
+            if replaced {
+                "replaced the version"
+            } else {
+                "added the version"
+            }
+        }
+    };
+    crate::atomic::write(file, (pretty(&doc) + "\n").as_bytes())?;
+    report.info(&format!(
+        "{}: {what} {} of {}/{}",
+        file.display(),
+        manifest.version,
+        manifest.namespace,
+        manifest.name
+    ));
+    Ok(())
+}
+
+/// Sets the item fields plugin.yml owns (removing those it no longer has), in place so
+/// that the document's key order is kept.
+fn update_fields(obj: &mut Map<String, Json>, mut item: Map<String, Json>) {
+    for key in ITEM_FIELDS {
+        match item.remove(key) {
+            Some(v) => {
+                obj.insert(key.into(), v);
+            }
+            None => {
+                obj.shift_remove(key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_credentials;
+
+    #[test]
+    fn credentials_are_dropped_from_urls_but_a_bare_user_is_kept() {
+        let cases = [
+            (
+                "https://gitlab-ci-token:s3cr3t@gitlab.com/g/p.git",
+                "https://gitlab.com/g/p.git",
+                true,
+            ),
+            ("ssh://git@host/p.git", "ssh://git@host/p.git", false),
+            ("git@github.com:o/p.git", "git@github.com:o/p.git", false),
+            ("https://h/p@x:y", "https://h/p@x:y", false),
+        ];
+        for (url, clean, secret) in cases {
+            assert_eq!(
+                without_credentials(url),
+                (clean.to_string(), secret),
+                "{url}"
+            );
+        }
+    }
+}
