@@ -483,7 +483,8 @@ pub const STAGE_PREFIX: &str = "pluginctl-stage-";
 impl StagingDir {
     /// Creates it in `TMPDIR`; refuses a place inside `plugin_dir` (a `cp -R .` would recurse).
     pub fn new(plugin_dir: &Path) -> Result<StagingDir> {
-        let fail = |e: std::io::Error| match std::env::var_os("TMPDIR") {
+        let fail = |e: std::io::Error| {
+            match std::env::var_os("TMPDIR") {
             // Name the variable: the user set it, and may not think of it.
             Some(t) => Error::Io(format!(
                 "TMPDIR={}: cannot create the staging folder: {} (point TMPDIR to a writable folder)",
@@ -491,6 +492,7 @@ impl StagingDir {
                 crate::error::describe_io(&e)
             )),
             None => Error::io(std::env::temp_dir(), "cannot create the staging folder", e),
+        }
         };
         let path = tempfile::Builder::new()
             .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))

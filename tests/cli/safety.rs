@@ -492,3 +492,103 @@ fn a_manifest_time_beyond_the_headers_is_a_usage_error() {
     assert_eq!(leftovers(scene.out.path()), Vec::<PathBuf>::new());
     assert_eq!(leftovers(scene.tmp.path()), Vec::<PathBuf>::new());
 }
+
+/// A small generator, so the generated trees are the same on every run.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 24
+    }
+
+    /// `len` bytes of text (compressible, with long repeats) or of noise.
+    fn bytes(&mut self, len: usize, text: bool) -> Vec<u8> {
+        const WORDS: [&str; 8] = [
+            "wazo ",
+            "plugin ",
+            "exten => ",
+            "s,1,",
+            "NoOp()\n",
+            "; ",
+            "= yes\n",
+            "dialplan ",
+        ];
+        let mut out = Vec::with_capacity(len + 16);
+        while out.len() < len {
+            let r = self.next();
+            if text {
+                out.extend_from_slice(WORDS[(r % 8) as usize].as_bytes());
+            } else {
+                out.extend_from_slice(&r.to_le_bytes()[..5]);
+            }
+        }
+        out.truncate(len);
+        out
+    }
+
+    /// A tree of about `bytes` bytes under `payload/` of `plugin`: folders, text and noise.
+    fn tree(&mut self, plugin: &Plugin, bytes: usize) {
+        std::fs::create_dir_all(plugin.path().join("payload")).unwrap();
+        let mut left = bytes;
+        let mut i = 0;
+        while left > 0 {
+            let len = (self.next() as usize % (bytes / 3 + 1)).clamp(1, left);
+            let rel = format!("payload/usr/share/gen/{}/f{i}", self.next() % 5);
+            plugin.file(&rel, self.bytes(len, self.next() % 3 != 0));
+            left -= len;
+            i += 1;
+        }
+    }
+}
+
+#[test]
+fn generated_trees_give_the_same_bytes_for_every_thread_count() {
+    // Trees from empty to a few MiB, every compression at a few levels, --threads 1 to 4.
+    let levels: [(&str, &[&str]); 4] = [
+        ("gzip", &["1", "5", "9"]),
+        ("xz", &["0", "6"]),
+        ("zstd", &["1", "12"]),
+        ("none", &["0"]),
+    ];
+    let mut gen = Gen(11);
+    let mut installed = std::collections::HashSet::new();
+    for (case, size) in [0usize, 40_000, 3 << 20].into_iter().enumerate() {
+        let scene = Scene::new("        cp -a payload/. \"$pkgdir\"/");
+        gen.tree(&scene.plugin, size);
+        for (compression, levels) in levels {
+            for level in levels {
+                let mut first: Option<Vec<u8>> = None;
+                for threads in ["1", "2", "3", "4"] {
+                    let o = run(scene.cmd().args([
+                        "-Z",
+                        compression,
+                        "-z",
+                        level,
+                        "--threads",
+                        threads,
+                    ]));
+                    let deb = scene.assert_built(&o);
+                    let bytes = std::fs::read(&deb).unwrap();
+                    match &first {
+                        None => first = Some(bytes),
+                        Some(one) => assert!(
+                            *one == bytes,
+                            "tree {case} ({size} bytes), -Z {compression} -z {level}: --threads 1 and {threads} differ"
+                        ),
+                    }
+                    if size > 0 && installed.insert(compression) {
+                        let root = DpkgRoot::new();
+                        root.install(&deb);
+                        let verify = root.dpkg(&["--verify", "wazo-plugind-safe-demo"]);
+                        assert!(verify.status.success() && verify.stdout.is_empty());
+                    }
+                    std::fs::remove_file(deb).unwrap();
+                }
+            }
+        }
+    }
+}
