@@ -817,7 +817,7 @@ fn tmpdir_missing() {
         &o,
         1,
         Line::Exact(&format!(
-            "error: {}: cannot create the staging folder: no such file or directory",
+            "error: TMPDIR={}: cannot create the staging folder: no such file or directory (point TMPDIR to a writable folder)",
             missing.display()
         )),
     );
@@ -1245,7 +1245,7 @@ fn description_cannot_start_a_new_field() {
             "Version: 1.0",
             "Architecture: all",
             "Maintainer: Wazo Maintainers <dev+pkg@wazo.community>",
-            "Installed-Size: 16",
+            "Installed-Size: 22",
             "Section: wazo-plugind-plugin",
             "Priority: optional",
             "Description: Hello (Wazo plugin demo/hello)",
