@@ -434,16 +434,18 @@ pub fn add_to(
 /// not fit in [`WIDTH`] columns.
 fn overrides(has_etc_files: bool) -> String {
     let mut text = String::from(
-        "# The section is load-bearing: wazo-plugind lists the installed plugins by asking\n\
-         # dpkg for the packages of section wazo-plugind-plugin, which Debian does not know.\n\
+        "# The section is load-bearing: wazo-plugind lists the installed plugins by\n\
+         # asking dpkg for the packages of section wazo-plugind-plugin, which Debian\n\
+         # does not know.\n\
          unknown-section\n\
          # A Wazo plugin package is not an upload to Debian: there is no bug to close.\n\
          initial-upload-closes-no-bugs\n",
     );
     if has_etc_files {
         text.push_str(
-            "# Wazo removes plugins with apt-get remove, never purge: a conffile would survive\n\
-             # the removal and leave the plugin's configuration active, so none is declared.\n\
+            "# Wazo removes plugins with apt-get remove, never purge: a conffile would\n\
+             # survive the removal and leave the plugin's configuration active, so none\n\
+             # is declared.\n\
              file-in-etc-not-marked-as-conffile\n",
         );
     }

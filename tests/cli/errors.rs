@@ -1253,7 +1253,7 @@ fn description_cannot_start_a_new_field() {
         "{control}"
     );
     assert!(
-        control.contains("\n Package: evil\n .\n Version: 666\n"),
+        control.contains("\n Package: evil\n .\n Version: 666 . Depends: evil\n"),
         "{control}"
     );
     assert_eq!(dpkg_deb(&deb, &["--field", "Depends"]).trim(), "");
