@@ -121,9 +121,12 @@ pub(crate) fn remove_at(dir: BorrowedFd<'_>, name: &CStr, place: Place) -> bool 
 /// Removes everything inside the open folder `dir` (see [`remove_at`]); true when empty.
 pub(crate) fn remove_contents(dir: BorrowedFd<'_>, place: Place) -> bool {
     let Ok(names) = list(dir) else { return false };
-    names
-        .iter()
-        .fold(true, |ok, name| remove_at(dir, name, place) && ok)
+    // Every entry is tried, also after one that could not be removed: no short circuit.
+    let mut all_removed = true;
+    for name in &names {
+        all_removed &= remove_at(dir, name, place);
+    }
+    all_removed
 }
 
 /// Opens a sub-folder to empty it, first giving its owner full access when a rules step
