@@ -352,7 +352,10 @@ fn output_ending_in_deb_is_the_package_file() {
         dpkg_deb(&target, &["--field", "Package"]).trim(),
         "wazo-plugind-named-demo"
     );
-    assert_eq!(leftovers(&out.path().join("sub")), [target.clone()]);
+    assert_eq!(
+        leftovers(&out.path().join("sub")),
+        std::slice::from_ref(&target)
+    );
 
     // An existing folder whose name ends in .deb stays a folder.
     let folder = out.path().join("folder.deb");

@@ -270,9 +270,7 @@ fn a_python_plugin_after_real_patterns_has_notes_only() {
     let r = lint_one(&deb);
     assert_eq!(
         r.places(&deb),
-        [format!(
-            "I:rules-no-set-e:DEB!usr/lib/wazo-plugind/plugins/acme/pyplug/wazo/rules"
-        )]
+        ["I:rules-no-set-e:DEB!usr/lib/wazo-plugind/plugins/acme/pyplug/wazo/rules".to_string()]
     );
     let root = DpkgRoot::new();
     root.install(&deb);

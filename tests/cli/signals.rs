@@ -201,7 +201,7 @@ fn sigint_stops_inspect_lint_and_index() {
         tmp.path(),
     );
     // index wrote nothing, not even a temporary file.
-    assert_eq!(leftovers(dir.path()), [deb.clone()]);
+    assert_eq!(leftovers(dir.path()), std::slice::from_ref(&deb));
 }
 
 #[test]
