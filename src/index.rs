@@ -12,7 +12,6 @@ use crate::deb822::Paragraph;
 use crate::digest::{self, Digests};
 use crate::report::Report;
 use crate::{Error, Result};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The files `index` writes, in the order they are renamed into place.
@@ -156,23 +155,7 @@ fn release_date(newest: u64) -> Result<u64> {
 
 /// Writes `bytes` to `dir/name` through a temporary file renamed into place.
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let path = dir.join(name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pluginctl-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, "cannot create a file in the folder", e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(&path, "cannot write", e))?;
-    std::fs::set_permissions(
-        tmp.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::deb::umask()),
-    )
-    .map_err(|e| Error::io(&path, "cannot set its mode", e))?;
-    tmp.persist(&path)
-        .map_err(|e| Error::io(&path, "cannot move it into place", e.error))?;
-    Ok(path)
+    crate::atomic::write(&dir.join(name), bytes)
 }
 
 /// Indexes `dir`; returns the paths written.
