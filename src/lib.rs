@@ -27,6 +27,7 @@ pub mod plan;
 pub mod reap;
 pub mod report;
 pub mod rules;
+pub mod sign;
 pub mod signals;
 pub mod staging;
 pub mod version;
@@ -78,7 +79,11 @@ pub fn run(cli: Cli) -> i32 {
             } else {
                 Verbosity::Normal
             });
-            let result = index::run(&args.dir, &report).map(|_| error::EXIT_OK);
+            let options = index::Options {
+                sign: args.sign.as_deref(),
+                valid_for: args.valid_for,
+            };
+            let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::Completions(args) => {
