@@ -173,6 +173,16 @@ pub struct IndexArgs {
     #[arg(value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 
+    /// Sign Release with this OpenPGP secret key (armored or binary, no passphrase):
+    /// also writes InRelease and Release.gpg.
+    #[arg(long, value_name = "KEYFILE")]
+    pub sign: Option<PathBuf>,
+
+    /// Add Valid-Until to Release, this many days after its Date (apt then refuses a
+    /// repository not re-indexed in time: a replayed old index is caught).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub valid_for: Option<u32>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,

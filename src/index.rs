@@ -1,11 +1,12 @@
 //! `pluginctl index DIR`: a flat apt repository from a folder of `.deb` files, so that a
-//! CI job can publish plugins that `apt-get` installs with a `deb [trusted=yes] URL ./` line.
+//! CI job can publish plugins that Wazo servers install with `apt-get`.
 //!
 //! Writes `Packages` (each package's control fields plus `Filename`, `Size`, `MD5sum` and
-//! `SHA256`), `Packages.gz` and `Release` (their sizes and sums). The output depends only
-//! on the packages: stanzas are sorted by package, version (dpkg order) and file name,
-//! gzip carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when
-//! set, else the newest package's modification time.
+//! `SHA256`), `Packages.gz` and `Release` (their sizes and sums); with `--sign`, also
+//! `InRelease` and `Release.gpg` (see [`crate::sign`]). The index files depend only on the
+//! packages: stanzas are sorted by package, version (dpkg order) and file name, gzip
+//! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
+//! else the newest package's modification time.
 
 use crate::deb::package_info;
 use crate::deb822::Paragraph;
@@ -14,8 +15,26 @@ use crate::report::Report;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
-/// The files `index` writes, in the order they are renamed into place.
-pub const OUTPUTS: [&str; 3] = ["Packages", "Packages.gz", "Release"];
+/// The files `index` writes, in the order they are renamed into place (see [`run`]).
+pub const OUTPUTS: [&str; 5] = [
+    "Packages",
+    "Packages.gz",
+    "Release",
+    "Release.gpg",
+    "InRelease",
+];
+
+/// The signatures of `Release`, which must never stand beside a `Release` they do not sign.
+const SIGNATURES: [&str; 2] = ["InRelease", "Release.gpg"];
+
+/// How `index` is asked to write the repository.
+#[derive(Debug, Default)]
+pub struct Options<'a> {
+    /// An OpenPGP secret key file: sign `Release` (`InRelease`, `Release.gpg`).
+    pub sign: Option<&'a Path>,
+    /// Days from now until the `Valid-Until` of `Release`.
+    pub valid_for: Option<u32>,
+}
 
 /// One package of the repository.
 #[derive(Debug, Clone)]
@@ -120,13 +139,19 @@ pub fn packages(entries: &mut [Entry]) -> Vec<u8> {
         .join(&b'\n')
 }
 
-/// The `Release` file listing the index files with their sizes and sums.
-pub fn release(date: u64, files: &[(&str, &Digests)]) -> String {
-    let stamp = crate::docs::rfc2822(date);
-    let mut out = format!(
-        "Date: {} UTC\n",
-        stamp.strip_suffix(" +0000").unwrap_or(&stamp)
-    );
+/// A time as apt wants it in `Release`: `Tue, 14 Nov 2023 22:13:20 UTC`.
+fn release_time(timestamp: u64) -> String {
+    let stamp = crate::docs::rfc2822(timestamp);
+    format!("{} UTC", stamp.strip_suffix(" +0000").unwrap_or(&stamp))
+}
+
+/// The `Release` file listing the index files with their sizes and sums; `valid_until`
+/// (seconds since 1970) makes apt refuse it after that time.
+pub fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Digests)]) -> String {
+    let mut out = format!("Date: {}\n", release_time(date));
+    if let Some(until) = valid_until {
+        out.push_str(&format!("Valid-Until: {}\n", release_time(until)));
+    }
     out.push_str("MD5Sum:\n");
     for (name, d) in files {
         out.push_str(&format!(" {} {:>16} {name}\n", d.md5, d.size));
@@ -153,13 +178,34 @@ fn release_date(newest: u64) -> Result<u64> {
     }
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file renamed into place.
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    crate::atomic::write(&dir.join(name), bytes)
+/// `Valid-Until`: `days` after the time of this run. Not after `Date`: `Date` follows the
+/// packages (or SOURCE_DATE_EPOCH), and a Release signed today for old packages is fresh
+/// today; counting from an old Date would publish an already expired repository.
+fn valid_until(days: Option<u32>) -> Option<u64> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    days.map(|d| now + u64::from(d) * 86_400)
 }
 
 /// Indexes `dir`; returns the paths written.
-pub fn run(dir: &Path, report: &Report) -> Result<Vec<PathBuf>> {
+///
+/// Nothing is written until every file is complete: the key is read first (a bad key
+/// stops the run before any package is read), then the packages, then every file is staged
+/// under a temporary name, and only then are they renamed, in this order:
+///
+/// 1. `Packages`, `Packages.gz`: a reader between these renames and the next sees the old
+///    `Release`, whose sums no longer match; apt refuses such a mix and retries later. It
+///    never gets new packages vouched for by an old signature.
+/// 2. `Release`, then `Release.gpg`, back to back: the pair apt falls back to when there is
+///    no `InRelease`.
+/// 3. `InRelease` last: apt tries it first, and once it is new, everything it lists is in
+///    place.
+///
+/// Without a key, stale signatures are deleted before anything is renamed, `InRelease`
+/// first: in between, the repository looks unsigned (apt refuses it with `signed-by`) but
+/// never signed by a signature of another `Release`.
+pub fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, "cannot read", e))?;
     if !meta.is_dir() {
         return Err(Error::Usage(format!(
@@ -167,6 +213,7 @@ pub fn run(dir: &Path, report: &Report) -> Result<Vec<PathBuf>> {
             dir.display()
         )));
     }
+    let signer = options.sign.map(crate::sign::Signer::load).transpose()?;
     let (files, newest) = list_debs(dir)?;
     let date = release_date(newest)?;
     let mut entries = Vec::with_capacity(files.len());
@@ -178,24 +225,50 @@ pub fn run(dir: &Path, report: &Report) -> Result<Vec<PathBuf>> {
     let packages_gz = crate::docs::gzip_bytes(&packages_text);
     let release_text = release(
         date,
+        valid_until(options.valid_for),
         &[
             ("Packages", &digest::of_bytes(&packages_text)),
             ("Packages.gz", &digest::of_bytes(&packages_gz)),
         ],
     );
-    crate::signals::check()?;
-    let written = vec![
-        write_atomic(dir, OUTPUTS[0], &packages_text)?,
-        write_atomic(dir, OUTPUTS[1], &packages_gz)?,
-        write_atomic(dir, OUTPUTS[2], release_text.as_bytes())?,
+    let mut contents: Vec<(&str, Vec<u8>)> = vec![
+        (OUTPUTS[0], packages_text),
+        (OUTPUTS[1], packages_gz),
     ];
-    for stale in ["InRelease", "Release.gpg"] {
-        if dir.join(stale).exists() {
-            report.info(&format!(
-                "warning: {} signs an earlier Release and no longer matches; sign the new Release again or delete it",
-                dir.join(stale).display()
-            ));
+    if let Some(signer) = &signer {
+        let detached = signer.detached(&release_text)?;
+        let inline = signer.clearsign(&release_text)?;
+        contents.push((OUTPUTS[2], release_text.into_bytes()));
+        contents.push((OUTPUTS[3], detached.into_bytes()));
+        contents.push((OUTPUTS[4], inline.into_bytes()));
+    } else {
+        contents.push((OUTPUTS[2], release_text.into_bytes()));
+    }
+    crate::signals::check()?;
+    let staged = contents
+        .iter()
+        .map(|(name, bytes)| crate::atomic::Staged::new(&dir.join(name), bytes))
+        .collect::<Result<Vec<_>>>()?;
+    crate::signals::check()?;
+    if signer.is_none() {
+        for stale in SIGNATURES {
+            let path = dir.join(stale);
+            match std::fs::remove_file(&path) {
+                Ok(()) => report.info(&format!(
+                    "removed {}: it signed an earlier Release (sign with --sign KEYFILE)",
+                    path.display()
+                )),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, "cannot remove the stale signature", e)),
+            }
         }
+    }
+    let written = staged
+        .into_iter()
+        .map(crate::atomic::Staged::commit)
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(signer) = &signer {
+        report.info(&format!("signed Release with key {}", signer.fingerprint()));
     }
     if files.is_empty() {
         report.info(&format!(

@@ -31,6 +31,7 @@ pub mod progress;
 pub mod reap;
 pub mod report;
 pub mod rules;
+pub mod sign;
 pub mod signals;
 pub mod staging;
 pub(crate) mod tail;
@@ -83,7 +84,11 @@ pub fn run(cli: Cli) -> i32 {
             } else {
                 Verbosity::Normal
             });
-            let result = index::run(&args.dir, &report).map(|_| error::EXIT_OK);
+            let options = index::Options {
+                sign: args.sign.as_deref(),
+                valid_for: args.valid_for,
+            };
+            let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)
         }
         Command::Completions(args) => {
