@@ -35,7 +35,11 @@ impl Gpg {
 
     fn cmd(&self, tool: &str) -> Command {
         let mut c = Command::new(tool);
-        c.env("GNUPGHOME", self.home.path()).arg("--batch");
+        c.env("GNUPGHOME", self.home.path());
+        // gpgv never prompts, and refuses --batch.
+        if tool != "gpgv" {
+            c.arg("--batch");
+        }
         c
     }
 
@@ -100,7 +104,16 @@ impl Gpg {
 
     /// The digest algorithm numbers of the signatures in `file` (8 = SHA-256).
     fn digest_algos(&self, file: &Path) -> Vec<u32> {
-        let o = self.ok(self.cmd("gpg").arg("--list-packets").arg(file));
+        // gpg lists a clearsigned file's text, not its signature packet: list the armored
+        // signature block alone.
+        let text = std::fs::read_to_string(file).unwrap();
+        let block = match text.find("-----BEGIN PGP SIGNATURE-----") {
+            Some(at) => &text[at..],
+            None => &text[..],
+        };
+        let alone = self.home.path().join("signature.asc");
+        std::fs::write(&alone, block).unwrap();
+        let o = self.ok(self.cmd("gpg").arg("--list-packets").arg(&alone));
         stdout(&o)
             .lines()
             .filter_map(|l| l.split("digest algo ").nth(1))
@@ -300,7 +313,23 @@ fn signed_repository_is_verified_by_gpgv_and_accepted_by_apt_with_signed_by() {
         .concat()
     );
     assert_verified(&gpg, &key, &other, repo.path());
-    assert_eq!(leftovers(repo.path()), Vec::<PathBuf>::new());
+    // No temporary file is left beside what was written.
+    let mut names: Vec<String> = leftovers(repo.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "InRelease",
+            "Packages",
+            "Packages.gz",
+            "Release",
+            "Release.gpg",
+            "wazo-plugind-hello-demo_1.2.0_all.deb"
+        ]
+    );
 
     let apt = Apt::new(repo.path(), &key.public);
     let update = apt.update_ok();
