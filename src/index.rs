@@ -231,10 +231,8 @@ pub fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf
             ("Packages.gz", &digest::of_bytes(&packages_gz)),
         ],
     );
-    let mut contents: Vec<(&str, Vec<u8>)> = vec![
-        (OUTPUTS[0], packages_text),
-        (OUTPUTS[1], packages_gz),
-    ];
+    let mut contents: Vec<(&str, Vec<u8>)> =
+        vec![(OUTPUTS[0], packages_text), (OUTPUTS[1], packages_gz)];
     if let Some(signer) = &signer {
         let detached = signer.detached(&release_text)?;
         let inline = signer.clearsign(&release_text)?;

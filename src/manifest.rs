@@ -140,6 +140,15 @@ pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
 /// [`read_tree`], also returning the bytes parsed (what `build` ships).
 fn read_tree_and_bytes(plugin_dir: &Path) -> crate::Result<(PathBuf, Node, Vec<u8>)> {
     let shown = manifest_path(plugin_dir);
+    let bytes = read_inside(plugin_dir)?;
+    let tree = parse_bytes(&bytes).map_err(|d| crate::Error::Plugin(d.render(&shown)))?;
+    Ok((shown, tree, bytes))
+}
+
+/// The bytes of `wazo/plugin.yml`, refused when the file (or `wazo/`) leads out of the
+/// checkout: what `build` and `lint` both read.
+pub fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
+    let shown = manifest_path(plugin_dir);
     let path = plugin_dir.join(MANIFEST_PATH);
     // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
     if let (Ok(real), Ok(root)) = (path.canonicalize(), plugin_dir.canonicalize()) {
@@ -151,9 +160,7 @@ fn read_tree_and_bytes(plugin_dir: &Path) -> crate::Result<(PathBuf, Node, Vec<u
             )));
         }
     }
-    let bytes = read_limited(&path, &shown)?;
-    let tree = parse_bytes(&bytes).map_err(|d| crate::Error::Plugin(d.render(&shown)))?;
-    Ok((shown, tree, bytes))
+    read_limited(&path, &shown)
 }
 
 /// Reads a manifest file of at most [`MAX_MANIFEST_BYTES`]; errors name `shown`.

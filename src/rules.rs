@@ -32,51 +32,102 @@ impl Step {
     }
 }
 
-/// Checks that `wazo/rules` can run: a regular file inside the checkout, executable, with
-/// a `#!` line that does not end in a carriage return. Returns its absolute path.
-pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
-    let shown = crate::paths::display_join(plugin_dir, RULES_PATH);
-    let path = plugin_dir.join(RULES_PATH);
-    let bad = |why: &str| Error::Plugin(format!("{}: {why}", shown.display()));
-    let link_meta = std::fs::symlink_metadata(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            bad("not found; a plugin needs an executable wazo/rules file")
-        }
-        _ => bad(&format!("cannot read: {}", crate::error::describe_io(&e))),
-    })?;
-    if link_meta.file_type().is_symlink() {
-        let root = plugin_dir
-            .canonicalize()
-            .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
-        match path.canonicalize() {
-            Ok(target) if crate::paths::is_within(&target, &root) => {}
-            Ok(target) => {
-                return Err(bad(&format!(
-                    "a symlink to {}, outside the plugin folder; make it a regular file",
-                    target.display()
-                )))
-            }
-            Err(_) => return Err(bad("a dangling symlink; make it a regular file")),
+/// Why `wazo/rules` cannot be used, as `build` and `lint` both judge it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unfit {
+    /// There is no `wazo/rules`.
+    Missing(String),
+    /// Not a regular file of the checkout (a folder, a device, a link leading out of it).
+    NotRegular(String),
+    /// A regular file without any execute bit.
+    NotExecutable(String),
+}
+
+impl Unfit {
+    /// The reason, without the file's name.
+    pub fn why(&self) -> &str {
+        match self {
+            Unfit::Missing(why) | Unfit::NotRegular(why) | Unfit::NotExecutable(why) => why,
         }
     }
-    let meta = std::fs::metadata(&path)
-        .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
+}
+
+/// The file checks `build` and `lint` share: `wazo/rules` exists, is (or links to) a regular
+/// file inside the checkout, wherever `wazo/` itself leads, and is executable. Returns its
+/// real path; a file that is only not executable is reported with that path, so that `lint`
+/// can still read its text.
+pub fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<PathBuf>)> {
+    let shown = crate::paths::display_join(plugin_dir, RULES_PATH);
+    let path = plugin_dir.join(RULES_PATH);
+    let describe = |e: &std::io::Error| format!("cannot read: {}", crate::error::describe_io(e));
+    let link_meta = std::fs::symlink_metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => (
+            Unfit::Missing(
+                "not found; a plugin needs an executable wazo/rules file that answers build, \
+                 package, install and uninstall"
+                    .into(),
+            ),
+            None,
+        ),
+        _ => (Unfit::NotRegular(describe(&e)), None),
+    })?;
+    let root = plugin_dir
+        .canonicalize()
+        .map_err(|e| (Unfit::NotRegular(describe(&e)), None))?;
+    let real = match path.canonicalize() {
+        Ok(real) => real,
+        Err(_) if link_meta.file_type().is_symlink() => {
+            return Err((
+                Unfit::NotRegular("a dangling symlink; make it a regular file".into()),
+                None,
+            ))
+        }
+        Err(e) => return Err((Unfit::NotRegular(describe(&e)), None)),
+    };
+    if !crate::paths::is_within(&real, &root) {
+        let why = if link_meta.file_type().is_symlink() {
+            format!(
+                "a symlink to {}, outside the plugin folder; make it a regular file",
+                real.display()
+            )
+        } else {
+            format!(
+                "resolves to {}, outside the plugin folder (is wazo/ a symlink?); make wazo/ a folder of the checkout",
+                real.display()
+            )
+        };
+        return Err((Unfit::NotRegular(why), None));
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| (Unfit::NotRegular(describe(&e)), None))?;
     if meta.is_dir() {
-        return Err(bad(
-            "a folder, not a file; wazo/rules must be an executable script",
+        return Err((
+            Unfit::NotRegular(
+                "a folder, not a file; wazo/rules must be an executable script".into(),
+            ),
+            None,
         ));
     }
     if !meta.is_file() {
-        return Err(bad(
-            "not a regular file; wazo/rules must be an executable script",
+        return Err((
+            Unfit::NotRegular("not a regular file; wazo/rules must be an executable script".into()),
+            None,
         ));
     }
     if meta.permissions().mode() & 0o111 == 0 {
-        return Err(bad(&format!(
-            "not executable (chmod +x {})",
-            shown.display()
-        )));
+        return Err((
+            Unfit::NotExecutable(format!("not executable (chmod +x {})", shown.display())),
+            Some(real),
+        ));
     }
+    Ok(real)
+}
+
+/// Checks that `wazo/rules` can run: [`locate`], then a `#!` line that names an installed
+/// interpreter and does not end in a carriage return. Returns its absolute path.
+pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
+    let shown = crate::paths::display_join(plugin_dir, RULES_PATH);
+    let bad = |why: &str| Error::Plugin(format!("{}: {why}", shown.display()));
+    let path = locate(plugin_dir).map_err(|(unfit, _)| bad(unfit.why()))?;
     let mut head = [0u8; 256];
     let n = crate::signals::open_input(&path)
         .and_then(|mut f| f.read(&mut head))
@@ -96,19 +147,7 @@ pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
     if let Some(why) = missing_interpreter(head) {
         return Err(bad(&why));
     }
-    let real = path
-        .canonicalize()
-        .map_err(|e| Error::io(&path, "cannot resolve", e))?;
-    let root = plugin_dir
-        .canonicalize()
-        .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
-    if !crate::paths::is_within(&real, &root) {
-        return Err(bad(&format!(
-            "resolves to {}, outside the plugin folder (is wazo/ a symlink?); make wazo/ a folder of the checkout",
-            real.display()
-        )));
-    }
-    Ok(real)
+    Ok(path)
 }
 
 /// Why the `#!` line's interpreter cannot run, if it cannot: the kernel's own error would

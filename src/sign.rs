@@ -61,7 +61,9 @@ impl Signer {
         Ok(signer)
     }
 
-    /// The signing key, primary or subkey (boxed: rPGP's signing functions take a sized key).
+    /// The signing key, primary or subkey (boxed: rPGP's signing functions take a sized key,
+    /// and a `Box` of the reference is one).
+    #[allow(clippy::redundant_allocation)]
     fn signing_key(&self) -> Box<&dyn SigningKey> {
         Box::new(match self.subkey {
             Some(i) => &self.key.secret_subkeys[i].key,

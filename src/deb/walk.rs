@@ -29,7 +29,7 @@ pub fn entries(
     let mut count: u64 = 0;
     while let Some(entry) = tar.next_entry()? {
         count += 1;
-        if count % 1024 == 0 && crate::signals::pending().is_some() {
+        if count.is_multiple_of(1024) && crate::signals::pending().is_some() {
             return Err(io::Error::other("interrupted"));
         }
         visit(&entry, &mut tar)?;

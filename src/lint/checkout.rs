@@ -9,10 +9,9 @@
 use super::script::{self, Stage};
 use super::{closest, Findings, Options, Place, Tag, WazoVersion};
 use crate::manifest::{self, KNOWN_KEYS, MANIFEST_PATH};
-use crate::rules::RULES_PATH;
+use crate::rules::{self, RULES_PATH};
 use crate::yaml::{Node, Pos, Style, Value};
 use crate::yaml11;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// The largest rules file read for the text checks.
@@ -40,7 +39,7 @@ fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> u8 {
         );
         return 0;
     }
-    let bytes = match manifest::read_limited(&path, &shown) {
+    let bytes = match manifest::read_inside(dir) {
         Ok(bytes) => bytes,
         Err(e) => {
             let text = e.to_string();
@@ -322,84 +321,26 @@ fn wazo_versions(tree: &Node, opts: &Options, file: &Place, out: &mut Findings) 
     }
 }
 
-/// The rules file: type, mode, then its text.
+/// The rules file: where it is and what it is (the checks `build` makes, shared), then its
+/// text.
 fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
     let shown = crate::paths::display_join(dir, RULES_PATH);
     let place = Place::file(shown.display().to_string());
-    let path = dir.join(RULES_PATH);
-    let link = match std::fs::symlink_metadata(&path) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            out.add(
-                Tag::RulesMissing,
-                place,
-                "not found; a plugin needs an executable wazo/rules file that answers build, \
-                 package, install and uninstall",
-            );
-            return;
-        }
-        Err(e) => {
-            out.add(
-                Tag::RulesNotRegular,
-                place,
-                format!("cannot read: {}", crate::error::describe_io(&e)),
-            );
-            return;
-        }
-    };
-    if link.file_type().is_symlink() {
-        let inside = match (dir.canonicalize(), path.canonicalize()) {
-            (Ok(root), Ok(target)) => crate::paths::is_within(&target, &root),
-            _ => {
-                out.add(
-                    Tag::RulesNotRegular,
-                    place,
-                    "a dangling symlink; make it a regular file",
-                );
-                return;
-            }
-        };
-        if !inside {
-            out.add(
-                Tag::RulesNotRegular,
-                place,
-                "a symlink to a file outside the plugin folder, which the package would not \
-                 carry; make it a regular file",
-            );
-            return;
-        }
-    }
-    let meta = match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_file() => meta,
-        Ok(meta) => {
-            let what = if meta.is_dir() {
-                "a folder"
-            } else {
-                "not a regular file"
+    let path = match rules::locate(dir) {
+        Ok(path) => path,
+        Err((unfit, readable)) => {
+            let tag = match unfit {
+                rules::Unfit::Missing(_) => Tag::RulesMissing,
+                rules::Unfit::NotRegular(_) => Tag::RulesNotRegular,
+                rules::Unfit::NotExecutable(_) => Tag::RulesNotExecutable,
             };
-            out.add(
-                Tag::RulesNotRegular,
-                place,
-                format!("{what}; wazo/rules must be an executable script"),
-            );
-            return;
-        }
-        Err(e) => {
-            out.add(
-                Tag::RulesNotRegular,
-                place,
-                format!("cannot read: {}", crate::error::describe_io(&e)),
-            );
-            return;
+            out.add(tag, place.clone(), unfit.why());
+            match readable {
+                Some(path) => path,
+                None => return,
+            }
         }
     };
-    if meta.permissions().mode() & 0o111 == 0 {
-        out.add(
-            Tag::RulesNotExecutable,
-            place.clone(),
-            format!("not executable (chmod +x {})", shown.display()),
-        );
-    }
     use std::io::Read;
     let mut bytes = Vec::new();
     let read = crate::signals::open_input(&path)

@@ -38,7 +38,7 @@ impl Lcg {
             let r = self.next();
             if text {
                 out.extend_from_slice(WORDS[(r % 12) as usize].as_bytes());
-                if r % 7 == 0 {
+                if r.is_multiple_of(7) {
                     out.extend_from_slice(format!("{} ", r % 10_000).as_bytes());
                 }
             } else {

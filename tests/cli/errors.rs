@@ -420,7 +420,7 @@ fn rules_missing() {
     std::fs::remove_file(case.path().join("wazo/rules")).unwrap();
     bad_rules(
         &case,
-        "error: wazo/rules: not found; a plugin needs an executable wazo/rules file",
+        "error: wazo/rules: not found; a plugin needs an executable wazo/rules file that answers build, package, install and uninstall",
     );
 }
 
@@ -527,6 +527,23 @@ fn wazo_folder_symlink_leaving_the_checkout() {
             "error: wazo/plugin.yml: resolves to {}, outside the plugin folder; make it a regular file of the checkout",
             real.display()
         ),
+    );
+    // lint judges it with the same checks: two errors, and nothing read out there is judged.
+    let report = crate::lint::lint_one(case.path());
+    assert_eq!(report.status, 1, "{:#}", report.json);
+    assert_eq!(
+        report.message("manifest-invalid"),
+        format!(
+            "resolves to {}, outside the plugin folder; make it a regular file of the checkout",
+            real.display()
+        )
+    );
+    assert_eq!(
+        report.message("rules-not-regular"),
+        format!(
+            "resolves to {}, outside the plugin folder (is wazo/ a symlink?); make wazo/ a folder of the checkout",
+            other.path().canonicalize().unwrap().join("wazo/rules").display()
+        )
     );
 }
 

@@ -548,7 +548,7 @@ impl Gen {
         while left > 0 {
             let len = (self.next() as usize % (bytes / 3 + 1)).clamp(1, left);
             let rel = format!("payload/usr/share/gen/{}/f{i}", self.next() % 5);
-            let text = self.next() % 3 != 0;
+            let text = !self.next().is_multiple_of(3);
             let bytes = self.bytes(len, text);
             plugin.file(&rel, bytes);
             left -= len;
