@@ -37,54 +37,16 @@ fn index(dir: &Path) -> Output {
         .env("SOURCE_DATE_EPOCH", "1700000000"))
 }
 
-/// apt-get and apt-cache with every state folder in a temp folder, one file: source.
-struct Apt {
-    dir: tempfile::TempDir,
-}
+/// apt-get and apt-cache in their own root, trusting the repository without a signature.
+struct Apt(AptRoot);
 
 impl Apt {
     fn new(repo: &Path) -> Apt {
-        let dir = tempfile::Builder::new().prefix("apt-").tempdir().unwrap();
-        for sub in [
-            "lists/partial",
-            "cache/archives/partial",
-            "etc/sources.list.d",
-            "etc/preferences.d",
-            "etc/apt.conf.d",
-        ] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        std::fs::write(dir.path().join("status"), "").unwrap();
-        std::fs::write(
-            dir.path().join("etc/sources.list"),
-            format!("deb [trusted=yes] file:{} ./\n", repo.display()),
-        )
-        .unwrap();
-        Apt { dir }
-    }
-
-    fn options(&self) -> Vec<String> {
-        let d = self.dir.path().display();
-        [
-            format!("Dir::Etc::sourcelist={d}/etc/sources.list"),
-            format!("Dir::Etc::sourceparts={d}/etc/sources.list.d"),
-            format!("Dir::Etc::preferencesparts={d}/etc/preferences.d"),
-            format!("Dir::Etc::parts={d}/etc/apt.conf.d"),
-            format!("Dir::State={d}"),
-            format!("Dir::State::status={d}/status"),
-            format!("Dir::State::Lists={d}/lists"),
-            format!("Dir::Cache={d}/cache"),
-            "Debug::NoLocking=1".into(),
-            "APT::Sandbox::User=root".into(),
-            "Acquire::Languages=none".into(),
-        ]
-        .into_iter()
-        .flat_map(|o| ["-o".to_string(), o])
-        .collect()
+        Apt(AptRoot::new(repo, "trusted=yes"))
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> String {
-        let o = run(Command::new(tool).args(self.options()).args(args));
+        let o = run(self.0.command(tool).args(args));
         assert!(
             o.status.success(),
             "{tool} {args:?} failed:\n{}{}",

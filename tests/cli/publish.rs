@@ -168,58 +168,18 @@ fn names(dir: &Path) -> Vec<String> {
 
 /// apt-get with every state folder, source list and trusted key store in a temp folder:
 /// one source, `signed-by` the given public key, nothing trusted from the host.
-struct Apt {
-    dir: tempfile::TempDir,
-}
+struct Apt(AptRoot);
 
 impl Apt {
     fn new(repo: &Path, signed_by: &Path) -> Apt {
-        let dir = tempfile::Builder::new().prefix("apt-").tempdir().unwrap();
-        for sub in [
-            "lists/partial",
-            "cache/archives/partial",
-            "etc/sources.list.d",
-            "etc/preferences.d",
-            "etc/apt.conf.d",
-            "etc/trusted.gpg.d",
-        ] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        std::fs::write(dir.path().join("status"), "").unwrap();
-        std::fs::write(
-            dir.path().join("etc/sources.list"),
-            format!(
-                "deb [signed-by={}] file:{} ./\n",
-                signed_by.display(),
-                repo.display()
-            ),
-        )
-        .unwrap();
-        Apt { dir }
+        Apt(AptRoot::new(
+            repo,
+            &format!("signed-by={}", signed_by.display()),
+        ))
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        let d = self.dir.path().display();
-        let options = [
-            format!("Dir::Etc::sourcelist={d}/etc/sources.list"),
-            format!("Dir::Etc::sourceparts={d}/etc/sources.list.d"),
-            format!("Dir::Etc::preferencesparts={d}/etc/preferences.d"),
-            format!("Dir::Etc::parts={d}/etc/apt.conf.d"),
-            format!("Dir::Etc::trusted={d}/etc/trusted.gpg"),
-            format!("Dir::Etc::trustedparts={d}/etc/trusted.gpg.d"),
-            format!("Dir::State={d}"),
-            format!("Dir::State::status={d}/status"),
-            format!("Dir::State::Lists={d}/lists"),
-            format!("Dir::Cache={d}/cache"),
-            "Debug::NoLocking=1".into(),
-            "APT::Sandbox::User=root".into(),
-            "Acquire::Languages=none".into(),
-        ];
-        let mut c = Command::new("apt-get");
-        for o in options {
-            c.arg("-o").arg(o);
-        }
-        run(c.args(args))
+        run(self.0.command("apt-get").args(args))
     }
 
     /// `apt-get update` succeeds without a warning; returns its output.

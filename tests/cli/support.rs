@@ -430,3 +430,59 @@ pub fn build_helloworld(out: &Path) -> PathBuf {
     assert_eq!(stdout(&o).trim(), deb.display().to_string());
     deb
 }
+
+/// apt-get and apt-cache with every state folder (lists, cache, status, configuration and
+/// trusted keys) in a temp folder, and one source: `deb [OPTIONS] file:REPO ./`. Nothing of
+/// the host's apt configuration is read.
+pub struct AptRoot {
+    dir: tempfile::TempDir,
+}
+
+impl AptRoot {
+    /// A root whose only source is `repo`, with these source options (`trusted=yes`,
+    /// `signed-by=KEY`).
+    pub fn new(repo: &Path, source_options: &str) -> AptRoot {
+        let dir = tempfile::Builder::new().prefix("apt-").tempdir().unwrap();
+        for sub in [
+            "lists/partial",
+            "cache/archives/partial",
+            "etc/sources.list.d",
+            "etc/preferences.d",
+            "etc/apt.conf.d",
+            "etc/trusted.gpg.d",
+        ] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        std::fs::write(dir.path().join("status"), "").unwrap();
+        std::fs::write(
+            dir.path().join("etc/sources.list"),
+            format!("deb [{source_options}] file:{} ./\n", repo.display()),
+        )
+        .unwrap();
+        AptRoot { dir }
+    }
+
+    /// `tool` (apt-get, apt-cache) pointed at this root.
+    pub fn command(&self, tool: &str) -> Command {
+        let d = self.dir.path().display();
+        let mut c = Command::new(tool);
+        for o in [
+            format!("Dir::Etc::sourcelist={d}/etc/sources.list"),
+            format!("Dir::Etc::sourceparts={d}/etc/sources.list.d"),
+            format!("Dir::Etc::preferencesparts={d}/etc/preferences.d"),
+            format!("Dir::Etc::parts={d}/etc/apt.conf.d"),
+            format!("Dir::Etc::trusted={d}/etc/trusted.gpg"),
+            format!("Dir::Etc::trustedparts={d}/etc/trusted.gpg.d"),
+            format!("Dir::State={d}"),
+            format!("Dir::State::status={d}/status"),
+            format!("Dir::State::Lists={d}/lists"),
+            format!("Dir::Cache={d}/cache"),
+            "Debug::NoLocking=1".into(),
+            "APT::Sandbox::User=root".into(),
+            "Acquire::Languages=none".into(),
+        ] {
+            c.arg("-o").arg(o);
+        }
+        c
+    }
+}
