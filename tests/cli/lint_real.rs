@@ -495,6 +495,11 @@ fn lintian_on_a_plugin_with_long_names() {
         "        mkdir -p \"$pkgdir/etc/hello\"\n        cp hello.conf \"$pkgdir/etc/hello/\"",
     ));
     let built = p.build();
+    // Installed and removed by real dpkg, long names and all.
+    let root = DpkgRoot::new();
+    root.install(&built.deb);
+    let o = root.dpkg(&["-r", &format!("wazo-plugind-{name}-{namespace}")]);
+    assert!(o.status.success(), "dpkg -r: {}", stderr(&o));
     let o = run(Command::new("lintian")
         .args(["--tag-display-limit", "0", "--allow-root"])
         .arg(&built.deb));
