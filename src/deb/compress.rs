@@ -98,9 +98,81 @@ impl<W: Write> Encoder for super::pgzip::ParallelGz<W> {
     }
 }
 
-impl<W: Write> Encoder for liblzma::write::XzEncoder<W> {
-    fn finish(self: Box<Self>) -> io::Result<()> {
-        (*self).finish()?.flush()
+/// An xz stream driven here rather than by `liblzma::write::XzEncoder`, whose `write` and
+/// `finish` loop inside until liblzma makes progress: with the threaded encoder that is
+/// until a whole block (24 MiB at level 6) is compressed, a minute on a slow machine, with
+/// no look at signals. Here every call to liblzma is bounded (at most [`XZ_STEP`] bytes in
+/// or out, and a 100 ms timeout for the threaded encoder), and a pending signal is seen
+/// between two calls.
+struct Xz<W: Write> {
+    stream: liblzma::stream::Stream,
+    out: W,
+    buf: Vec<u8>,
+}
+
+/// The most bytes handed to or taken from liblzma in one call.
+const XZ_STEP: usize = 64 << 10;
+
+impl<W: Write> Xz<W> {
+    fn new(out: W, stream: liblzma::stream::Stream) -> Self {
+        Xz {
+            stream,
+            out,
+            buf: Vec::with_capacity(XZ_STEP),
+        }
+    }
+
+    /// One bounded call to liblzma; its output goes on to `out`. Returns the input bytes it
+    /// took and whether the stream has ended.
+    fn step(&mut self, input: &[u8], action: liblzma::stream::Action) -> io::Result<(usize, bool)> {
+        if let Some(sig) = crate::signals::pending() {
+            return Err(io::Error::other(format!(
+                "interrupted by {}",
+                crate::error::signal_name(sig)
+            )));
+        }
+        let before = self.stream.total_in();
+        self.buf.clear();
+        let status = self
+            .stream
+            .process_vec(input, &mut self.buf, action)
+            .map_err(other)?;
+        self.out.write_all(&self.buf)?;
+        let taken = (self.stream.total_in() - before) as usize;
+        match status {
+            liblzma::stream::Status::StreamEnd => Ok((taken, true)),
+            liblzma::stream::Status::MemNeeded => {
+                Err(io::Error::other("the xz encoder can make no progress"))
+            }
+            _ => Ok((taken, false)),
+        }
+    }
+}
+
+impl<W: Write> Write for Xz<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let data = &data[..data.len().min(XZ_STEP)];
+        loop {
+            // The threaded encoder may time out having taken nothing: ask again.
+            let (taken, _) = self.step(data, liblzma::stream::Action::Run)?;
+            if taken > 0 {
+                return Ok(taken);
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl<W: Write> Encoder for Xz<W> {
+    fn finish(mut self: Box<Self>) -> io::Result<()> {
+        while !self.step(&[], liblzma::stream::Action::Finish)?.1 {}
+        self.out.flush()
     }
 }
 
@@ -156,13 +228,16 @@ impl Compression {
                 } else {
                     liblzma::stream::MtStreamBuilder::new()
                         .threads(threads as u32)
+                        // Returns to us at least every 100 ms, so signals are seen; the
+                        // timeout never changes the bytes.
+                        .timeout_ms(100)
                         .block_size(block)
                         .filters(filters)
                         .check(check)
                         .encoder()
                 }
                 .map_err(other)?;
-                Box::new(liblzma::write::XzEncoder::new_stream(out, stream))
+                Box::new(Xz::new(out, stream))
             }
             Algorithm::Zstd => {
                 let mut enc = zstd::stream::write::Encoder::new(out, self.level as i32)?;
