@@ -47,7 +47,7 @@ impl Error {
 
     /// An I/O error on `path`, as one line: `<path>: <what we were doing>: <cause>`.
     pub fn io(path: impl AsRef<std::path::Path>, doing: &str, err: std::io::Error) -> Error {
-        if let Some(sig) = crate::signals::pending() {
+        if let Some(sig) = crate::ui::signals::pending() {
             return Error::Interrupted(sig);
         }
         Error::Io(format!(

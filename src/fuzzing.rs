@@ -33,13 +33,13 @@ const CONTROL_FIELDS: &[&str] = &[
 
 /// The manifest parser and validator, as `build` and `lint` use them.
 pub fn manifest(data: &[u8]) {
-    let Ok(tree) = crate::manifest::parse_bytes(data) else {
+    let Ok(tree) = crate::plugin::manifest::parse_bytes(data) else {
         return;
     };
-    match crate::manifest::from_tree(&tree) {
+    match crate::plugin::manifest::from_tree(&tree) {
         Ok(m) => {
             // A valid manifest must give control text that cannot start a new field.
-            let control = crate::deb::control::control_file(&m, "A <a@b.c>", 1);
+            let control = crate::package::control::control_file(&m, "A <a@b.c>", 1);
             let mut seen = Vec::new();
             for line in control.lines().filter(|l| !l.starts_with(' ')) {
                 let name = line.split_once(": ").map_or(line, |(n, _)| n);
@@ -49,7 +49,7 @@ pub fn manifest(data: &[u8]) {
                 );
                 seen.push(name);
             }
-            let _ = crate::deb::file_name(&m);
+            let _ = crate::package::pipeline::file_name(&m);
         }
         Err(diags) => assert!(!diags.is_empty(), "an invalid manifest without a reason"),
     }
@@ -104,7 +104,8 @@ fn as_file(data: &[u8]) -> std::path::PathBuf {
         std::fs::File::from(fd)
     });
     let mut handle = file;
-    file.set_len(0).expect("the fuzz input file cannot be emptied");
+    file.set_len(0)
+        .expect("the fuzz input file cannot be emptied");
     std::io::Seek::rewind(&mut handle).expect("the fuzz input file cannot be rewound");
     handle
         .write_all(data)
@@ -115,10 +116,10 @@ fn as_file(data: &[u8]) -> std::path::PathBuf {
 /// The package reader behind `inspect` and `index`: the whole package, then the listing.
 pub fn package_info(data: &[u8]) {
     let path = as_file(data);
-    if let Ok(info) = crate::deb::package_info::read_package(&path) {
-        let _ = crate::inspect::render_text(&info);
+    if let Ok(info) = crate::package::info::read_package(&path) {
+        let _ = crate::commands::inspect::render_text(&info);
     }
-    let _ = crate::deb::package_info::read_control(&path);
+    let _ = crate::package::info::read_control(&path);
 }
 
 /// `lint`'s package pass: every finding of a `.deb`, rendered as text.
@@ -133,7 +134,7 @@ pub fn lint_package(data: &[u8]) {
 
 /// The one control-file parser (inspect, index and lint), and lint's field checks on it.
 pub fn control(data: &[u8]) {
-    let _ = crate::deb822::parse_one(data);
+    let _ = crate::deb::deb822::parse_one(data);
     let place = crate::lint::Place::file("control");
     let mut findings = crate::lint::Findings::default();
     let control = crate::lint::control::parse(data, &place, &mut findings);

@@ -4,9 +4,9 @@
 use clap::Parser;
 
 fn main() {
-    wazo_pluginctl::signals::guard_standard_descriptors();
-    let cli = wazo_pluginctl::cli::Cli::parse();
+    wazo_pluginctl::ui::signals::guard_standard_descriptors();
+    let cli = wazo_pluginctl::cli::args::Cli::parse();
     let status = wazo_pluginctl::run(cli);
-    wazo_pluginctl::signals::die_if_pending();
+    wazo_pluginctl::ui::signals::die_if_pending();
     std::process::exit(status);
 }

@@ -212,24 +212,26 @@ pub fn decompress<'a>(
     data: impl Read + 'a,
 ) -> io::Result<Box<dyn Read + 'a>> {
     // The decompressed side is checked too: a few KiB of input can be gigabytes of output.
-    Ok(Box::new(crate::signals::Interruptible(match algorithm {
-        Algorithm::None => Box::new(data) as Box<dyn Read + 'a>,
-        Algorithm::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(data))),
-        Algorithm::Xz => {
-            // A crafted header can ask for a dictionary of gigabytes; real packages use at
-            // most 64 MiB (xz -9), so the decoder's memory is capped well above that.
-            let stream = liblzma::stream::Stream::new_stream_decoder(
-                XZ_MEMLIMIT,
-                liblzma::stream::CONCATENATED,
-            )
-            .map_err(io::Error::other)?;
-            Box::new(liblzma::read::XzDecoder::new_stream(
-                BufReader::new(data),
-                stream,
-            ))
-        }
-        Algorithm::Zstd => Box::new(zstd::stream::read::Decoder::new(data)?),
-    })))
+    Ok(Box::new(crate::ui::signals::Interruptible(
+        match algorithm {
+            Algorithm::None => Box::new(data) as Box<dyn Read + 'a>,
+            Algorithm::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(data))),
+            Algorithm::Xz => {
+                // A crafted header can ask for a dictionary of gigabytes; real packages use at
+                // most 64 MiB (xz -9), so the decoder's memory is capped well above that.
+                let stream = liblzma::stream::Stream::new_stream_decoder(
+                    XZ_MEMLIMIT,
+                    liblzma::stream::CONCATENATED,
+                )
+                .map_err(io::Error::other)?;
+                Box::new(liblzma::read::XzDecoder::new_stream(
+                    BufReader::new(data),
+                    stream,
+                ))
+            }
+            Algorithm::Zstd => Box::new(zstd::stream::read::Decoder::new(data)?),
+        },
+    )))
 }
 
 /// A tar entry's type as stored.

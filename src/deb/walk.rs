@@ -13,8 +13,8 @@ use std::path::Path;
 
 /// Opens a package file for reading; the one place every reader opens one. A FIFO, device or
 /// folder is refused without blocking, and every read stops once a signal arrived.
-pub fn open(path: &Path) -> io::Result<crate::signals::Interruptible<File>> {
-    crate::signals::open_input(path)
+pub fn open(path: &Path) -> io::Result<crate::ui::signals::Interruptible<File>> {
+    crate::ui::signals::open_input(path)
 }
 
 /// Decompresses a tar member and calls `visit` for each entry with a reader of its data
@@ -29,7 +29,7 @@ pub fn entries(
     let mut count: u64 = 0;
     while let Some(entry) = tar.next_entry()? {
         count += 1;
-        if count.is_multiple_of(1024) && crate::signals::pending().is_some() {
+        if count.is_multiple_of(1024) && crate::ui::signals::pending().is_some() {
             return Err(io::Error::other("interrupted"));
         }
         visit(&entry, &mut tar)?;

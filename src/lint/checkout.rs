@@ -8,10 +8,10 @@
 
 use super::script::{self, Stage};
 use super::{closest, Findings, Options, Place, Tag, WazoVersion};
-use crate::manifest::{self, KNOWN_KEYS, MANIFEST_PATH};
-use crate::rules::{self, RULES_PATH};
-use crate::yaml::{Node, Pos, Style, Value};
-use crate::yaml11;
+use crate::plugin::manifest::{self, KNOWN_KEYS, MANIFEST_PATH};
+use crate::plugin::pyyaml;
+use crate::plugin::rules::{self, RULES_PATH};
+use crate::plugin::yaml::{Node, Pos, Style, Value};
 use std::path::Path;
 
 /// The largest rules file read for the text checks.
@@ -151,13 +151,13 @@ fn read_as_number(key: &str, node: &Node, file: &Place, out: &mut Findings) {
     if s.style != Style::Plain || s.tag.is_some() || node.is_null() {
         return;
     }
-    let reading = yaml11::read_plain(&s.text);
+    let reading = pyyaml::read_plain(&s.text);
     let Some(read) = reading.python_text().filter(|r| *r != s.text) else {
         return;
     };
     let what = match reading {
-        yaml11::Reading::Int(_) | yaml11::Reading::Float(_) => "the number",
-        yaml11::Reading::Bool(_) => "the boolean",
+        pyyaml::Reading::Int(_) | pyyaml::Reading::Float(_) => "the number",
+        pyyaml::Reading::Bool(_) => "the boolean",
         _ => "",
     };
     let read = if what.is_empty() {
@@ -324,7 +324,7 @@ fn wazo_versions(tree: &Node, opts: &Options, file: &Place, out: &mut Findings) 
 /// The rules file: where it is and what it is (the checks `build` makes, shared), then its
 /// text.
 fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
-    let shown = crate::paths::display_join(dir, RULES_PATH);
+    let shown = crate::plugin::paths::display_join(dir, RULES_PATH);
     let place = Place::file(shown.display().to_string());
     let path = match rules::locate(dir) {
         Ok(path) => path,
@@ -343,7 +343,7 @@ fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
     };
     use std::io::Read;
     let mut bytes = Vec::new();
-    let read = crate::signals::open_input(&path)
+    let read = crate::ui::signals::open_input(&path)
         .and_then(|f| f.take(MAX_RULES_BYTES).read_to_end(&mut bytes));
     if let Err(e) = read {
         out.add(

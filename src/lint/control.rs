@@ -1,9 +1,9 @@
-//! The `control` file of a `.deb`, read by [`crate::deb822`] (the parser `inspect` and
+//! The `control` file of a `.deb`, read by [`crate::deb::deb822`] (the parser `inspect` and
 //! `index` use, which judges as `dpkg --unpack` does), with every syntax error reported at
-//! its line, then checked field by field with the grammar of [`crate::version`].
+//! its line, then checked field by field with the grammar of [`crate::deb::version`].
 
 use super::{Findings, Place, Tag};
-use crate::{deb822, version};
+use crate::{deb::deb822, deb::version};
 
 /// One field: its name as written, its value (continuation lines joined by newlines) and
 /// the line it starts on.
@@ -212,7 +212,7 @@ pub fn check(control: &Control, place: &Place, out: &mut Findings) {
         }
     }
     match control.get("Section") {
-        Some(f) if f.value == crate::deb::control::SECTION => {}
+        Some(f) if f.value == crate::package::control::SECTION => {}
         Some(f) => out.add(
             Tag::WrongSection,
             place.line(f.line),
@@ -220,7 +220,7 @@ pub fn check(control: &Control, place: &Place, out: &mut Findings) {
                 "Section {:?}: the Wazo daemon lists installed plugins by Section: {}, so it \
                  would not list this one",
                 f.value,
-                crate::deb::control::SECTION
+                crate::package::control::SECTION
             ),
         ),
         None => out.add(
@@ -229,7 +229,7 @@ pub fn check(control: &Control, place: &Place, out: &mut Findings) {
             format!(
                 "no Section field: the Wazo daemon lists installed plugins by Section: {}, so \
                  it would not list this one",
-                crate::deb::control::SECTION
+                crate::package::control::SECTION
             ),
         ),
     }

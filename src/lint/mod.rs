@@ -14,8 +14,8 @@ pub mod tags;
 
 pub use tags::{Scope, Tag, TagInfo, TAGS};
 
-use crate::cli::LintArgs;
-use crate::yaml::Pos;
+use crate::cli::args::LintArgs;
+use crate::plugin::yaml::Pos;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -473,7 +473,11 @@ pub fn lint_path(path: &Path, opts: &Options) -> InputReport {
 /// checkout. Their errors (a rules file that makes an unremovable package, a plugin that
 /// depends on itself...) are printed as warnings, never silently; with `deny` they stop
 /// the build before anything runs.
-pub(crate) fn before_build(dir: &Path, deny: bool, report: &crate::report::Report) -> Result<()> {
+pub(crate) fn before_build(
+    dir: &Path,
+    deny: bool,
+    report: &crate::ui::report::Report,
+) -> Result<()> {
     let input = lint_path(dir, &Options::default());
     let errors: Vec<&Finding> = input
         .findings
@@ -504,7 +508,7 @@ pub(crate) fn before_build(dir: &Path, deny: bool, report: &crate::report::Repor
 pub fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
     let inputs: Vec<InputReport> = paths
         .iter()
-        .take_while(|_| crate::signals::pending().is_none())
+        .take_while(|_| crate::ui::signals::pending().is_none())
         .map(|p| lint_path(p, opts))
         .collect();
     let mut summary = Summary::default();
@@ -520,7 +524,7 @@ pub fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
 
 /// Wraps text at `width` columns (for `--explain` in a terminal).
 fn wrap(text: &str, width: usize) -> String {
-    let mut out = crate::docs::wrap_words(text, width).join("\n");
+    let mut out = crate::package::extras::wrap_words(text, width).join("\n");
     out.push('\n');
     out
 }
@@ -595,7 +599,7 @@ pub fn tags_markdown() -> String {
 /// Runs `pluginctl lint`: prints the report on stdout and returns the exit status.
 pub fn run(args: &LintArgs) -> Result<i32> {
     // A closed pipe (`pluginctl lint | head`) ends the output quietly; a full disk is an error.
-    let print = crate::report::write_stdout;
+    let print = crate::ui::report::write_stdout;
     if let Some(tag) = &args.explain {
         print(&explain(tag)?)?;
         return Ok(crate::error::EXIT_OK);
@@ -616,7 +620,7 @@ pub fn run(args: &LintArgs) -> Result<i32> {
     };
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.
-    crate::signals::check()?;
+    crate::ui::signals::check()?;
     print(&if args.json {
         report.to_json()
     } else {
@@ -654,7 +658,7 @@ mod tests {
 
     #[test]
     fn typos_are_close_and_other_keys_are_not() {
-        let known = crate::manifest::KNOWN_KEYS;
+        let known = crate::plugin::manifest::KNOWN_KEYS;
         assert_eq!(closest("namepsace", known), Some("namespace"));
         assert_eq!(closest("debian_depend", known), Some("debian_depends"));
         assert_eq!(closest("dependss", known), Some("depends"));

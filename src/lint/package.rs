@@ -13,7 +13,7 @@ use super::{Findings, Place, Sample, Tag};
 use crate::deb::compress::Algorithm;
 use crate::deb::reader::{self, ArReader, TarEntry, TarKind};
 use crate::deb::{limits, walk};
-use crate::manifest;
+use crate::plugin::manifest;
 use md5::{Digest, Md5};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufRead, BufReader, Read};
@@ -34,7 +34,7 @@ const ENTRY: (&str, &str) = ("entry", "entries");
 /// How files are counted in messages.
 const FILE: (&str, &str) = ("file", "files");
 /// Maintainer scripts dpkg runs.
-const SCRIPTS: &[&str] = crate::deb::package_info::SCRIPT_NAMES;
+const SCRIPTS: &[&str] = crate::package::info::SCRIPT_NAMES;
 
 /// Checks a `.deb` file.
 pub fn check(path: &Path, out: &mut Findings) {
@@ -673,7 +673,7 @@ impl Deb {
         if entry.mtime < ANCIENT {
             d.ancient.add(format!(
                 "{shown} ({} UTC)",
-                crate::inspect::date_minutes(entry.mtime)
+                crate::commands::inspect::date_minutes(entry.mtime)
             ));
         }
         if !is_packaging(path) {
@@ -1295,7 +1295,7 @@ impl Deb {
                 format!(
                     "prerm does not save the rules file as /{}/{backup}, so postrm cannot run \
                      it (plugin_format_version {})",
-                    crate::deb::control::RULES_BACKUP_DIR,
+                    crate::package::control::RULES_BACKUP_DIR,
                     s.format
                 ),
             );

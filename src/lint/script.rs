@@ -505,7 +505,7 @@ pub fn check_rules(
                 if reported.insert(name.clone()) && !assigns(&lines, &name) {
                     out.add(
                         Tag::RulesUnsetVariable,
-                        place.at(crate::yaml::Pos { line: i + 1, col }),
+                        place.at(crate::plugin::yaml::Pos { line: i + 1, col }),
                         format!(
                             "${name} is never set when wazo-plugind runs the rules file, so it \
                              is empty here; {advice}"
@@ -522,7 +522,7 @@ pub fn check_rules(
                 let col = raw.find(code.as_str()).map_or(col, |at| at + col);
                 out.add(
                     Tag::RulesUnsetVariable,
-                    place.at(crate::yaml::Pos { line: *line, col }),
+                    place.at(crate::plugin::yaml::Pos { line: *line, col }),
                     format!(
                         "$pkgdir is only set for `rules package`; in the \"{}\" branch it is \
                          empty, so \"$pkgdir/...\" means a path from /",

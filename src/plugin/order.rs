@@ -5,7 +5,7 @@
 //! inputs without dependencies between them keep their order. A cycle is an error that
 //! names it, `demo/a -> demo/b -> demo/a`, each plugin depending on the next.
 
-use crate::manifest::Manifest;
+use crate::plugin::manifest::Manifest;
 use crate::{Error, Result};
 use std::collections::{BTreeSet, HashMap};
 
@@ -92,7 +92,7 @@ fn find_cycle(deps: &[Vec<usize>], waiting: &[usize]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Dependency;
+    use crate::plugin::manifest::Dependency;
 
     fn plugin(name: &str, depends: &[&str]) -> Manifest {
         Manifest {

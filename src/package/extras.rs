@@ -3,8 +3,8 @@
 //! 80 columns whatever the length of the names and version: lintian counts long lines, and
 //! the text is wrapped, never cut.
 
-use crate::manifest::Manifest;
-use crate::staging::{Kind, Tree};
+use crate::package::staging::{Kind, Tree};
+use crate::plugin::manifest::Manifest;
 use crate::{Error, Result};
 use std::io::Write;
 use std::path::Path;
@@ -89,7 +89,7 @@ fn common_by_text(text: &str) -> Option<License> {
 fn spdx_in_rules(plugin_dir: &Path) -> Option<String> {
     use std::io::Read;
     let mut text = Vec::new();
-    crate::signals::open_input(plugin_dir.join("wazo/rules"))
+    crate::ui::signals::open_input(plugin_dir.join("wazo/rules"))
         .and_then(|f| f.take(64 << 10).read_to_end(&mut text))
         .ok()?;
     let text = String::from_utf8_lossy(&text).into_owned();
@@ -126,7 +126,7 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
             crate::error::describe_io(&e)
         ))
     })?;
-    if !crate::paths::is_within(&real, plugin_dir) {
+    if !crate::plugin::paths::is_within(&real, plugin_dir) {
         return Err(bad(format!(
             "a symlink to {}, outside the plugin folder; its text would be published in the package (copy the license into the checkout)",
             real.display()
@@ -146,7 +146,7 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
         )));
     }
     let mut bytes = Vec::new();
-    crate::signals::open_input(&real)
+    crate::ui::signals::open_input(&real)
         .and_then(|f| f.take(MAX_LICENSE_BYTES).read_to_end(&mut bytes))
         .map_err(|e| bad(format!("cannot read: {}", crate::error::describe_io(&e))))?;
     Ok(Some(bytes))
@@ -267,7 +267,7 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
     if let Some(home) = m
         .homepage
         .as_deref()
-        .filter(|h| crate::deb::control::is_web_url(h))
+        .filter(|h| crate::package::control::is_web_url(h))
     {
         out.push_str(&format!("Source: {home}\n"));
     }
@@ -276,7 +276,7 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
         || {
             format!(
                 "the authors of the Wazo plugin {}",
-                crate::deb::control::plugin_label(m, WIDTH - 1)
+                crate::package::control::plugin_label(m, WIDTH - 1)
             )
         },
         str::to_string,
@@ -331,7 +331,7 @@ pub fn gzip_bytes(data: &[u8]) -> Vec<u8> {
 fn changelog(m: &Manifest, maintainer: &str, timestamp: u64) -> String {
     let change = format!(
         "Wazo plugin {} version {}, packaged by pluginctl.",
-        crate::deb::control::plugin_label(m, WIDTH - 4),
+        crate::package::control::plugin_label(m, WIDTH - 4),
         m.version
     );
     let mut body = String::new();
@@ -406,7 +406,7 @@ pub fn add_to(
             copyright(m, find_license(plugin_dir)?, timestamp).into_bytes(),
         );
     }
-    let changelog_name = if crate::version::has_revision(&m.version) {
+    let changelog_name = if crate::deb::version::has_revision(&m.version) {
         "changelog.Debian.gz"
     } else {
         "changelog.gz"

@@ -4,9 +4,9 @@
 //! collects every problem (for `lint`), each with its line and column; `build` reports the
 //! first. Scalars are taken as written: `version: 1.10` is the version `1.10`.
 
-use crate::version::{self, describe_char};
-use crate::yaml::{self, Node, Pos, Style, Value};
-use crate::yaml11;
+use crate::deb::version::{self, describe_char};
+use crate::plugin::pyyaml;
+use crate::plugin::yaml::{self, Node, Pos, Style, Value};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -129,7 +129,7 @@ impl fmt::Display for Diagnostic {
 
 /// The manifest path of a plugin folder, as shown to the user.
 pub fn manifest_path(plugin_dir: &Path) -> PathBuf {
-    crate::paths::display_join(plugin_dir, MANIFEST_PATH)
+    crate::plugin::paths::display_join(plugin_dir, MANIFEST_PATH)
 }
 
 /// Reads and parses `wazo/plugin.yml` into a YAML tree; errors are already one line.
@@ -152,7 +152,7 @@ pub fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
     let path = plugin_dir.join(MANIFEST_PATH);
     // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
     if let (Ok(real), Ok(root)) = (path.canonicalize(), plugin_dir.canonicalize()) {
-        if !crate::paths::is_within(&real, &root) {
+        if !crate::plugin::paths::is_within(&real, &root) {
             return Err(crate::Error::Plugin(format!(
                 "{}: resolves to {}, outside the plugin folder; make it a regular file of the checkout",
                 shown.display(),
@@ -194,7 +194,7 @@ pub fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
         )));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    crate::signals::open_input(path)
+    crate::ui::signals::open_input(path)
         .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| {
             crate::Error::Plugin(format!(
@@ -444,7 +444,7 @@ fn identifier(
         return None;
     }
     let scalar = node.as_scalar()?;
-    if let Some(read) = yaml11::read_scalar(scalar).python_text() {
+    if let Some(read) = pyyaml::read_scalar(scalar).python_text() {
         diags.push(Diagnostic::new(
             node.pos,
             format!("{key} {}: the Wazo daemon's YAML reader takes it as {read}; quote it: {key}: \"{text}\"", quote(text)),

@@ -3,15 +3,15 @@
 //!
 //! Writes `Packages` (each package's control fields plus `Filename`, `Size`, `MD5sum` and
 //! `SHA256`), `Packages.gz` and `Release` (their sizes and sums); with `--sign`, also
-//! `InRelease` and `Release.gpg` (see [`crate::sign`]). The index files depend only on the
+//! `InRelease` and `Release.gpg` (see [`crate::deb::sign`]). The index files depend only on the
 //! packages: stanzas are sorted by package, version (dpkg order) and file name, gzip
 //! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
 //! else the newest package's modification time.
 
-use crate::deb::package_info;
-use crate::deb822::Paragraph;
-use crate::digest::{self, Digests};
-use crate::report::Report;
+use crate::deb::deb822::Paragraph;
+use crate::deb::digest::{self, Digests};
+use crate::package::info as package_info;
+use crate::ui::report::Report;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -76,7 +76,7 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
             return Err(Error::Package(format!(
                 "{}: {}, not a regular file; only packages may end in .deb (move it out of the folder)",
                 path.display(),
-                crate::signals::kind_name(meta.file_type())
+                crate::ui::signals::kind_name(meta.file_type())
             )));
         }
         if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -129,7 +129,7 @@ pub fn packages(entries: &mut [Entry]) -> Vec<u8> {
     entries.sort_by(|a, b| {
         a.package()
             .cmp(b.package())
-            .then_with(|| crate::version::compare(a.version(), b.version()))
+            .then_with(|| crate::deb::version::compare(a.version(), b.version()))
             .then_with(|| a.file.cmp(&b.file))
     });
     entries
@@ -141,7 +141,7 @@ pub fn packages(entries: &mut [Entry]) -> Vec<u8> {
 
 /// A time as apt wants it in `Release`: `Tue, 14 Nov 2023 22:13:20 UTC`.
 fn release_time(timestamp: u64) -> String {
-    let stamp = crate::docs::rfc2822(timestamp);
+    let stamp = crate::package::extras::rfc2822(timestamp);
     format!("{} UTC", stamp.strip_suffix(" +0000").unwrap_or(&stamp))
 }
 
@@ -213,16 +213,19 @@ pub fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf
             dir.display()
         )));
     }
-    let signer = options.sign.map(crate::sign::Signer::load).transpose()?;
+    let signer = options
+        .sign
+        .map(crate::deb::sign::Signer::load)
+        .transpose()?;
     let (files, newest) = list_debs(dir)?;
     let date = release_date(newest)?;
     let mut entries = Vec::with_capacity(files.len());
     for file in &files {
-        crate::signals::check()?;
+        crate::ui::signals::check()?;
         entries.push(report.timed(&format!("read {file}"), || entry(dir, file))?);
     }
     let packages_text = packages(&mut entries);
-    let packages_gz = crate::docs::gzip_bytes(&packages_text);
+    let packages_gz = crate::package::extras::gzip_bytes(&packages_text);
     let release_text = release(
         date,
         valid_until(options.valid_for),
@@ -242,12 +245,12 @@ pub fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf
     } else {
         contents.push((OUTPUTS[2], release_text.into_bytes()));
     }
-    crate::signals::check()?;
+    crate::ui::signals::check()?;
     let staged = contents
         .iter()
-        .map(|(name, bytes)| crate::atomic::Staged::new(&dir.join(name), bytes))
+        .map(|(name, bytes)| crate::files::atomic::Staged::new(&dir.join(name), bytes))
         .collect::<Result<Vec<_>>>()?;
-    crate::signals::check()?;
+    crate::ui::signals::check()?;
     if signer.is_none() {
         for stale in SIGNATURES {
             let path = dir.join(stale);
@@ -263,7 +266,7 @@ pub fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf
     }
     let written = staged
         .into_iter()
-        .map(crate::atomic::Staged::commit)
+        .map(crate::files::atomic::Staged::commit)
         .collect::<Result<Vec<_>>>()?;
     if let Some(signer) = &signer {
         report.info(&format!("signed Release with key {}", signer.fingerprint()));

@@ -1,14 +1,14 @@
 //! `pluginctl inspect PKG.deb [--json]`: what a package holds, read natively: its members,
 //! control fields, maintainer scripts, shipped `plugin.yml` and file list.
 //!
-//! The reading is [`crate::deb::package_info`]'s; this module only renders it, as text
+//! The reading is [`crate::package::info`]'s; this module only renders it, as text
 //! close to `dpkg-deb --info` and `--contents`, or as one JSON document (shape in README.md).
 
-use crate::deb::package_info::{self, ControlFile, FileInfo, PackageInfo};
+use crate::deb::deb822::Paragraph;
 use crate::deb::reader::TarKind;
 use crate::deb::walk::escape_name;
-use crate::deb822::Paragraph;
-use crate::report::Report;
+use crate::package::info::{self as package_info, ControlFile, FileInfo, PackageInfo};
+use crate::ui::report::Report;
 use crate::Result;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -414,7 +414,7 @@ pub(crate) fn date_minutes(t: i64) -> String {
     } else {
         0
     };
-    let (y, m, d) = crate::docs::civil((days + cycles * CYCLE_DAYS).unsigned_abs());
+    let (y, m, d) = crate::package::extras::civil((days + cycles * CYCLE_DAYS).unsigned_abs());
     let y = y - 400 * cycles;
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", s / 3600, s / 60 % 60)
 }

@@ -10,8 +10,8 @@
 //! `readers * QUEUE` batches of about [`PIECE`] bytes are in memory, whatever the tree, and
 //! the md5sum always matches the archived bytes (each file is read once).
 
-use super::md5::Md5;
-use crate::staging::Source;
+use crate::deb::md5::Md5;
+use crate::package::staging::Source;
 use crate::{Error, Result};
 use std::collections::VecDeque;
 use std::fs::File;
@@ -227,7 +227,7 @@ fn read_file(path: &Path, id: (u64, u64), size: u64, out: &mut Outbox<'_>) -> Re
     let mut left = size;
     loop {
         // A large file must not delay an interrupt until it is read to the end.
-        crate::signals::check()?;
+        crate::ui::signals::check()?;
         let want = left.min(PIECE as u64);
         let mut buf = Vec::with_capacity(want as usize);
         (&mut file)

@@ -8,7 +8,7 @@
 //! itself AND no process with that pid runs: a live build's files are never touched, even in
 //! the instant between creating a file and locking it.
 
-use crate::nofollow;
+use crate::files::nofollow;
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags};
 use std::ffi::CStr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -36,7 +36,7 @@ pub fn remove_stale_temp_files(dir: &Path) {
 pub fn remove_stale_staging() {
     sweep(
         &std::env::temp_dir(),
-        crate::staging::STAGE_PREFIX,
+        crate::package::staging::STAGE_PREFIX,
         FileType::Directory,
     );
 }

@@ -54,8 +54,8 @@ pub fn of_reader(r: &mut impl Read) -> std::io::Result<Digests> {
 
 /// The digests of a file, or an error naming it.
 pub fn of_file(path: &Path) -> crate::Result<Digests> {
-    let mut f =
-        crate::signals::open_input(path).map_err(|e| crate::Error::io(path, "cannot read", e))?;
+    let mut f = crate::ui::signals::open_input(path)
+        .map_err(|e| crate::Error::io(path, "cannot read", e))?;
     of_reader(&mut f).map_err(|e| crate::Error::io(path, "cannot read", e))
 }
 

@@ -5,9 +5,9 @@
 //! of order, `min_wazo_version` put beside the versions where the daemon never reads it. The
 //! entry is made from the same manifest reader `build` uses, scalars as written.
 
-use crate::manifest::{self, Manifest};
-use crate::report::Report;
-use crate::yaml::{Node, Value};
+use crate::plugin::manifest::{self, Manifest};
+use crate::plugin::yaml::{Node, Value};
+use crate::ui::report::Report;
 use crate::{Error, Result};
 use serde_json::{Map, Value as Json};
 use std::path::Path;
@@ -99,7 +99,7 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
 
 /// A market key of plugin.yml that `Manifest` does not type: a scalar as written, or for
 /// `tags` a list of them. Absent or null: `None`.
-fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::yaml::Pos, String)> {
+fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::plugin::yaml::Pos, String)> {
     let Value::Map(entries) = &tree.value else {
         return Ok(None);
     };
@@ -112,7 +112,7 @@ fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::yaml::Pos
     if node.is_null() {
         return Ok(None);
     }
-    let text = |n: &Node| -> Result<Json, (crate::yaml::Pos, String)> {
+    let text = |n: &Node| -> Result<Json, (crate::plugin::yaml::Pos, String)> {
         match n.as_scalar() {
             Some(s) if !n.is_null() => Ok(s.text.trim().into()),
             _ => Err((n.pos, format!("must be a string, not {}", n.kind_name()))),
@@ -294,7 +294,7 @@ fn merge_into(
             };
             let same = |v: &Json| {
                 version_of(v).is_some_and(|s| {
-                    crate::version::compare(s, &manifest.version) == std::cmp::Ordering::Equal
+                    crate::deb::version::compare(s, &manifest.version) == std::cmp::Ordering::Equal
                 })
             };
             let replaced = versions.iter().any(same);
@@ -302,12 +302,15 @@ fn merge_into(
             // The item's fields follow the newest version's plugin.yml: publishing a fix of
             // an old branch must not bring back an old description.
             let newest = versions.iter().filter_map(version_of).all(|v| {
-                crate::version::compare(v, &manifest.version) != std::cmp::Ordering::Greater
+                crate::deb::version::compare(v, &manifest.version) != std::cmp::Ordering::Greater
             });
             versions.push(new_version);
             // Stable: entries whose versions compare equal keep their order.
             versions.sort_by(|a, b| {
-                crate::version::compare(version_of(b).unwrap_or(""), version_of(a).unwrap_or(""))
+                crate::deb::version::compare(
+                    version_of(b).unwrap_or(""),
+                    version_of(a).unwrap_or(""),
+                )
             });
             if newest {
                 update_fields(obj, item);
@@ -320,7 +323,7 @@ fn merge_into(
             }
         }
     };
-    crate::atomic::write(file, (pretty(&doc) + "\n").as_bytes())?;
+    crate::files::atomic::write(file, (pretty(&doc) + "\n").as_bytes())?;
     report.info(&format!(
         "{}: {what} {} of {}/{}",
         file.display(),

@@ -1,8 +1,8 @@
 //! Command-line arguments and environment -> one resolved build plan.
 
-use crate::cli::{BuildArgs, CompressionArg};
+use crate::cli::args::{BuildArgs, CompressionArg};
 use crate::deb::compress::{Algorithm, Compression};
-use crate::report::Report;
+use crate::ui::report::Report;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -117,7 +117,7 @@ pub fn find_plugin_dir(report: &Report) -> PathBuf {
         return PathBuf::from(".");
     };
     for (depth, dir) in cwd.ancestors().enumerate() {
-        if dir.join(crate::manifest::MANIFEST_PATH).is_file() {
+        if dir.join(crate::plugin::manifest::MANIFEST_PATH).is_file() {
             if depth == 0 {
                 break;
             }
@@ -200,7 +200,7 @@ pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
         }
         return Ok(time);
     }
-    let manifest = plugin_dir.join(crate::manifest::MANIFEST_PATH);
+    let manifest = plugin_dir.join(crate::plugin::manifest::MANIFEST_PATH);
     let meta = std::fs::metadata(&manifest).map_err(|e| Error::io(&manifest, "cannot read", e))?;
     let mtime = meta
         .modified()
@@ -212,7 +212,7 @@ pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
         return Err(out_of_range(
             &format!(
                 "{}: modified at {time}",
-                crate::manifest::manifest_path(plugin_dir).display()
+                crate::plugin::manifest::manifest_path(plugin_dir).display()
             ),
             fix,
         ));
@@ -221,7 +221,7 @@ pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
 }
 
 fn git_head_time(dir: &Path) -> Option<u64> {
-    let git = crate::rules::find_in_path("git")?;
+    let git = crate::plugin::rules::find_in_path("git")?;
     let out = std::process::Command::new(git)
         .arg("-C")
         .arg(dir)

@@ -12,11 +12,11 @@
 //! Only what was staged is removed: a path is touched only when it lies in the staging
 //! folder and every folder on the way to it is a real folder of the tree (never a symlink).
 //! Each removal opens its folder from the staging folder's descriptor one component at a
-//! time, without following links or crossing a mount ([`crate::nofollow`]), so even a
+//! time, without following links or crossing a mount ([`crate::files::nofollow`]), so even a
 //! folder swapped for a link after the walk leads nowhere outside.
 
-use crate::nofollow;
-use crate::staging::{Entry, Kind, Source, StagingDir};
+use crate::files::nofollow;
+use crate::package::staging::{Entry, Kind, Source, StagingDir};
 use std::collections::HashSet;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::Path;

@@ -33,7 +33,7 @@ impl Staged {
             .map_err(|e| Error::io(target, "cannot write", e))?;
         std::fs::set_permissions(
             tmp.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::deb::umask()),
+            std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::files::umask()),
         )
         .map_err(|e| Error::io(target, "cannot set its mode", e))?;
         Ok(Staged {

@@ -1,13 +1,13 @@
 //! `pluginctl build`: manifest -> rules -> staging -> control -> archive, for each plugin,
 //! plugins ordered so that each comes after the plugins it depends on (see [`order`]).
 
-use crate::deb::{Package, Written};
-use crate::manifest::{self, Manifest};
-use crate::plan::BuildPlan;
-use crate::report::Report;
-use crate::rules::{self, Step};
-use crate::staging::{self, Entry, Kind, StagingDir};
-use crate::{digest, docs, order, Error, Result};
+use crate::package::options::BuildPlan;
+use crate::package::pipeline::{Package, Written};
+use crate::package::staging::{self, Entry, Kind, StagingDir};
+use crate::plugin::manifest::{self, Manifest};
+use crate::plugin::rules::{self, Step};
+use crate::ui::report::Report;
+use crate::{deb::digest, package::extras, plugin::order, Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -31,7 +31,10 @@ fn prepare_output(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     tempfile::Builder::new()
-        .prefix(&format!("{}probe-", crate::leftovers::temp_prefix()))
+        .prefix(&format!(
+            "{}probe-",
+            crate::package::leftovers::temp_prefix()
+        ))
         .tempfile_in(dir)
         .map(drop)
         .map_err(|e| Error::io(dir, "cannot write into the output folder", e))
@@ -109,11 +112,11 @@ fn build_loaded(
     let rules_file = rules::check_file(plugin_dir)?;
     crate::lint::before_build(plugin_dir, plan.deny_warnings, report)?;
     // A time the headers cannot hold stops the build before anything is created.
-    let timestamp = crate::plan::build_timestamp(plugin_dir)?;
+    let timestamp = crate::package::options::build_timestamp(plugin_dir)?;
     prepare_output(&plan.output)?;
     // What killed builds left behind goes now; a running build's files are never touched.
-    crate::leftovers::remove_stale_temp_files(&plan.output);
-    crate::leftovers::remove_stale_staging();
+    crate::package::leftovers::remove_stale_temp_files(&plan.output);
+    crate::package::leftovers::remove_stale_staging();
     let plugin_abs = plugin_dir
         .canonicalize()
         .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
@@ -141,7 +144,7 @@ fn build_loaded(
 
     let entries = report.timed("collect the staged files", || -> Result<_> {
         let mut tree = staging::collect(&stage, &plugin_abs, &manifest, validated)?;
-        docs::add_to(
+        extras::add_to(
             &mut tree,
             &manifest,
             &plugin_abs,
@@ -314,7 +317,7 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
                 report.info(&format!(
                     "built {} ({})",
                     b.written.path.display(),
-                    crate::report::human_bytes(b.written.size)
+                    crate::ui::report::human_bytes(b.written.size)
                 ));
                 if !plan.json {
                     report.stdout(&format!("{}\n", b.written.path.display()))?;

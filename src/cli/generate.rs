@@ -1,10 +1,10 @@
-//! Shell completions and manual pages, generated from the clap definitions in [`crate::cli`]
+//! Shell completions and manual pages, generated from the clap definitions in [`crate::cli::args`]
 //! so they never drift from what the binary accepts. The sections clap cannot know (exit
 //! status, environment) are written here, next to the generator, from the same facts the
 //! code acts on.
 
-use crate::cli::{Cli, ShellArg};
-use crate::report::Report;
+use crate::cli::args::{Cli, ShellArg};
+use crate::ui::report::Report;
 use crate::{Error, Result};
 use clap::CommandFactory;
 use clap_mangen::roff::{bold, italic, roman, Inline, Roff};

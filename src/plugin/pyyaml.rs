@@ -71,9 +71,9 @@ pub fn read_plain(text: &str) -> Reading {
 
 /// What PyYAML makes of a scalar of the tree: quoted, block and `!`/`!!str` scalars are
 /// strings, a core tag builds its type, a plain scalar is typed by its text.
-pub fn read_scalar(scalar: &crate::yaml::Scalar) -> Reading {
+pub fn read_scalar(scalar: &crate::plugin::yaml::Scalar) -> Reading {
     match scalar.tag.as_deref() {
-        None if scalar.style == crate::yaml::Style::Plain => read_plain(&scalar.text),
+        None if scalar.style == crate::plugin::yaml::Style::Plain => read_plain(&scalar.text),
         None | Some("!") => Reading::Str,
         Some(tag) => {
             read_tagged(tag.trim_start_matches('!'), &scalar.text).unwrap_or(Reading::Invalid)

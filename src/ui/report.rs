@@ -25,7 +25,7 @@ pub enum Verbosity {
 pub struct Report {
     verbosity: Verbosity,
     /// The last lines of the running rules step, kept with `--quiet`.
-    tail: crate::tail::Tail,
+    tail: crate::ui::tail::Tail,
 }
 
 impl Report {
@@ -119,12 +119,12 @@ impl Report {
     }
 
     /// A progress bar for archiving `files` entries of `bytes` bytes in all (see
-    /// [`crate::progress`]): never with `--quiet` or when stderr cannot draw it.
-    pub fn progress(&self, label: &str, files: u64, bytes: u64) -> crate::progress::Progress {
-        if self.verbosity == Verbosity::Quiet || !crate::progress::stderr_can_draw() {
-            return crate::progress::Progress::hidden();
+    /// [`crate::ui::progress`]): never with `--quiet` or when stderr cannot draw it.
+    pub fn progress(&self, label: &str, files: u64, bytes: u64) -> crate::ui::progress::Progress {
+        if self.verbosity == Verbosity::Quiet || !crate::ui::progress::stderr_can_draw() {
+            return crate::ui::progress::Progress::hidden();
         }
-        crate::progress::Progress::new(label, files, bytes)
+        crate::ui::progress::Progress::new(label, files, bytes)
     }
 }
 

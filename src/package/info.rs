@@ -2,7 +2,7 @@
 //! fields and control files (maintainer scripts among them), the shipped `plugin.yml`, and
 //! the list of files with their type, mode, owner, size and link target.
 //!
-//! Built on [`super::walk`] (the walker `lint` uses too) and [`crate::deb822`] (the control
+//! Built on [`super::walk`] (the walker `lint` uses too) and [`crate::deb::deb822`] (the control
 //! parser `lint` uses too); used by `inspect` and `index`. The package is read once, front
 //! to back, and never held in memory: only the control files (a few KiB) and the plugin's
 //! manifest are kept. It is judged as `dpkg --unpack` judges it: what dpkg refuses, the
@@ -10,13 +10,13 @@
 //! Latin-1 byte) it shows. A damaged package, a refused one or one past pluginctl's own
 //! limits ([`super::limits`]) yields [`Error::Package`] saying which of the three.
 
-use super::compress::Algorithm;
-use super::limits::{self, Verdict, MAX_CONTROL_FILE};
-use super::reader::{self, ArReader, TarEntry, TarKind};
-use super::walk;
-use crate::deb822::{self, Paragraph};
-use crate::digest::{Digests, Hashing};
-use crate::manifest::{self, Manifest, MANIFEST_PATH};
+use crate::deb::compress::Algorithm;
+use crate::deb::deb822::{self, Paragraph};
+use crate::deb::digest::{Digests, Hashing};
+use crate::deb::limits::{self, Verdict, MAX_CONTROL_FILE};
+use crate::deb::reader::{self, ArReader, TarEntry, TarKind};
+use crate::deb::walk;
+use crate::plugin::manifest::{self, Manifest, MANIFEST_PATH};
 use crate::{Error, Result};
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -152,7 +152,7 @@ pub fn read_control(path: &Path) -> Result<PackageInfo> {
 
 /// What an error met while reading means for the user: damage, dpkg's refusal, a limit.
 fn judged(path: &Path, place: &str, e: &io::Error) -> Error {
-    if let Some(sig) = crate::signals::pending() {
+    if let Some(sig) = crate::ui::signals::pending() {
         return Error::Interrupted(sig);
     }
     let cause = cause(e);
@@ -194,7 +194,7 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
     }
     let mut want = Want::Binary;
     loop {
-        crate::signals::check()?;
+        crate::ui::signals::check()?;
         let Some(member) = ar.next_member().map_err(|e| place("", e))? else {
             let missing = match want {
                 Want::Binary => "debian-binary",

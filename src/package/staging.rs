@@ -5,8 +5,8 @@
 //! dpkg-deb's order: depth first with names sorted by bytes, every folder before its
 //! contents, and all symlinks at the end. Nothing is ever followed.
 
-use crate::manifest::Manifest;
-use crate::{nofollow, Error, Result};
+use crate::plugin::manifest::Manifest;
+use crate::{files::nofollow, Error, Result};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::OsStr;
@@ -281,7 +281,7 @@ fn refuse_staged(rel: &str, place: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// One walk of a folder through open folder descriptors (see [`crate::nofollow`]).
+/// One walk of a folder through open folder descriptors (see [`crate::files::nofollow`]).
 struct Walker<'a> {
     tree: &'a mut Tree,
     /// The archive path of the walked folder (empty for the staging folder).
@@ -310,7 +310,7 @@ impl Walker<'_> {
         let names =
             nofollow::list(dir).map_err(|e| Error::io(&here, "cannot read staged tree", e))?;
         for name in names {
-            crate::signals::check()?;
+            crate::ui::signals::check()?;
             let os = OsStr::from_bytes(name.to_bytes());
             let rel_os = Path::new(rel).join(os);
             let Some(text) = os.to_str() else {
@@ -463,9 +463,9 @@ mod tests {
 /// It is held open from its creation: the walk and the removal start from that descriptor,
 /// never from its path, so a `$pkgdir` replaced by a link leads nowhere. Its name carries
 /// the pid and the open folder holds an exclusive `flock` while the build runs, so a later
-/// build can tell a killed build's folder from a live one's ([`crate::leftovers`]).
+/// build can tell a killed build's folder from a live one's ([`crate::package::leftovers`]).
 ///
-/// The package writer may remove it earlier, behind the archiver ([`crate::reap`]), so the
+/// The package writer may remove it earlier, behind the archiver ([`crate::package::cleanup`]), so the
 /// cleanup overlaps with archiving; it then marks it removed.
 #[derive(Debug)]
 pub struct StagingDir {
@@ -525,7 +525,7 @@ impl StagingDir {
             .path
             .canonicalize()
             .unwrap_or_else(|_| stage.path.clone());
-        if crate::paths::is_within(&real, plugin_dir) {
+        if crate::plugin::paths::is_within(&real, plugin_dir) {
             return Err(Error::Usage(format!(
                 "{}: the staging folder would be inside the plugin folder; set TMPDIR to another place",
                 real.display()

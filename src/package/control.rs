@@ -1,7 +1,7 @@
 //! The control member's files: `control`, `md5sums` and the maintainer scripts.
 
-use crate::manifest::Manifest;
-use crate::staging::{Entry, Kind};
+use crate::package::staging::{Entry, Kind};
+use crate::plugin::manifest::Manifest;
 
 /// The Maintainer field when none is given.
 pub const DEFAULT_MAINTAINER: &str = "Wazo Maintainers <dev+pkg@wazo.community>";
@@ -84,7 +84,7 @@ pub fn description(m: &Manifest) -> (String, Vec<String>) {
     } else {
         synopsis
     };
-    let synopsis = crate::docs::wrap_words(&synopsis, MAX_SYNOPSIS)
+    let synopsis = crate::package::extras::wrap_words(&synopsis, MAX_SYNOPSIS)
         .into_iter()
         .next()
         .unwrap_or_default();
@@ -104,7 +104,10 @@ pub fn description(m: &Manifest) -> (String, Vec<String>) {
         "Wazo plugin {}, packaged for wazo-plugind.",
         plugin_label(m, MAX_SYNOPSIS - 2)
     );
-    lines.extend(crate::docs::wrap_words(&trailer, MAX_SYNOPSIS - 1));
+    lines.extend(crate::package::extras::wrap_words(
+        &trailer,
+        MAX_SYNOPSIS - 1,
+    ));
     (synopsis, lines)
 }
 
@@ -128,7 +131,7 @@ fn reflow(text: &str, width: usize) -> Vec<String> {
     let mut para = String::new();
     let flush = |para: &mut String, out: &mut Vec<String>| {
         if !para.is_empty() {
-            out.extend(crate::docs::wrap_words(para, width));
+            out.extend(crate::package::extras::wrap_words(para, width));
             para.clear();
         }
     };
@@ -143,7 +146,7 @@ fn reflow(text: &str, width: usize) -> Vec<String> {
             let indent = &line[..line.len() - body.len()];
             let room = width.saturating_sub(indent.chars().count()).max(20);
             out.extend(
-                crate::docs::wrap_words(body, room)
+                crate::package::extras::wrap_words(body, room)
                     .into_iter()
                     .map(|l| format!("{indent}{l}")),
             );

@@ -5,9 +5,9 @@
 //! The skeleton is written into a temporary folder next to DIR and moved into place, so a
 //! failure leaves nothing half-written; an existing non-empty DIR is never touched.
 
-use crate::manifest;
-use crate::report::Report;
-use crate::yaml11::{self, Reading};
+use crate::plugin::manifest;
+use crate::plugin::pyyaml::{self, Reading};
+use crate::ui::report::Report;
 use crate::{Error, Result};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -217,7 +217,7 @@ The Wazo plugin `{ns}/{name}`, packaged as `{package}`.
 
 /// A plain YAML scalar when every YAML reader sees it as this text, else a quoted one.
 fn yaml_text(text: &str) -> String {
-    if yaml11::read_plain(text) == Reading::Str {
+    if pyyaml::read_plain(text) == Reading::Str {
         text.to_string()
     } else {
         format!("\"{text}\"")
@@ -277,7 +277,7 @@ pub fn run(
         .prefix(".pluginctl-new-")
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, "cannot create a folder", e))?;
-    let dir_mode = 0o777 & !crate::deb::umask();
+    let dir_mode = 0o777 & !crate::files::umask();
     for (rel, mode, text) in skeleton.files() {
         let path = temp.path().join(&rel);
         if let Some(p) = path.parent() {
@@ -288,11 +288,11 @@ pub fn run(
         std::fs::write(&path, text).map_err(|e| Error::io(dir.join(&rel), "cannot write", e))?;
         std::fs::set_permissions(
             &path,
-            std::fs::Permissions::from_mode(mode & !crate::deb::umask()),
+            std::fs::Permissions::from_mode(mode & !crate::files::umask()),
         )
         .map_err(|e| Error::io(dir.join(&rel), "cannot set its mode", e))?;
     }
-    crate::signals::check()?;
+    crate::ui::signals::check()?;
     let temp = temp.keep();
     let moved = if existed {
         // An existing empty folder keeps its own mode and owner: move the files into it.

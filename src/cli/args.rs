@@ -107,7 +107,7 @@ pub struct BuildArgs {
     pub threads: Option<u32>,
 
     /// The Maintainer field of the package.
-    #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::deb::control::DEFAULT_MAINTAINER)]
+    #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::package::control::DEFAULT_MAINTAINER)]
     pub maintainer: String,
 
     /// Print no progress and no output of steps that succeed (a failing rules step still

@@ -1,7 +1,7 @@
 //! Running `wazo/rules`: the checks before it runs, its environment and working folder, its
 //! output streamed live with the step's name, and its exit status.
 
-use crate::report::Report;
+use crate::ui::report::Report;
 use crate::{Error, Result};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -57,7 +57,7 @@ impl Unfit {
 /// real path; a file that is only not executable is reported with that path, so that `lint`
 /// can still read its text.
 pub fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<PathBuf>)> {
-    let shown = crate::paths::display_join(plugin_dir, RULES_PATH);
+    let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let path = plugin_dir.join(RULES_PATH);
     let describe = |e: &std::io::Error| format!("cannot read: {}", crate::error::describe_io(e));
     let link_meta = std::fs::symlink_metadata(&path).map_err(|e| match e.kind() {
@@ -84,7 +84,7 @@ pub fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<
         }
         Err(e) => return Err((Unfit::NotRegular(describe(&e)), None)),
     };
-    if !crate::paths::is_within(&real, &root) {
+    if !crate::plugin::paths::is_within(&real, &root) {
         let why = if link_meta.file_type().is_symlink() {
             format!(
                 "a symlink to {}, outside the plugin folder; make it a regular file",
@@ -125,11 +125,11 @@ pub fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<
 /// Checks that `wazo/rules` can run: [`locate`], then a `#!` line that names an installed
 /// interpreter and does not end in a carriage return. Returns its absolute path.
 pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
-    let shown = crate::paths::display_join(plugin_dir, RULES_PATH);
+    let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let bad = |why: &str| Error::Plugin(format!("{}: {why}", shown.display()));
     let path = locate(plugin_dir).map_err(|(unfit, _)| bad(unfit.why()))?;
     let mut head = [0u8; 256];
-    let n = crate::signals::open_input(&path)
+    let n = crate::ui::signals::open_input(&path)
         .and_then(|mut f| f.read(&mut head))
         .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
     let head = &head[..n];
@@ -200,7 +200,7 @@ pub fn run(
     pkgdir: Option<&Path>,
     report: &Report,
 ) -> Result<()> {
-    crate::signals::check()?;
+    crate::ui::signals::check()?;
     let fakeroot = if step == Step::Package && !is_root() {
         find_in_path("fakeroot")
     } else {
@@ -235,7 +235,7 @@ pub fn run(
         });
     }
     let label = format!("rules {}", step.word());
-    let shown = crate::paths::display_join(shown_dir, RULES_PATH);
+    let shown = crate::plugin::paths::display_join(shown_dir, RULES_PATH);
     report.step_start(&label);
     let started = std::time::Instant::now();
     let mut child = cmd.spawn().map_err(|e| {
@@ -245,7 +245,7 @@ pub fn run(
             crate::error::describe_io(&e)
         ))
     })?;
-    crate::signals::set_child_group(Some(child.id()));
+    crate::ui::signals::set_child_group(Some(child.id()));
     let pumps: Vec<_> = [
         child
             .stdout
@@ -269,7 +269,7 @@ pub fn run(
     })
     .collect();
     let status = wait_step(&mut child);
-    crate::signals::set_child_group(None);
+    crate::ui::signals::set_child_group(None);
     // The pipes reach EOF once every process holding them is gone; one that escaped the
     // group (setsid) may hold them forever, so its output is given up after a while.
     let deadline = std::time::Instant::now() + PUMP_GRACE;
@@ -278,7 +278,7 @@ pub fn run(
         let _ = done.recv_timeout(left);
     }
     let status = status.map_err(|e| Error::Rules(format!("`{label}`: cannot wait for it: {e}")))?;
-    crate::signals::check()?;
+    crate::ui::signals::check()?;
     report.step_done(&label, started.elapsed());
     if status.success() {
         return Ok(());
@@ -333,7 +333,7 @@ fn wait_step(child: &mut std::process::Child) -> std::io::Result<std::process::E
         if unsafe { info.si_pid() } == pid {
             break;
         }
-        if crate::signals::pending().is_some() {
+        if crate::ui::signals::pending().is_some() {
             let since = *interrupted.get_or_insert_with(std::time::Instant::now);
             if since.elapsed() >= STOP_GRACE {
                 // SAFETY: kill(2) on the step's own group, whose leader is not reaped yet.

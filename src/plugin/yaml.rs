@@ -209,7 +209,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
                 check_tag(tag.as_deref(), &SCALAR_TAGS, pos)?;
                 let text = value.into_owned();
                 if let Some(t) = tag.as_deref().and_then(|t| t.strip_prefix("!!")) {
-                    if crate::yaml11::read_tagged(t, &text).is_none() {
+                    if crate::plugin::pyyaml::read_tagged(t, &text).is_none() {
                         return Err(YamlError {
                             pos,
                             message: format!(

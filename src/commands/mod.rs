@@ -1,0 +1,106 @@
+//! One module per subcommand: each turns parsed arguments into work and a result.
+
+pub mod build;
+pub mod index;
+pub mod inspect;
+pub mod market;
+pub mod new;
+
+use crate::cli::args::{Cli, Command};
+use crate::error;
+use crate::package::options as plan;
+use crate::ui::report::{Report, Verbosity};
+use crate::ui::signals;
+use crate::{cli, lint};
+
+/// Runs a parsed command line; returns the exit status.
+pub fn run(cli: Cli) -> i32 {
+    signals::install();
+    let (report, result) = match cli.command {
+        Command::Build(args) => {
+            let report = Report::new(if args.quiet {
+                Verbosity::Quiet
+            } else if args.verbose > 0 {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            });
+            let result = plan::BuildPlan::from_args(&args, &report)
+                .and_then(|plan| build::run(&plan, &report))
+                .map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Inspect(args) => {
+            let report = Report::default();
+            let result = inspect::run(&args.deb, args.json, &report).map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::New(args) => {
+            let report = Report::default();
+            let result = new::run(
+                &args.name,
+                &args.namespace,
+                args.dir.as_deref(),
+                args.format,
+                &report,
+            )
+            .map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Index(args) => {
+            let report = Report::new(if args.quiet {
+                Verbosity::Quiet
+            } else {
+                Verbosity::Normal
+            });
+            let options = index::Options {
+                sign: args.sign.as_deref(),
+                valid_for: args.valid_for,
+            };
+            let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Completions(args) => {
+            let report = Report::default();
+            let result = cli::generate::completions(args.shell, &report).map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Man(args) => {
+            let report = Report::default();
+            let result = cli::generate::man(args.dir.as_deref(), &report).map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Help(args) => {
+            let report = Report::default();
+            let result =
+                cli::generate::help(args.command.as_deref(), &report).map(|_| error::EXIT_OK);
+            (report, result)
+        }
+        Command::Lint(mut args) => {
+            let report = Report::default();
+            if args.paths.is_empty() && args.explain.is_none() && !args.list_tags {
+                args.paths = vec![plan::find_plugin_dir(&report)];
+            }
+            let result = lint::run(&args);
+            (report, result)
+        }
+        Command::Market(args) => {
+            let report = Report::default();
+            let request = market::Request {
+                dir: &args.dir,
+                url: args.url.as_deref(),
+                git_ref: args.git_ref.as_deref(),
+                into: args.into.as_deref(),
+            };
+            let result = market::run(&request, &report).map(|()| error::EXIT_OK);
+            (report, result)
+        }
+    };
+    match result {
+        Ok(status) => status,
+        Err(e) => {
+            report.error(&e.to_string());
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! File-system primitives every writer shares: walking without following links, atomic
+//! replacement, the umask.
+
+pub mod atomic;
+pub mod nofollow;
+
+/// The process umask, read without changing it (Linux reports it in /proc).
+pub fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Umask:")
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+        })
+        .unwrap_or(0o022)
+}
