@@ -269,7 +269,7 @@ fn scalars() -> Vec<String> {
 
 /// What our code says PyYAML builds, in the form the Python side prints.
 fn ours(text: &str) -> String {
-    use wazo_pluginctl::yaml11::{read_plain, Reading};
+    use wazo_pluginctl::plugin::pyyaml::{read_plain, Reading};
     match read_plain(text) {
         Reading::Str => "str".into(),
         Reading::Bool(b) => format!("bool {b}"),
