@@ -6,19 +6,19 @@
 use std::fmt;
 
 /// Exit status: success.
-pub const EXIT_OK: i32 = 0;
+pub(crate) const EXIT_OK: i32 = 0;
 /// Exit status: an operational failure (I/O, output folder, unreadable package, lint errors).
-pub const EXIT_FAILURE: i32 = 1;
+pub(crate) const EXIT_FAILURE: i32 = 1;
 /// Exit status: the command line was wrong (clap uses it too).
-pub const EXIT_USAGE: i32 = 2;
+pub(crate) const EXIT_USAGE: i32 = 2;
 /// Exit status: the plugin checkout is invalid (manifest, rules file, staged tree).
-pub const EXIT_INVALID_PLUGIN: i32 = 3;
+pub(crate) const EXIT_INVALID_PLUGIN: i32 = 3;
 /// Exit status: a `wazo/rules` step failed.
-pub const EXIT_RULES_FAILED: i32 = 4;
+pub(crate) const EXIT_RULES_FAILED: i32 = 4;
 
 /// Everything that can stop a pluginctl command.
 #[derive(Debug)]
-pub enum Error {
+pub(crate) enum Error {
     /// The plugin checkout is invalid; the message names file, place and fix.
     Plugin(String),
     /// A `wazo/rules` step failed or could not be started.
@@ -35,7 +35,7 @@ pub enum Error {
 
 impl Error {
     /// The process exit status for this error.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             Error::Plugin(_) => EXIT_INVALID_PLUGIN,
             Error::Rules(_) => EXIT_RULES_FAILED,
@@ -46,7 +46,7 @@ impl Error {
     }
 
     /// An I/O error on `path`, as one line: `<path>: <what we were doing>: <cause>`.
-    pub fn io(path: impl AsRef<std::path::Path>, doing: &str, err: std::io::Error) -> Error {
+    pub(crate) fn io(path: impl AsRef<std::path::Path>, doing: &str, err: std::io::Error) -> Error {
         if let Some(sig) = crate::ui::signals::pending() {
             return Error::Interrupted(sig);
         }
@@ -59,7 +59,7 @@ impl Error {
 }
 
 /// A short, lower-case description of an I/O error, with a hint for the common ones.
-pub fn describe_io(err: &std::io::Error) -> String {
+pub(crate) fn describe_io(err: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
     let text = match err.raw_os_error() {
         Some(libc::ENOSPC) => return "no space left on device (free some space)".into(),
@@ -100,7 +100,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The conventional name of a signal number (`SIGTERM`), or `signal N`.
-pub fn signal_name(sig: i32) -> String {
+pub(crate) fn signal_name(sig: i32) -> String {
     let name = match sig {
         libc::SIGHUP => "SIGHUP",
         libc::SIGINT => "SIGINT",
@@ -122,4 +122,4 @@ pub fn signal_name(sig: i32) -> String {
 }
 
 /// Shorthand for results in this crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -119,7 +119,6 @@ pub fn package_info(data: &[u8]) {
     if let Ok(info) = crate::package::info::read_package(&path) {
         let _ = crate::commands::inspect::render_text(&info);
     }
-    let _ = crate::package::info::read_control(&path);
 }
 
 /// `lint`'s package pass: every finding of a `.deb`, rendered as text.

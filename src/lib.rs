@@ -11,17 +11,17 @@
 //! [`package::control`] -> [`deb::tar`] -> [`deb::compress`] -> [`deb::ar`].
 
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod deb;
-pub mod error;
-pub mod files;
+pub(crate) mod error;
+pub(crate) mod files;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;
-pub mod lint;
-pub mod package;
+pub(crate) mod lint;
+pub(crate) mod package;
 pub mod plugin;
 pub mod ui;
 
-pub use error::{Error, Result};
+pub(crate) use error::{Error, Result};
 
 pub use commands::run;

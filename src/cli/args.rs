@@ -16,12 +16,12 @@ use std::path::PathBuf;
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Build a plugin checkout into a .deb (wazo/rules build, then package).
     Build(BuildArgs),
     /// Show what a .deb holds: control fields, scripts, plugin.yml and files.
@@ -45,180 +45,180 @@ pub enum Command {
 /// Options of `pluginctl help` (an own command rather than clap's, so that
 /// `pluginctl help --help` works as every other command's `--help` does).
 #[derive(Debug, Args)]
-pub struct HelpArgs {
+pub(crate) struct HelpArgs {
     /// The command whose help to print.
     #[arg(value_name = "COMMAND")]
-    pub command: Option<String>,
+    pub(crate) command: Option<String>,
 }
 
 /// Options of `pluginctl lint`.
 #[derive(Debug, Args)]
-pub struct LintArgs {
+pub(crate) struct LintArgs {
     /// Plugin folders or .deb files; default: the nearest of the current folder and its
     /// parents that holds wazo/plugin.yml.
     #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     /// Print one JSON document instead of text lines.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Count warnings as errors (exit status 1).
     #[arg(long)]
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
 
     /// Also report plugins whose min/max_wazo_version exclude this Wazo version (e.g. 24.16).
     #[arg(long, value_name = "VERSION")]
-    pub wazo_version: Option<String>,
+    pub(crate) wazo_version: Option<String>,
 
     /// Explain a tag and exit.
     #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "deny_warnings", "wazo_version"])]
-    pub explain: Option<String>,
+    pub(crate) explain: Option<String>,
 
     /// List every tag with its severity and exit.
     #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version"])]
-    pub list_tags: bool,
+    pub(crate) list_tags: bool,
 }
 
 /// Options of `pluginctl build`.
 #[derive(Debug, Args)]
-pub struct BuildArgs {
+pub(crate) struct BuildArgs {
     /// Plugin folders (each with wazo/plugin.yml and wazo/rules); default: the nearest of
     /// the current folder and its parents that holds wazo/plugin.yml.
     #[arg(value_name = "PLUGIN_DIR")]
-    pub plugins: Vec<PathBuf>,
+    pub(crate) plugins: Vec<PathBuf>,
 
     /// Folder that receives the .deb (created when missing), or the .deb file itself when
     /// the path ends in .deb (one plugin only); default: the current folder, or the plugin
     /// folder when found from inside it.
     #[arg(short, long, value_name = "DIR|FILE.deb")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 
     /// Compression of the control and data members.
     #[arg(short = 'Z', long, value_enum, default_value_t = CompressionArg::Xz)]
-    pub compression: CompressionArg,
+    pub(crate) compression: CompressionArg,
 
     /// Compression level (xz 0-9, default 6; gzip 1-9, default 9; zstd 1-19, default 3).
     #[arg(short = 'z', long, value_name = "N")]
-    pub level: Option<u32>,
+    pub(crate) level: Option<u32>,
 
     /// Compression threads (default and 0: all cores); the output never depends on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=256))]
-    pub threads: Option<u32>,
+    pub(crate) threads: Option<u32>,
 
     /// The Maintainer field of the package.
     #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::package::control::DEFAULT_MAINTAINER)]
-    pub maintainer: String,
+    pub(crate) maintainer: String,
 
     /// Print no progress and no output of steps that succeed (a failing rules step still
     /// shows its last lines).
     #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Also show each step and its duration (-vv is accepted, as with cargo).
     #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
     /// After a plugin fails, go on with the others; report each plugin's result at the end.
     #[arg(short, long)]
-    pub keep_going: bool,
+    pub(crate) keep_going: bool,
 
     /// Stop before running the rules when `pluginctl lint` finds errors in the checkout
     /// (without it they are printed as warnings and the build goes on).
     #[arg(long)]
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
 
     /// Print one JSON document on stdout (each package's path, name, version, size,
     /// SHA-256 and plugin) instead of one path per line.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Options of `pluginctl inspect`.
 #[derive(Debug, Args)]
-pub struct InspectArgs {
+pub(crate) struct InspectArgs {
     /// The package to read.
     #[arg(value_name = "PKG.deb", value_hint = clap::ValueHint::FilePath)]
-    pub deb: PathBuf,
+    pub(crate) deb: PathBuf,
 
     /// Print one JSON document instead of text.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// Options of `pluginctl new`.
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// The plugin's name (a-z, 0-9 and -).
     #[arg(value_name = "NAME")]
-    pub name: String,
+    pub(crate) name: String,
 
     /// The plugin's namespace (a-z and 0-9).
     #[arg(short, long, value_name = "NS")]
-    pub namespace: String,
+    pub(crate) namespace: String,
 
     /// Folder to create (default: ./NAME); must be missing or empty.
     #[arg(value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 
     /// plugin_format_version of the skeleton (1 adds the postrm command).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
-    pub format: u8,
+    pub(crate) format: u8,
 }
 
 /// Options of `pluginctl index`.
 #[derive(Debug, Args)]
-pub struct IndexArgs {
+pub(crate) struct IndexArgs {
     /// Folder holding the .deb files; Packages, Packages.gz and Release are written there.
     #[arg(value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
 
     /// Sign Release with this OpenPGP secret key (armored or binary, no passphrase):
     /// also writes InRelease and Release.gpg.
     #[arg(long, value_name = "KEYFILE")]
-    pub sign: Option<PathBuf>,
+    pub(crate) sign: Option<PathBuf>,
 
     /// Add Valid-Until to Release, this many days after its Date (apt then refuses a
     /// repository not re-indexed in time: a replayed old index is caught).
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
-    pub valid_for: Option<u32>,
+    pub(crate) valid_for: Option<u32>,
 
     /// Print nothing but errors.
     #[arg(short, long)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// Options of `pluginctl market`.
 #[derive(Debug, Args)]
-pub struct MarketArgs {
+pub(crate) struct MarketArgs {
     /// The plugin folder (with wazo/plugin.yml).
     #[arg(value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
 
     /// The git URL the Wazo server clones (default: the origin remote of DIR's work tree).
     #[arg(long, value_name = "URL")]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 
     /// The git ref it checks out (default: the tag at HEAD, else the version).
     #[arg(long = "ref", value_name = "REF")]
-    pub git_ref: Option<String>,
+    pub(crate) git_ref: Option<String>,
 
     /// Add or replace this version in a market document ({"items": [...]}) instead of printing.
     #[arg(long, value_name = "FILE")]
-    pub into: Option<PathBuf>,
+    pub(crate) into: Option<PathBuf>,
 }
 
 /// Options of `pluginctl completions`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
-    pub shell: ShellArg,
+    pub(crate) shell: ShellArg,
 }
 
 /// Shells completions are written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShellArg {
+pub(crate) enum ShellArg {
     /// GNU bash.
     Bash,
     /// Z shell.
@@ -229,15 +229,15 @@ pub enum ShellArg {
 
 /// Options of `pluginctl man`.
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// Write pluginctl.1 and one pluginctl-COMMAND.1 per command into this folder instead.
     #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 }
 
 /// Compressions a .deb member can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CompressionArg {
+pub(crate) enum CompressionArg {
     /// xz (LZMA2), what dpkg-deb uses by default.
     Xz,
     /// gzip (deflate).

@@ -11,7 +11,7 @@ use clap_mangen::roff::{bold, italic, roman, Inline, Roff};
 use std::path::Path;
 
 /// Prints the completion script for `shell` on stdout.
-pub fn completions(shell: ShellArg, report: &Report) -> Result<()> {
+pub(crate) fn completions(shell: ShellArg, report: &Report) -> Result<()> {
     let kind = match shell {
         ShellArg::Bash => clap_complete::Shell::Bash,
         ShellArg::Zsh => clap_complete::Shell::Zsh,
@@ -36,7 +36,7 @@ fn completion_command() -> clap::Command {
 }
 
 /// `pluginctl help [COMMAND]`: the same text as `pluginctl [COMMAND] --help`.
-pub fn help(command: Option<&str>, report: &Report) -> Result<()> {
+pub(crate) fn help(command: Option<&str>, report: &Report) -> Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
     let target = match command {
@@ -54,7 +54,7 @@ pub fn help(command: Option<&str>, report: &Report) -> Result<()> {
 }
 
 /// Prints `pluginctl(1)` on stdout, or writes every page into `dir`.
-pub fn man(dir: Option<&Path>, report: &Report) -> Result<()> {
+pub(crate) fn man(dir: Option<&Path>, report: &Report) -> Result<()> {
     let mut cmd = Cli::command();
     cmd.build();
     match dir {

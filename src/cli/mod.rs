@@ -1,4 +1,4 @@
 //! The command line: clap definitions, and the completions and manual pages made from them.
 
 pub mod args;
-pub mod generate;
+pub(crate) mod generate;

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 
 /// One built package.
 #[derive(Debug, Clone)]
-pub struct Built {
+pub(crate) struct Built {
     /// The manifest it was built from.
-    pub manifest: Manifest,
+    pub(crate) manifest: Manifest,
     /// The written `.deb`.
-    pub written: Written,
+    pub(crate) written: Written,
 }
 
 /// Makes sure `dir` is a folder we can write into (created when missing).
@@ -57,12 +57,6 @@ fn check_plugin_dir(dir: &Path) -> Result<()> {
             crate::error::describe_io(&e)
         ))),
     }
-}
-
-/// Builds one plugin checkout into a `.deb` in the plan's output folder.
-pub fn build_one(plan: &BuildPlan, plugin_dir: &Path, report: &Report) -> Result<Built> {
-    let (manifest, validated) = load(plugin_dir)?;
-    build_loaded(plan, plugin_dir, manifest, &validated, report)
 }
 
 /// Checks the folder and loads its manifest (nothing runs before it is valid); returns it
@@ -172,7 +166,7 @@ fn build_loaded(
         entries.iter().map(file_bytes).sum(),
     );
     let written = report.timed("write the package", || {
-        package.write_observed_as(&plan.output, plan.output_name.as_deref(), &mut |e| {
+        package.write(&plan.output, plan.output_name.as_deref(), &mut |e| {
             progress.advance(file_bytes(e))
         })
     });
@@ -184,18 +178,18 @@ fn build_loaded(
 
 /// One plugin's result in a build of several.
 #[derive(Debug)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// The plugin folder as given.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Its manifest, when it could be loaded.
-    pub manifest: Option<Manifest>,
+    pub(crate) manifest: Option<Manifest>,
     /// The package, or why there is none.
-    pub result: Result<Built>,
+    pub(crate) result: Result<Built>,
 }
 
 impl Attempt {
     /// `namespace/name`, or the folder when the manifest could not be loaded.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.manifest {
             Some(m) => format!("{}/{}", m.namespace, m.name),
             None => self.dir.display().to_string(),
@@ -205,11 +199,11 @@ impl Attempt {
 
 /// What a build of several plugins did.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// Each plugin tried, in build order (plugins whose manifest failed first).
-    pub attempts: Vec<Attempt>,
+    pub(crate) attempts: Vec<Attempt>,
     /// Plugins not tried because an earlier one failed (without `--keep-going`).
-    pub skipped: Vec<PathBuf>,
+    pub(crate) skipped: Vec<PathBuf>,
 }
 
 /// Loads every manifest, orders the plugins (dependencies first) and builds them; stops at
@@ -218,7 +212,7 @@ pub struct Outcome {
 ///
 /// Returns an error only when nothing could be tried: the same plugin given twice, a
 /// dependency cycle or an interruption. An invalid manifest is a failed attempt.
-pub fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
+pub(crate) fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
     let created = missing_folders(&plan.output);
     let outcome = build_each(plan, report);
     let nothing_written = match &outcome {
@@ -342,7 +336,7 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
 /// `pluginctl build`: builds every plugin of the plan, prints the JSON document and the
 /// per-plugin summary when asked, and returns the first failure (or, with `--keep-going`,
 /// an error of the same kind counting the failures).
-pub fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
+pub(crate) fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
     let outcome = build_all(plan, report)?;
     if plan.json {
         report.stdout(&json_document(&outcome)?)?;

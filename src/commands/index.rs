@@ -16,7 +16,7 @@ use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The files `index` writes, in the order they are renamed into place (see [`run`]).
-pub const OUTPUTS: [&str; 5] = [
+pub(crate) const OUTPUTS: [&str; 5] = [
     "Packages",
     "Packages.gz",
     "Release",
@@ -29,20 +29,20 @@ const SIGNATURES: [&str; 2] = ["InRelease", "Release.gpg"];
 
 /// How `index` is asked to write the repository.
 #[derive(Debug, Default)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// An OpenPGP secret key file: sign `Release` (`InRelease`, `Release.gpg`).
-    pub sign: Option<&'a Path>,
+    pub(crate) sign: Option<&'a Path>,
     /// Days from now until the `Valid-Until` of `Release`.
-    pub valid_for: Option<u32>,
+    pub(crate) valid_for: Option<u32>,
 }
 
 /// One package of the repository.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Its file name in the folder.
-    pub file: String,
+    pub(crate) file: String,
     /// Its `Packages` stanza.
-    pub stanza: Paragraph,
+    pub(crate) stanza: Paragraph,
 }
 
 impl Entry {
@@ -100,7 +100,7 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
 /// Reads one package, once (all of it, so a damaged data member is caught before it is
 /// published, its digests computed on the way): its control fields and digests, as a
 /// `Packages` stanza.
-pub fn entry(dir: &Path, file: &str) -> Result<Entry> {
+pub(crate) fn entry(dir: &Path, file: &str) -> Result<Entry> {
     let path = dir.join(file);
     let (info, sums) = package_info::read_package_with_digests(&path)?;
     if sums.size != info.size {
@@ -125,7 +125,7 @@ pub fn entry(dir: &Path, file: &str) -> Result<Entry> {
 
 /// The `Packages` text of entries sorted by package, version and file name, with every
 /// byte of the control fields as the packages hold them.
-pub fn packages(entries: &mut [Entry]) -> Vec<u8> {
+pub(crate) fn packages(entries: &mut [Entry]) -> Vec<u8> {
     entries.sort_by(|a, b| {
         a.package()
             .cmp(b.package())
@@ -147,7 +147,7 @@ fn release_time(timestamp: u64) -> String {
 
 /// The `Release` file listing the index files with their sizes and sums; `valid_until`
 /// (seconds since 1970) makes apt refuse it after that time.
-pub fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Digests)]) -> String {
+pub(crate) fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Digests)]) -> String {
     let mut out = format!("Date: {}\n", release_time(date));
     if let Some(until) = valid_until {
         out.push_str(&format!("Valid-Until: {}\n", release_time(until)));
@@ -205,7 +205,7 @@ fn valid_until(days: Option<u32>) -> Option<u64> {
 /// Without a key, stale signatures are deleted before anything is renamed, `InRelease`
 /// first: in between, the repository looks unsigned (apt refuses it with `signed-by`) but
 /// never signed by a signature of another `Release`.
-pub fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf>> {
+pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(dir).map_err(|e| Error::io(dir, "cannot read", e))?;
     if !meta.is_dir() {
         return Err(Error::Usage(format!(

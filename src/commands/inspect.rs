@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Reads `deb` and prints its summary (text, or JSON with `json`).
-pub fn run(deb: &Path, json: bool, report: &Report) -> Result<()> {
+pub(crate) fn run(deb: &Path, json: bool, report: &Report) -> Result<()> {
     if deb.is_dir() {
         return Err(crate::Error::Package(format!(
             "{}: a folder, not a package; give a .deb file",
@@ -127,7 +127,7 @@ fn octal(mode: u32) -> String {
 }
 
 /// The JSON name of an entry type.
-pub fn kind_name(kind: TarKind) -> &'static str {
+pub(crate) fn kind_name(kind: TarKind) -> &'static str {
     match kind {
         TarKind::File => "file",
         TarKind::HardLink => "hardlink",
@@ -236,7 +236,7 @@ impl<'a> From<&'a PackageInfo> for Document<'a> {
 
 /// The text form: a header, the control files as `dpkg-deb --info` lists them, the control
 /// fields, the plugin, and the files as `dpkg-deb --contents` lists them.
-pub fn render_text(info: &PackageInfo) -> String {
+pub(crate) fn render_text(info: &PackageInfo) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -328,7 +328,7 @@ fn control_line(f: &ControlFile) -> String {
 /// `-rw-r--r-- root/root      1234 2023-11-14 22:13 ./path [-> target]`, as GNU tar lists
 /// an entry for `dpkg-deb --contents`: names escaped as tar escapes them, a device's
 /// `major,minor` in the size column.
-pub fn file_line(f: &FileInfo) -> String {
+pub(crate) fn file_line(f: &FileInfo) -> String {
     let owner = format!(
         "{}/{}",
         name_or_id(&f.owner, f.uid),
@@ -369,7 +369,7 @@ fn name_or_id(name: &str, id: u64) -> String {
 }
 
 /// `drwxr-xr-x`, as `ls -l` and `tar -tv` show a mode.
-pub fn mode_string(kind: TarKind, mode: u32) -> String {
+pub(crate) fn mode_string(kind: TarKind, mode: u32) -> String {
     let first = match kind {
         TarKind::Dir => 'd',
         TarKind::Symlink => 'l',

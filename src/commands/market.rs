@@ -16,13 +16,13 @@ use std::process::Command;
 /// What `market` was asked for.
 pub(crate) struct Request<'a> {
     /// The plugin folder.
-    pub dir: &'a Path,
+    pub(crate) dir: &'a Path,
     /// The git URL the daemon clones; default: the origin remote.
-    pub url: Option<&'a str>,
+    pub(crate) url: Option<&'a str>,
     /// The git ref to check out; default: the tag at HEAD, else the version.
-    pub git_ref: Option<&'a str>,
+    pub(crate) git_ref: Option<&'a str>,
     /// A market document to update instead of printing.
-    pub into: Option<&'a Path>,
+    pub(crate) into: Option<&'a Path>,
 }
 
 /// The item fields taken from plugin.yml, in the order they are written. Fields of an

@@ -1,10 +1,10 @@
 //! One module per subcommand: each turns parsed arguments into work and a result.
 
-pub mod build;
-pub mod index;
-pub mod inspect;
-pub mod market;
-pub mod new;
+pub(crate) mod build;
+pub(crate) mod index;
+pub(crate) mod inspect;
+pub(crate) mod market;
+pub(crate) mod new;
 
 use crate::cli::args::{Cli, Command};
 use crate::error;

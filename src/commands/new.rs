@@ -14,21 +14,21 @@ use std::path::{Path, PathBuf};
 
 /// What the skeleton is made of.
 #[derive(Debug, Clone)]
-pub struct Skeleton {
+pub(crate) struct Skeleton {
     /// `[a-z0-9-]+`.
-    pub name: String,
+    pub(crate) name: String,
     /// `[a-z0-9]+`.
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// 0, 1 or 2.
-    pub format: u8,
+    pub(crate) format: u8,
 }
 
 /// The skeleton's version.
-pub const VERSION: &str = "0.1.0";
+pub(crate) const VERSION: &str = "0.1.0";
 
 impl Skeleton {
     /// Checks the name and namespace as `plugin.yml` would.
-    pub fn new(name: &str, namespace: &str, format: u8) -> Result<Skeleton> {
+    pub(crate) fn new(name: &str, namespace: &str, format: u8) -> Result<Skeleton> {
         manifest::check_name(name).map_err(|why| Error::Usage(format!("NAME {name:?}: {why}")))?;
         manifest::check_namespace(namespace)
             .map_err(|why| Error::Usage(format!("--namespace {namespace:?}: {why}")))?;
@@ -50,7 +50,7 @@ impl Skeleton {
     }
 
     /// Where the example file is installed (without the leading `/`).
-    pub fn conf_place(&self) -> String {
+    pub(crate) fn conf_place(&self) -> String {
         format!("etc/asterisk/extensions_extra.d/{}", self.conf_name())
     }
 
@@ -71,7 +71,7 @@ impl Skeleton {
     }
 
     /// `wazo/plugin.yml`.
-    pub fn manifest(&self) -> String {
+    pub(crate) fn manifest(&self) -> String {
         format!(
             r#"# Wazo plugin metadata, read by pluginctl and by wazo-plugind.
 name: {name}
@@ -107,7 +107,7 @@ tags:
     }
 
     /// `wazo/rules`: every command of the plugin's format, and an error for any other.
-    pub fn rules(&self) -> String {
+    pub(crate) fn rules(&self) -> String {
         let postrm = if self.format >= 1 {
             "    postrm)\n        # After the package was removed (plugin_format_version 1 and later).\n        ;;\n"
         } else {
@@ -153,7 +153,7 @@ esac
     }
 
     /// The example file shipped to `/etc`.
-    pub fn conf(&self) -> String {
+    pub(crate) fn conf(&self) -> String {
         format!(
             "; Dialplan of the Wazo plugin {ns}/{name}, installed as /{place}.\n\
              ; Asterisk reads it after `dialplan reload`. Add your contexts here, for example:\n\
@@ -168,7 +168,7 @@ esac
     }
 
     /// The checkout's README.
-    pub fn readme(&self) -> String {
+    pub(crate) fn readme(&self) -> String {
         let package = manifest::package_name(&self.name, &self.namespace);
         format!(
             r#"# {display}
@@ -204,7 +204,7 @@ The Wazo plugin `{ns}/{name}`, packaged as `{package}`.
     }
 
     /// The files of the skeleton: relative path, mode, content.
-    pub fn files(&self) -> Vec<(String, u32, String)> {
+    pub(crate) fn files(&self) -> Vec<(String, u32, String)> {
         vec![
             ("wazo/plugin.yml".into(), 0o644, self.manifest()),
             ("wazo/rules".into(), 0o755, self.rules()),
@@ -248,7 +248,7 @@ fn check_target(dir: &Path) -> Result<bool> {
 }
 
 /// Writes the skeleton into `dir` (default `./NAME`); returns the folder.
-pub fn run(
+pub(crate) fn run(
     name: &str,
     namespace: &str,
     dir: Option<&Path>,

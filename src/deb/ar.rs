@@ -6,14 +6,14 @@
 use std::io::{self, Seek, SeekFrom, Write};
 
 /// The global header of an ar archive.
-pub const MAGIC: &[u8; 8] = b"!<arch>\n";
+pub(crate) const MAGIC: &[u8; 8] = b"!<arch>\n";
 /// Largest member size the 10-digit size field can hold.
-pub const MAX_MEMBER: u64 = 9_999_999_999;
+pub(crate) const MAX_MEMBER: u64 = 9_999_999_999;
 /// Largest mtime the 12-digit mtime field can hold.
-pub const MAX_MTIME: u64 = 999_999_999_999;
+pub(crate) const MAX_MTIME: u64 = 999_999_999_999;
 
 /// Formats one member header.
-pub fn member_header(name: &str, mtime: u64, size: u64) -> io::Result<[u8; 60]> {
+pub(crate) fn member_header(name: &str, mtime: u64, size: u64) -> io::Result<[u8; 60]> {
     if name.len() > 15 {
         return Err(io::Error::other(format!(
             "ar member name {name} is longer than 15 bytes"
@@ -39,7 +39,12 @@ pub fn member_header(name: &str, mtime: u64, size: u64) -> io::Result<[u8; 60]> 
 }
 
 /// Writes a whole member from memory.
-pub fn write_member(out: &mut impl Write, name: &str, mtime: u64, data: &[u8]) -> io::Result<()> {
+pub(crate) fn write_member(
+    out: &mut impl Write,
+    name: &str,
+    mtime: u64,
+    data: &[u8],
+) -> io::Result<()> {
     out.write_all(&member_header(name, mtime, data.len() as u64)?)?;
     out.write_all(data)?;
     if data.len() % 2 == 1 {
@@ -49,7 +54,7 @@ pub fn write_member(out: &mut impl Write, name: &str, mtime: u64, data: &[u8]) -
 }
 
 /// A member whose size is only known once written: the header is filled in afterwards.
-pub struct OpenMember {
+pub(crate) struct OpenMember {
     header_at: u64,
     name: String,
     mtime: u64,
@@ -57,7 +62,11 @@ pub struct OpenMember {
 
 impl OpenMember {
     /// Writes a placeholder header at the current position.
-    pub fn begin(out: &mut (impl Write + Seek), name: &str, mtime: u64) -> io::Result<OpenMember> {
+    pub(crate) fn begin(
+        out: &mut (impl Write + Seek),
+        name: &str,
+        mtime: u64,
+    ) -> io::Result<OpenMember> {
         let header_at = out.stream_position()?;
         out.write_all(&member_header(name, mtime, 0)?)?;
         Ok(OpenMember {
@@ -68,7 +77,7 @@ impl OpenMember {
     }
 
     /// Fills in the size, pads, and leaves the position at the end.
-    pub fn end(self, out: &mut (impl Write + Seek)) -> io::Result<u64> {
+    pub(crate) fn end(self, out: &mut (impl Write + Seek)) -> io::Result<u64> {
         let end = out.stream_position()?;
         let size = end - self.header_at - 60;
         let header = member_header(&self.name, self.mtime, size)?;

@@ -18,18 +18,18 @@ pub enum Algorithm {
 
 /// An algorithm with its level and thread count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Compression {
+pub(crate) struct Compression {
     /// The algorithm.
-    pub algorithm: Algorithm,
+    pub(crate) algorithm: Algorithm,
     /// Its level, within [`Algorithm::levels`].
-    pub level: u32,
+    pub(crate) level: u32,
     /// Threads to use (1 or more).
-    pub threads: u32,
+    pub(crate) threads: u32,
 }
 
 impl Algorithm {
     /// The member name suffix: `.xz`, `.gz`, `.zst` or nothing.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Algorithm::Xz => ".xz",
             Algorithm::Gzip => ".gz",
@@ -39,7 +39,7 @@ impl Algorithm {
     }
 
     /// The default level, as dpkg-deb's.
-    pub fn default_level(self) -> u32 {
+    pub(crate) fn default_level(self) -> u32 {
         match self {
             Algorithm::Xz => 6,
             Algorithm::Gzip => 9,
@@ -49,7 +49,7 @@ impl Algorithm {
     }
 
     /// The accepted levels.
-    pub fn levels(self) -> std::ops::RangeInclusive<u32> {
+    pub(crate) fn levels(self) -> std::ops::RangeInclusive<u32> {
         match self {
             Algorithm::Xz => 0..=9,
             Algorithm::Gzip => 1..=9,
@@ -59,7 +59,7 @@ impl Algorithm {
     }
 
     /// The name users type.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Algorithm::Xz => "xz",
             Algorithm::Gzip => "gzip",
@@ -70,7 +70,7 @@ impl Algorithm {
 }
 
 /// A compressing writer that must be finished to flush its trailer.
-pub trait Encoder: Write {
+pub(crate) trait Encoder: Write {
     /// Writes the end of the stream and returns nothing more to write.
     fn finish(self: Box<Self>) -> io::Result<()>;
 }
@@ -193,7 +193,7 @@ impl Compression {
     /// memory and set-up time) is cut down to the member, and zstd is told the size up front
     /// (it then writes it in the frame header and picks its tables for it). Both are
     /// functions of the input alone, so the bytes still never depend on the machine.
-    pub fn encoder<'w, W: Write + 'w>(
+    pub(crate) fn encoder<'w, W: Write + 'w>(
         &self,
         out: W,
         size: u64,

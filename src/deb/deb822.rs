@@ -12,65 +12,55 @@ use std::fmt;
 
 /// One field as dpkg stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
+pub(crate) struct Field {
     /// The name as written (lossy text when it is not UTF-8).
-    pub name: String,
+    pub(crate) name: String,
     /// The value: the text after `Name:` with surrounding blanks trimmed, each continuation
     /// line appended after a `\n` with its leading blank (lossy text when not UTF-8).
-    pub value: String,
+    pub(crate) value: String,
     /// The value's bytes exactly (same shape as `value`).
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
     /// The 1-based line the field starts on.
-    pub line: usize,
+    pub(crate) line: usize,
     /// True when the value has continuation lines.
-    pub multiline: bool,
+    pub(crate) multiline: bool,
     /// True when the name and the value are valid UTF-8.
-    pub utf8: bool,
+    pub(crate) utf8: bool,
 }
 
 /// One paragraph: its fields in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Paragraph {
+pub(crate) struct Paragraph {
     fields: Vec<Field>,
 }
 
 impl Paragraph {
     /// The value of a field; names compare without regard to ASCII case, as dpkg does.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.field(name).map(|f| f.value.as_str())
     }
 
     /// The whole field named `name` (any case).
-    pub fn field(&self, name: &str) -> Option<&Field> {
+    pub(crate) fn field(&self, name: &str) -> Option<&Field> {
         self.fields
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// The fields in order.
-    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &Field> {
         self.fields.iter()
     }
 
-    /// True when the paragraph has no field.
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
-    /// Appends a field (the caller keeps names unique).
-    pub fn push(&mut self, name: &str, value: &str) {
-        self.fields.push(made(name, value, self.fields.len()));
-    }
-
     /// Removes a field (any case); true when it was there.
-    pub fn remove(&mut self, name: &str) -> bool {
+    pub(crate) fn remove(&mut self, name: &str) -> bool {
         let before = self.fields.len();
         self.fields.retain(|f| !f.name.eq_ignore_ascii_case(name));
         self.fields.len() != before
     }
 
     /// Inserts a field before the one named `before` (at the end when there is none).
-    pub fn insert_before(&mut self, before: &str, name: &str, value: &str) {
+    pub(crate) fn insert_before(&mut self, before: &str, name: &str, value: &str) {
         let at = self
             .fields
             .iter()
@@ -81,7 +71,7 @@ impl Paragraph {
 
     /// The control-file lines with every byte as read (what `index` publishes), each ending
     /// in `\n`, no blank line after.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         for f in &self.fields {
             out.extend_from_slice(f.name.as_bytes());
@@ -127,11 +117,11 @@ impl Serialize for Paragraph {
 
 /// A syntax error dpkg refuses the package for: the 1-based line and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// Line number, from 1.
-    pub line: usize,
+    pub(crate) line: usize,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for SyntaxError {
@@ -143,11 +133,11 @@ impl fmt::Display for SyntaxError {
 /// A control file read: the fields dpkg would keep, and every syntax error (dpkg stops at
 /// the first; reading goes on past each so that `lint` can report them all).
 #[derive(Debug, Clone, Default)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     /// The fields of the (first) paragraph.
-    pub paragraph: Paragraph,
+    pub(crate) paragraph: Paragraph,
     /// Syntax errors in line order; empty when dpkg accepts the file.
-    pub errors: Vec<SyntaxError>,
+    pub(crate) errors: Vec<SyntaxError>,
 }
 
 /// The blanks of C's `isspace` (dpkg's `c_isspace`), newline aside.
@@ -178,7 +168,7 @@ fn trim_blanks(mut b: &[u8]) -> &[u8] {
 }
 
 /// Reads a binary package's `control` file as `dpkg --unpack` does.
-pub fn parse_control(text: &[u8]) -> Parsed {
+pub(crate) fn parse_control(text: &[u8]) -> Parsed {
     let mut parsed = Parsed::default();
     let mut err = |line: usize, message: String| parsed.errors.push(SyntaxError { line, message });
     let mut fields: Vec<Field> = Vec::new();
@@ -354,7 +344,7 @@ fn trim_tail(b: &[u8]) -> usize {
 }
 
 /// Reads a control file that dpkg must accept: its first syntax error otherwise.
-pub fn parse_one(text: &[u8]) -> Result<Paragraph, SyntaxError> {
+pub(crate) fn parse_one(text: &[u8]) -> Result<Paragraph, SyntaxError> {
     let mut parsed = parse_control(text);
     if parsed.errors.is_empty() {
         Ok(parsed.paragraph)

@@ -8,17 +8,17 @@ use std::path::Path;
 
 /// The digests of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Digests {
+pub(crate) struct Digests {
     /// Size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// MD5, lowercase hex.
-    pub md5: String,
+    pub(crate) md5: String,
     /// SHA-256, lowercase hex.
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 /// Lowercase hex of some bytes.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
@@ -29,7 +29,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Reads `r` to its end and returns its digests.
-pub fn of_reader(r: &mut impl Read) -> std::io::Result<Digests> {
+pub(crate) fn of_reader(r: &mut impl Read) -> std::io::Result<Digests> {
     let mut md5 = Md5::new();
     let mut sha = Sha256::new();
     let mut buf = vec![0u8; 256 << 10];
@@ -53,7 +53,7 @@ pub fn of_reader(r: &mut impl Read) -> std::io::Result<Digests> {
 }
 
 /// The digests of a file, or an error naming it.
-pub fn of_file(path: &Path) -> crate::Result<Digests> {
+pub(crate) fn of_file(path: &Path) -> crate::Result<Digests> {
     let mut f = crate::ui::signals::open_input(path)
         .map_err(|e| crate::Error::io(path, "cannot read", e))?;
     of_reader(&mut f).map_err(|e| crate::Error::io(path, "cannot read", e))
@@ -61,7 +61,7 @@ pub fn of_file(path: &Path) -> crate::Result<Digests> {
 
 /// A reader that computes the digests of what passes through it, so that a file read for
 /// another purpose (`index` reading a package) is not read a second time for its sums.
-pub struct Hashing<R> {
+pub(crate) struct Hashing<R> {
     inner: R,
     md5: Md5,
     sha: Sha256,
@@ -70,7 +70,7 @@ pub struct Hashing<R> {
 
 impl<R: Read> Hashing<R> {
     /// Wraps `inner`.
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         Hashing {
             inner,
             md5: Md5::new(),
@@ -80,7 +80,7 @@ impl<R: Read> Hashing<R> {
     }
 
     /// Reads what is left to the end and returns the digests of everything read.
-    pub fn finish(mut self) -> std::io::Result<Digests> {
+    pub(crate) fn finish(mut self) -> std::io::Result<Digests> {
         std::io::copy(&mut self, &mut std::io::sink())?;
         Ok(Digests {
             size: self.size,
@@ -101,7 +101,7 @@ impl<R: Read> Read for Hashing<R> {
 }
 
 /// The digests of bytes in memory.
-pub fn of_bytes(mut bytes: &[u8]) -> Digests {
+pub(crate) fn of_bytes(mut bytes: &[u8]) -> Digests {
     of_reader(&mut bytes).expect("reading from memory cannot fail")
 }
 

@@ -9,16 +9,16 @@ use std::fmt;
 use std::io;
 
 /// Largest control file (`control`, a maintainer script) read into memory.
-pub const MAX_CONTROL_FILE: u64 = 4 << 20;
+pub(crate) const MAX_CONTROL_FILE: u64 = 4 << 20;
 /// Largest GNU long name or long link target.
-pub const MAX_LONG_NAME: u64 = 1 << 20;
+pub(crate) const MAX_LONG_NAME: u64 = 1 << 20;
 /// Most memory the xz decoder may use: a crafted header can ask for gigabytes, and real
 /// packages use at most 64 MiB (xz -9).
-pub const XZ_MEMLIMIT: u64 = 256 << 20;
+pub(crate) const XZ_MEMLIMIT: u64 = 256 << 20;
 
 /// Why a readable package is not read further, when it is not damage.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// `dpkg --unpack` refuses it (a PAX header, a path with a newline, a control syntax
     /// error); the text says what and where.
     Refused(String),
@@ -37,23 +37,23 @@ impl fmt::Display for Verdict {
 impl std::error::Error for Verdict {}
 
 /// An error saying dpkg refuses the package.
-pub fn refused(text: impl Into<String>) -> io::Error {
+pub(crate) fn refused(text: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, Verdict::Refused(text.into()))
 }
 
 /// An error saying the package passes one of pluginctl's limits.
-pub fn limit(text: impl Into<String>) -> io::Error {
+pub(crate) fn limit(text: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, Verdict::Limit(text.into()))
 }
 
 /// The verdict an error carries, if it is one.
-pub fn verdict(e: &io::Error) -> Option<&Verdict> {
+pub(crate) fn verdict(e: &io::Error) -> Option<&Verdict> {
     e.get_ref()
         .and_then(|inner| inner.downcast_ref::<Verdict>())
 }
 
 /// `10 MiB`, `1.5 KiB`, `12 bytes`: a size as the limit messages show it.
-pub fn size_text(bytes: u64) -> String {
+pub(crate) fn size_text(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (unit, name) in UNITS {
         if bytes >= unit {

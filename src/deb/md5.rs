@@ -154,7 +154,7 @@ fn compress(state: &mut [u32; 4], block: &[u8]) {
 
 /// An MD5 computation in progress.
 #[derive(Clone)]
-pub struct Md5 {
+pub(crate) struct Md5 {
     state: [u32; 4],
     /// Bytes hashed so far.
     len: u64,
@@ -170,7 +170,7 @@ impl Default for Md5 {
 
 impl Md5 {
     /// A fresh computation.
-    pub fn new() -> Md5 {
+    pub(crate) fn new() -> Md5 {
         Md5 {
             state: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476],
             len: 0,
@@ -179,7 +179,7 @@ impl Md5 {
     }
 
     /// Hashes more bytes.
-    pub fn update(&mut self, mut data: &[u8]) {
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
         let used = (self.len % 64) as usize;
         self.len += data.len() as u64;
         if used > 0 {
@@ -201,7 +201,7 @@ impl Md5 {
     }
 
     /// The digest of everything hashed.
-    pub fn finalize(mut self) -> [u8; 16] {
+    pub(crate) fn finalize(mut self) -> [u8; 16] {
         let bits = self.len.wrapping_mul(8);
         let used = (self.len % 64) as usize;
         let pad = if used < 56 { 56 - used } else { 120 - used };
@@ -217,7 +217,7 @@ impl Md5 {
     }
 
     /// The digest of `data`.
-    pub fn digest(data: &[u8]) -> [u8; 16] {
+    pub(crate) fn digest(data: &[u8]) -> [u8; 16] {
         let mut md5 = Md5::new();
         md5.update(data);
         md5.finalize()

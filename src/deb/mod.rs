@@ -2,15 +2,15 @@
 //! their compression, the control-file syntax (deb822), versions, digests, and the signed
 //! index of an apt repository.
 
-pub mod ar;
+pub(crate) mod ar;
 pub mod compress;
-pub mod deb822;
-pub mod digest;
-pub mod limits;
-pub mod md5;
-pub mod pgzip;
+pub(crate) mod deb822;
+pub(crate) mod digest;
+pub(crate) mod limits;
+pub(crate) mod md5;
+pub(crate) mod pgzip;
 pub mod reader;
-pub mod sign;
-pub mod tar;
-pub mod version;
-pub mod walk;
+pub(crate) mod sign;
+pub(crate) mod tar;
+pub(crate) mod version;
+pub(crate) mod walk;

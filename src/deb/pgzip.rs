@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Input bytes per independently compressed block.
-pub const BLOCK: usize = 256 << 10;
+pub(crate) const BLOCK: usize = 256 << 10;
 /// The deflate window, and so the dictionary handed from one block to the next.
 const WINDOW: usize = 32 << 10;
 
@@ -151,7 +151,7 @@ fn compress(
 }
 
 /// A gzip writer compressing blocks on `threads` threads; [`ParallelGz::finish`] ends it.
-pub struct ParallelGz<W: Write> {
+pub(crate) struct ParallelGz<W: Write> {
     out: W,
     level: u32,
     threads: usize,
@@ -165,7 +165,7 @@ pub struct ParallelGz<W: Write> {
 
 impl<W: Write> ParallelGz<W> {
     /// A writer at deflate `level` (1-9) using up to `threads` threads; writes the header.
-    pub fn new(mut out: W, level: u32, threads: u32) -> io::Result<Self> {
+    pub(crate) fn new(mut out: W, level: u32, threads: u32) -> io::Result<Self> {
         // XFL as gzip sets it: 2 for the slowest level, 4 for the fastest.
         let xfl = match level {
             9 => 2,
@@ -253,7 +253,7 @@ impl<W: Write> ParallelGz<W> {
     }
 
     /// Compresses what is left, writes the trailer and returns the inner writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         self.end_block(true)?;
         while self.collect_one()? {}
         self.pool = None;

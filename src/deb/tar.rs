@@ -4,14 +4,14 @@
 //! every entry, GNU long-name entries for paths and link targets of 100 bytes or more, and
 //! base-256 numbers for sizes and times too large for octal.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 
 /// Tar block size.
-pub const BLOCK: usize = 512;
+pub(crate) const BLOCK: usize = 512;
 
 /// The kind of a tar entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryType {
+pub(crate) enum EntryType {
     /// A regular file.
     File,
     /// A hard link to an earlier entry.
@@ -35,21 +35,21 @@ impl EntryType {
 
 /// One header to write: the archive path (`./x`, `./d/`), its kind, mode, size and link.
 #[derive(Debug, Clone)]
-pub struct Header<'a> {
+pub(crate) struct Header<'a> {
     /// Path as stored, `./` prefixed, folders with a trailing `/`.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
     /// Entry kind.
-    pub kind: EntryType,
+    pub(crate) kind: EntryType,
     /// Permission bits.
-    pub mode: u32,
+    pub(crate) mode: u32,
     /// Data size (0 for anything but files).
-    pub size: u64,
+    pub(crate) size: u64,
     /// Link target for symlinks and hard links.
-    pub link: Option<&'a str>,
+    pub(crate) link: Option<&'a str>,
 }
 
 /// Bytes the end-of-archive blocks take.
-pub const END_LEN: u64 = 2 * BLOCK as u64;
+pub(crate) const END_LEN: u64 = 2 * BLOCK as u64;
 
 /// `n` rounded up to a whole number of blocks.
 fn padded(n: u64) -> u64 {
@@ -58,7 +58,7 @@ fn padded(n: u64) -> u64 {
 
 /// Bytes an entry takes in the stream: its header, GNU long-name entries and padded data.
 /// Knowing the stream's length up front lets the compressors size themselves to it.
-pub fn entry_len(h: &Header<'_>) -> u64 {
+pub(crate) fn entry_len(h: &Header<'_>) -> u64 {
     let long = |len: usize| {
         if len >= 100 {
             BLOCK as u64 + padded(len as u64 + 1)
@@ -70,31 +70,19 @@ pub fn entry_len(h: &Header<'_>) -> u64 {
 }
 
 /// Writes a tar stream with one fixed mtime.
-pub struct TarWriter<W: Write> {
+pub(crate) struct TarWriter<W: Write> {
     out: W,
     mtime: u64,
-    written: u64,
 }
 
 impl<W: Write> TarWriter<W> {
     /// A writer stamping every entry with `mtime`.
-    pub fn new(out: W, mtime: u64) -> Self {
-        TarWriter {
-            out,
-            mtime,
-            written: 0,
-        }
-    }
-
-    /// Bytes written so far.
-    pub fn written(&self) -> u64 {
-        self.written
+    pub(crate) fn new(out: W, mtime: u64) -> Self {
+        TarWriter { out, mtime }
     }
 
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.out.write_all(bytes)?;
-        self.written += bytes.len() as u64;
-        Ok(())
+        self.out.write_all(bytes)
     }
 
     fn pad(&mut self, size: u64) -> io::Result<()> {
@@ -122,7 +110,7 @@ impl<W: Write> TarWriter<W> {
     }
 
     /// Writes a header (and GNU long-name entries when needed), but no data.
-    pub fn header(&mut self, h: &Header<'_>) -> io::Result<()> {
+    pub(crate) fn header(&mut self, h: &Header<'_>) -> io::Result<()> {
         if h.path.len() >= 100 {
             self.long_entry(b'L', h.path)?;
         }
@@ -136,46 +124,19 @@ impl<W: Write> TarWriter<W> {
         self.put(&block)
     }
 
-    /// Writes a whole entry whose data comes from `data`, which must yield exactly `h.size`
-    /// bytes; every chunk is also given to `observe` (for md5sums).
-    pub fn entry(
-        &mut self,
-        h: &Header<'_>,
-        data: &mut dyn Read,
-        buf: &mut [u8],
-        mut observe: impl FnMut(&[u8]),
-    ) -> io::Result<()> {
-        self.header(h)?;
-        let mut left = h.size;
-        while left > 0 {
-            let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            let n = data.read(&mut buf[..want])?;
-            if n == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "file shrank while it was archived",
-                ));
-            }
-            observe(&buf[..n]);
-            self.put(&buf[..n])?;
-            left -= n as u64;
-        }
-        self.pad(h.size)
-    }
-
     /// Writes the next bytes of an entry's data, after its [`TarWriter::header`]; the pieces
     /// must add up to the header's size exactly, then [`TarWriter::end_data`] pads them.
-    pub fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn data(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.put(bytes)
     }
 
     /// Pads an entry's data of `size` bytes to a whole block.
-    pub fn end_data(&mut self, size: u64) -> io::Result<()> {
+    pub(crate) fn end_data(&mut self, size: u64) -> io::Result<()> {
         self.pad(size)
     }
 
     /// Writes the end-of-archive blocks and returns the inner writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         self.put(&[0u8; BLOCK * 2])?;
         Ok(self.out)
     }
@@ -252,10 +213,14 @@ mod tests {
             };
             let mut w = TarWriter::new(Vec::new(), 0);
             let data = vec![7u8; size as usize];
-            w.entry(&h, &mut &data[..], &mut [0u8; 100], |_| {})
-                .unwrap();
-            assert_eq!(w.written(), entry_len(&h), "{path}");
-            assert_eq!(w.finish().unwrap().len() as u64, entry_len(&h) + END_LEN);
+            w.header(&h).unwrap();
+            w.data(&data).unwrap();
+            w.end_data(size).unwrap();
+            assert_eq!(
+                w.finish().unwrap().len() as u64,
+                entry_len(&h) + END_LEN,
+                "{path}"
+            );
         }
     }
 

@@ -4,7 +4,7 @@
 //! after the file and key, so the same grammar serves `build`, `lint` and the `.deb` reader.
 
 /// Checks a Debian version: `[epoch:]upstream[-revision]`.
-pub fn check_version(v: &str) -> Result<(), String> {
+pub(crate) fn check_version(v: &str) -> Result<(), String> {
     if v.is_empty() {
         return Err("is empty; a version such as 1.0.0 is required".into());
     }
@@ -48,17 +48,17 @@ pub fn check_version(v: &str) -> Result<(), String> {
 }
 
 /// The version without its epoch, as used in the `.deb` file name.
-pub fn without_epoch(v: &str) -> &str {
+pub(crate) fn without_epoch(v: &str) -> &str {
     v.split_once(':').map_or(v, |(_, rest)| rest)
 }
 
 /// True when the version has a Debian revision (`1.0-1`), i.e. is not a native version.
-pub fn has_revision(v: &str) -> bool {
+pub(crate) fn has_revision(v: &str) -> bool {
     without_epoch(v).contains('-')
 }
 
 /// Checks a Debian package name: lower case, digits, `+ - .`, two characters or more.
-pub fn check_package_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_package_name(name: &str) -> Result<(), String> {
     if name.len() < 2 {
         return Err(format!(
             "package name \"{name}\" is too short (two characters or more)"
@@ -82,7 +82,7 @@ pub fn check_package_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks one relation item of a `Depends` field: `a (>= 1) [amd64] | b:any`, no comma.
-pub fn check_relation(item: &str) -> Result<(), String> {
+pub(crate) fn check_relation(item: &str) -> Result<(), String> {
     if item.contains(',') {
         return Err("holds a comma; give each dependency as its own list item".into());
     }
@@ -169,7 +169,7 @@ fn check_alternative(alt: &str) -> Result<(), String> {
 }
 
 /// Names a character for an error message: `'_'`, `a space`, `a newline`, `U+0007`.
-pub fn describe_char(c: char) -> String {
+pub(crate) fn describe_char(c: char) -> String {
     match c {
         ' ' => "a space".into(),
         '\n' => "a newline".into(),
@@ -182,7 +182,7 @@ pub fn describe_char(c: char) -> String {
 
 /// Orders two valid Debian versions as dpkg does (epoch, then upstream, then revision;
 /// `~` sorts before anything, even the end).
-pub fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     fn split(v: &str) -> (u64, &str, &str) {
         let (epoch, rest) = match v.split_once(':') {
             Some((e, r)) => (e.parse().unwrap_or(0), r),

@@ -13,13 +13,13 @@ use std::path::Path;
 
 /// Opens a package file for reading; the one place every reader opens one. A FIFO, device or
 /// folder is refused without blocking, and every read stops once a signal arrived.
-pub fn open(path: &Path) -> io::Result<crate::ui::signals::Interruptible<File>> {
+pub(crate) fn open(path: &Path) -> io::Result<crate::ui::signals::Interruptible<File>> {
     crate::ui::signals::open_input(path)
 }
 
 /// Decompresses a tar member and calls `visit` for each entry with a reader of its data
 /// (what `visit` leaves unread is skipped), then checks the stream to its end.
-pub fn entries(
+pub(crate) fn entries(
     algorithm: Algorithm,
     data: impl Read,
     mut visit: impl FnMut(&TarEntry, &mut dyn Read) -> io::Result<()>,
@@ -40,7 +40,7 @@ pub fn entries(
 }
 
 /// Why `dpkg --unpack` refuses an entry, if it does.
-pub fn refusal(entry: &TarEntry) -> Option<String> {
+pub(crate) fn refusal(entry: &TarEntry) -> Option<String> {
     let shown = escape_name(&entry.raw_path);
     if entry.raw_path.contains(&b'\n') {
         return Some(format!(
@@ -69,7 +69,7 @@ pub fn refusal(entry: &TarEntry) -> Option<String> {
 /// A file name as GNU tar lists it (`dpkg-deb --contents`) in a UTF-8 locale: printable
 /// characters as they are, a backslash doubled, `\n`, `\t` and the other C escapes, and any
 /// other control character or byte that is not UTF-8 as `\ooo` (octal).
-pub fn escape_name(bytes: &[u8]) -> String {
+pub(crate) fn escape_name(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {

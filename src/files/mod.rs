@@ -1,11 +1,11 @@
 //! File-system primitives every writer shares: walking without following links, atomic
 //! replacement, the umask.
 
-pub mod atomic;
-pub mod nofollow;
+pub(crate) mod atomic;
+pub(crate) mod nofollow;
 
 /// The process umask, read without changing it (Linux reports it in /proc).
-pub fn umask() -> u32 {
+pub(crate) fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

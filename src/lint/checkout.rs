@@ -15,10 +15,10 @@ use crate::plugin::yaml::{Node, Pos, Style, Value};
 use std::path::Path;
 
 /// The largest rules file read for the text checks.
-pub const MAX_RULES_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_RULES_BYTES: u64 = 1 << 20;
 
 /// Checks a plugin folder.
-pub fn check(dir: &Path, opts: &Options, out: &mut Findings) {
+pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     let format = check_manifest(dir, opts, out);
     // A folder without wazo/ is not a plugin: the missing manifest says it all.
     if dir.join("wazo").exists() {

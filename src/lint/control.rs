@@ -8,27 +8,27 @@ use crate::{deb::deb822, deb::version};
 /// One field: its name as written, its value (continuation lines joined by newlines) and
 /// the line it starts on.
 #[derive(Debug, Clone)]
-pub struct Field {
+pub(crate) struct Field {
     /// Name as written.
-    pub name: String,
+    pub(crate) name: String,
     /// Value, first line trimmed, continuation lines kept with their leading space removed.
-    pub value: String,
+    pub(crate) value: String,
     /// 1-based line of the field name.
-    pub line: usize,
+    pub(crate) line: usize,
     /// True when the value has continuation lines.
-    pub multiline: bool,
+    pub(crate) multiline: bool,
 }
 
 /// A parsed control file.
 #[derive(Debug, Default)]
-pub struct Control {
+pub(crate) struct Control {
     /// The fields of the first paragraph, in order.
-    pub fields: Vec<Field>,
+    pub(crate) fields: Vec<Field>,
 }
 
 impl Control {
     /// The field named `name` (case-insensitively), if present.
-    pub fn get(&self, name: &str) -> Option<&Field> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Field> {
         self.fields
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
@@ -37,7 +37,7 @@ impl Control {
 
 /// Reads the control file as dpkg does, reporting each syntax error dpkg refuses the
 /// package for, and what dpkg accepts but other tools do not (CR LF, control characters).
-pub fn parse(text: &[u8], place: &Place, out: &mut Findings) -> Control {
+pub(crate) fn parse(text: &[u8], place: &Place, out: &mut Findings) -> Control {
     let parsed = deb822::parse_control(text);
     for e in &parsed.errors {
         out.add(
@@ -92,7 +92,7 @@ pub fn parse(text: &[u8], place: &Place, out: &mut Findings) -> Control {
 }
 
 /// The line and a description of the first byte that is not UTF-8 in `bytes`, if any.
-pub fn first_non_utf8(bytes: &[u8]) -> Option<(usize, String)> {
+pub(crate) fn first_non_utf8(bytes: &[u8]) -> Option<(usize, String)> {
     let err = std::str::from_utf8(bytes).err()?;
     let at = err.valid_up_to();
     let line_start = bytes[..at]
@@ -138,7 +138,7 @@ const SINGLE_LINE: &[&str] = &[
 ];
 
 /// Checks the fields: required ones, name, version, relations, section, single-line fields.
-pub fn check(control: &Control, place: &Place, out: &mut Findings) {
+pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
     for name in [
         "Package",
         "Version",

@@ -6,13 +6,13 @@
 //! folder, [`package`] a `.deb` in one streamed pass; [`script`] holds the shell heuristics
 //! both use on rules files and maintainer scripts.
 
-pub mod checkout;
+pub(crate) mod checkout;
 pub(crate) mod control;
-pub mod package;
-pub mod script;
-pub mod tags;
+pub(crate) mod package;
+pub(crate) mod script;
+pub(crate) mod tags;
 
-pub use tags::{Scope, Tag, TagInfo, TAGS};
+pub(crate) use tags::{Tag, TAGS};
 
 use crate::cli::args::LintArgs;
 use crate::plugin::yaml::Pos;
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// The plugin or package is broken; `lint` exits 1.
     Error,
     /// Probably wrong; an error with `--deny-warnings`.
@@ -35,7 +35,7 @@ pub enum Severity {
 
 impl Severity {
     /// `E`, `W` or `I`, as printed.
-    pub fn letter(self) -> &'static str {
+    pub(crate) fn letter(self) -> &'static str {
         match self {
             Severity::Error => "E",
             Severity::Warning => "W",
@@ -44,7 +44,7 @@ impl Severity {
     }
 
     /// `error`, `warning` or `info`.
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -61,18 +61,18 @@ impl Serialize for Severity {
 
 /// Where a finding is: a file (as shown to the user), maybe a line and a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub(crate) struct Place {
     /// The file or folder, as shown (`wazo/plugin.yml`, `x.deb!DEBIAN/control`).
-    pub path: String,
+    pub(crate) path: String,
     /// 1-based line.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// 1-based column.
-    pub col: Option<usize>,
+    pub(crate) col: Option<usize>,
 }
 
 impl Place {
     /// A whole file.
-    pub fn file(path: impl Into<String>) -> Place {
+    pub(crate) fn file(path: impl Into<String>) -> Place {
         Place {
             path: path.into(),
             line: None,
@@ -81,7 +81,7 @@ impl Place {
     }
 
     /// The same file at a line.
-    pub fn line(&self, line: usize) -> Place {
+    pub(crate) fn line(&self, line: usize) -> Place {
         Place {
             path: self.path.clone(),
             line: Some(line),
@@ -90,7 +90,7 @@ impl Place {
     }
 
     /// The same file at a line and column.
-    pub fn at(&self, pos: Pos) -> Place {
+    pub(crate) fn at(&self, pos: Pos) -> Place {
         Place {
             path: self.path.clone(),
             line: Some(pos.line),
@@ -114,20 +114,20 @@ impl fmt::Display for Place {
 
 /// One finding.
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// Its severity (the tag's, or Error for a warning under `--deny-warnings`).
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// Its tag.
     #[serde(serialize_with = "tag_name")]
-    pub tag: Tag,
+    pub(crate) tag: Tag,
     /// The file it is about.
-    pub path: String,
+    pub(crate) path: String,
     /// Line, when known.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// Column, when known.
-    pub col: Option<usize>,
+    pub(crate) col: Option<usize>,
     /// What is wrong and how to fix it.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 fn tag_name<S: serde::Serializer>(tag: &Tag, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -153,13 +153,13 @@ impl fmt::Display for Finding {
 
 /// The findings of one input, as they are made.
 #[derive(Debug, Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     list: Vec<Finding>,
 }
 
 impl Findings {
     /// Records a finding with the tag's severity.
-    pub fn add(&mut self, tag: Tag, place: Place, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, tag: Tag, place: Place, message: impl Into<String>) {
         self.list.push(Finding {
             severity: tag.info().severity,
             tag,
@@ -171,23 +171,23 @@ impl Findings {
     }
 
     /// The tags found so far (tests and heuristics).
-    pub fn tags(&self) -> impl Iterator<Item = Tag> + '_ {
+    pub(crate) fn tags(&self) -> impl Iterator<Item = Tag> + '_ {
         self.list.iter().map(|f| f.tag)
     }
 }
 
 /// Counts up to a few examples of a repeated problem, to report it once per package.
 #[derive(Debug, Default)]
-pub struct Sample {
+pub(crate) struct Sample {
     /// How many times it was seen.
-    pub count: usize,
+    pub(crate) count: usize,
     /// The first few occurrences.
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
 }
 
 impl Sample {
     /// Records one occurrence.
-    pub fn add(&mut self, example: impl Into<String>) {
+    pub(crate) fn add(&mut self, example: impl Into<String>) {
         self.count += 1;
         if self.examples.len() < 3 {
             self.examples.push(example.into());
@@ -196,7 +196,7 @@ impl Sample {
 
     /// `2 entries <what>: a, b` or `40 entries <what>, e.g. a, b, c`; `noun` is
     /// `(singular, plural)`.
-    pub fn describe(&self, noun: (&str, &str), what: &str) -> String {
+    pub(crate) fn describe(&self, noun: (&str, &str), what: &str) -> String {
         let noun = if self.count == 1 { noun.0 } else { noun.1 };
         let sep = if self.count > self.examples.len() {
             ", e.g."
@@ -213,14 +213,14 @@ impl Sample {
 
 /// A Wazo version: numbers separated by dots, compared number by number (23.5 < 23.10).
 #[derive(Debug, Clone)]
-pub struct WazoVersion {
+pub(crate) struct WazoVersion {
     parts: Vec<u64>,
     text: String,
 }
 
 impl WazoVersion {
     /// Parses `23.05`, `24.16`, `2024.1`; anything else is an error with the reason.
-    pub fn parse(text: &str) -> std::result::Result<WazoVersion, String> {
+    pub(crate) fn parse(text: &str) -> std::result::Result<WazoVersion, String> {
         let text = text.trim();
         let parts: Option<Vec<u64>> = text
             .split('.')
@@ -276,36 +276,9 @@ impl fmt::Display for WazoVersion {
     }
 }
 
-/// The optimal string alignment distance: insertions, deletions, substitutions and
-/// transpositions of neighbours each cost 1 (`namepsace` is 1 away from `namespace`).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
 /// The candidate that `word` most likely misspells: 1 edit away for short words, 2 for
 /// words of five characters or more; `None` when nothing is that close.
-pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     if word.len() > 64 {
         return None; // no typo of a short key, and the distance table would be large
     }
@@ -313,7 +286,7 @@ pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let allowed = if word.chars().count() >= 5 { 2 } else { 1 };
     candidates
         .iter()
-        .map(|c| (edit_distance(&lower, c), *c))
+        .map(|c| (strsim::osa_distance(&lower, c), *c))
         .filter(|&(d, c)| d <= allowed && c != word)
         .min_by_key(|&(d, _)| d)
         .map(|(_, c)| c)
@@ -321,17 +294,17 @@ pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 
 /// What `lint` was asked to do besides the paths.
 #[derive(Debug, Clone, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// `--wazo-version`: report plugins that cannot install on it.
-    pub wazo_version: Option<WazoVersion>,
+    pub(crate) wazo_version: Option<WazoVersion>,
     /// `--deny-warnings`: warnings count as errors.
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
 }
 
 /// What an input turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum InputKind {
+pub(crate) enum InputKind {
     /// A folder, checked as a plugin checkout.
     Plugin,
     /// A file, checked as a `.deb`.
@@ -342,38 +315,38 @@ pub enum InputKind {
 
 /// The findings of one input.
 #[derive(Debug, Clone, Serialize)]
-pub struct InputReport {
+pub(crate) struct InputReport {
     /// The path as given.
-    pub path: String,
+    pub(crate) path: String,
     /// What it was checked as.
-    pub kind: InputKind,
+    pub(crate) kind: InputKind,
     /// Its findings, by file, line and column.
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// Counts by severity (after `--deny-warnings`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Errors.
-    pub errors: usize,
+    pub(crate) errors: usize,
     /// Warnings.
-    pub warnings: usize,
+    pub(crate) warnings: usize,
     /// Informational notes.
-    pub info: usize,
+    pub(crate) info: usize,
 }
 
 /// Everything `lint` found: the JSON document of `--json`.
 #[derive(Debug, Clone, Serialize)]
-pub struct LintReport {
+pub(crate) struct LintReport {
     /// One entry per path, in the order given.
-    pub inputs: Vec<InputReport>,
+    pub(crate) inputs: Vec<InputReport>,
     /// The counts.
-    pub summary: Summary,
+    pub(crate) summary: Summary,
 }
 
 impl LintReport {
     /// 0 without errors, 1 with at least one.
-    pub fn exit_status(&self) -> i32 {
+    pub(crate) fn exit_status(&self) -> i32 {
         if self.summary.errors > 0 {
             crate::error::EXIT_FAILURE
         } else {
@@ -382,7 +355,7 @@ impl LintReport {
     }
 
     /// The text form: one line per finding, grouped per input, then a summary line.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut out = String::new();
         for input in &self.inputs {
             for f in &input.findings {
@@ -410,7 +383,7 @@ impl LintReport {
     }
 
     /// The JSON form (one document, pretty-printed, ending with a newline).
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
             format!("{{\"error\": {:?}}}", e.to_string()) // serializing plain data cannot fail
         });
@@ -420,7 +393,7 @@ impl LintReport {
 }
 
 /// Checks one path: a folder as a plugin checkout, anything else as a `.deb`.
-pub fn lint_path(path: &Path, opts: &Options) -> InputReport {
+pub(crate) fn lint_path(path: &Path, opts: &Options) -> InputReport {
     let shown = path.display().to_string();
     let mut findings = Findings::default();
     let kind = match std::fs::metadata(path) {
@@ -505,7 +478,7 @@ pub(crate) fn before_build(
 }
 
 /// Checks every path, in order.
-pub fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
+pub(crate) fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
     let inputs: Vec<InputReport> = paths
         .iter()
         .take_while(|_| crate::ui::signals::pending().is_none())
@@ -530,7 +503,7 @@ fn wrap(text: &str, width: usize) -> String {
 }
 
 /// The text of `--explain TAG`, or a usage error naming the closest tags.
-pub fn explain(name: &str) -> Result<String> {
+pub(crate) fn explain(name: &str) -> Result<String> {
     let Some(info) = tags::find(name) else {
         let names: Vec<&str> = TAGS.iter().map(|t| t.name).collect();
         let hint = match closest(name, &names) {
@@ -551,7 +524,7 @@ pub fn explain(name: &str) -> Result<String> {
 }
 
 /// The tag list of `--list-tags`: `tag  severity  scope`, one per line.
-pub fn list_tags() -> String {
+pub(crate) fn list_tags() -> String {
     let width = TAGS.iter().map(|t| t.name.len()).max().unwrap_or(0);
     TAGS.iter()
         .map(|t| {
@@ -566,7 +539,8 @@ pub fn list_tags() -> String {
 }
 
 /// The Markdown page `docs/lint-tags.md`, generated from the registry.
-pub fn tags_markdown() -> String {
+#[cfg(test)]
+pub(crate) fn tags_markdown() -> String {
     let mut out = String::from(
         "# pluginctl lint tags\n\n\
          <!-- Generated from src/lint/tags.rs; do not edit by hand. Regenerate with\n     \
@@ -597,7 +571,7 @@ pub fn tags_markdown() -> String {
 }
 
 /// Runs `pluginctl lint`: prints the report on stdout and returns the exit status.
-pub fn run(args: &LintArgs) -> Result<i32> {
+pub(crate) fn run(args: &LintArgs) -> Result<i32> {
     // A closed pipe (`pluginctl lint | head`) ends the output quietly; a full disk is an error.
     let print = crate::ui::report::write_stdout;
     if let Some(tag) = &args.explain {

@@ -37,7 +37,7 @@ const FILE: (&str, &str) = ("file", "files");
 const SCRIPTS: &[&str] = crate::package::info::SCRIPT_NAMES;
 
 /// Checks a `.deb` file.
-pub fn check(path: &Path, out: &mut Findings) {
+pub(crate) fn check(path: &Path, out: &mut Findings) {
     let mut deb = Deb::new(path.display().to_string());
     deb.read(path, out);
     deb.finish(out);

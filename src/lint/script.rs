@@ -10,16 +10,16 @@ use super::{Findings, Place, Tag};
 
 /// What the payload checks of a package need to know about its rules file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RulesFacts {
+pub(crate) struct RulesFacts {
     /// The file stops on the first failing command (`set -e` or `#!/bin/sh -e`).
-    pub set_e: bool,
+    pub(crate) set_e: bool,
     /// Its `package` branch runs something besides `:`, `true` and `echo`.
-    pub package_does_work: bool,
+    pub(crate) package_does_work: bool,
 }
 
 /// Where a rules file is checked, which decides the commands it must answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
+pub(crate) enum Stage {
     /// A checkout: `build` and `package` will be run too.
     Checkout,
     /// A built package: only the maintainer-time commands remain.
@@ -27,12 +27,12 @@ pub enum Stage {
 }
 
 /// True when the bytes start with `#!`.
-pub fn has_shebang(bytes: &[u8]) -> bool {
+pub(crate) fn has_shebang(bytes: &[u8]) -> bool {
     bytes.starts_with(b"#!")
 }
 
 /// The 1-based number of the first line that ends with CR LF.
-pub fn first_crlf_line(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn first_crlf_line(bytes: &[u8]) -> Option<usize> {
     let at = bytes.windows(2).position(|w| w == b"\r\n")?;
     Some(1 + bytes[..at].iter().filter(|&&b| b == b'\n').count())
 }
@@ -406,7 +406,7 @@ fn purpose(word: &str) -> &'static str {
 
 /// Checks a rules file's text (from a checkout or a package) and returns what the package
 /// checks need; the mode and the file type are the caller's business.
-pub fn check_rules(
+pub(crate) fn check_rules(
     bytes: &[u8],
     format: u8,
     stage: Stage,
@@ -565,7 +565,7 @@ fn assignment(stmt: &str) -> Option<(&str, String)> {
 /// assignment (`RULES=/usr/lib/.../wazo/rules` then `"$RULES" install` reads as
 /// `"/usr/lib/.../wazo/rules" install`), as the Wazo daemon's own maintainer scripts call the
 /// rules file. Comments are dropped; variables the script does not assign stay as written.
-pub fn expand_assigned(text: &str) -> Vec<String> {
+pub(crate) fn expand_assigned(text: &str) -> Vec<String> {
     let mut vars: Vec<(String, String)> = Vec::new();
     let mut out = Vec::new();
     for line in text.lines() {
@@ -605,7 +605,7 @@ pub fn expand_assigned(text: &str) -> Vec<String> {
 /// The command words a maintainer script passes to a program named `target` (a path ending,
 /// such as `plugins/demo/hello/wazo/rules`): `"$DPKG_ROOT/.../wazo/rules" install` gives
 /// `install`, and so does `"${RULES}" install` after `RULES=.../wazo/rules`.
-pub fn calls(text: &str, target: &str) -> Vec<String> {
+pub(crate) fn calls(text: &str, target: &str) -> Vec<String> {
     let mut out = Vec::new();
     for code in expand_assigned(text) {
         let mut rest = code.as_str();

@@ -6,7 +6,7 @@ use super::Severity;
 
 /// What a tag is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// A path given on the command line.
     Input,
     /// A plugin checkout (a folder with `wazo/plugin.yml`).
@@ -19,7 +19,7 @@ pub enum Scope {
 
 impl Scope {
     /// The words used in `--explain` and the tag list.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Scope::Input => "any input",
             Scope::Checkout => "plugin checkout",
@@ -31,29 +31,33 @@ impl Scope {
 
 /// One row of the registry.
 #[derive(Debug)]
-pub struct TagInfo {
-    /// The tag as an enum value.
-    pub tag: Tag,
+pub(crate) struct TagInfo {
+    /// The tag as an enum value (the registry's test checks that row `i` is tag `i`).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the registry's test only")
+    )]
+    pub(crate) tag: Tag,
     /// Its kebab-case name, as printed.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// How bad a finding with this tag is.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// What it applies to.
-    pub scope: Scope,
+    pub(crate) scope: Scope,
     /// Why it matters and how to fix it.
-    pub explanation: &'static str,
+    pub(crate) explanation: &'static str,
 }
 
 macro_rules! tags {
     ($($variant:ident = $name:literal, $severity:ident, $scope:ident, $explanation:literal;)+) => {
         /// Every lint tag; [`TAGS`] holds each one's name, severity and explanation.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Tag {
+        pub(crate) enum Tag {
             $(#[doc = $name] $variant,)+
         }
 
         /// The registry, in the order of the [`Tag`] variants.
-        pub static TAGS: &[TagInfo] = &[
+        pub(crate) static TAGS: &[TagInfo] = &[
             $(TagInfo {
                 tag: Tag::$variant,
                 name: $name,
@@ -67,18 +71,18 @@ macro_rules! tags {
 
 impl Tag {
     /// The tag's registry row.
-    pub fn info(self) -> &'static TagInfo {
+    pub(crate) fn info(self) -> &'static TagInfo {
         &TAGS[self as usize]
     }
 
     /// Its printed name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.info().name
     }
 }
 
 /// Looks a tag up by its printed name.
-pub fn find(name: &str) -> Option<&'static TagInfo> {
+pub(crate) fn find(name: &str) -> Option<&'static TagInfo> {
     TAGS.iter().find(|t| t.name == name)
 }
 

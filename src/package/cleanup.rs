@@ -37,19 +37,19 @@ enum Progress {
 }
 
 /// The archiver's side: tells the reaper how far it got.
-pub struct Reaper {
+pub(crate) struct Reaper {
     progress: Sender<Progress>,
 }
 
 impl Reaper {
     /// Entries before `n` are archived (their bytes were read).
-    pub fn archived(&self, n: usize) {
+    pub(crate) fn archived(&self, n: usize) {
         // A reaper that stopped leaves the rest to the staging folder's drop.
         let _ = self.progress.send(Progress::Archived(n));
     }
 
     /// Every entry is archived: the rest of the tree can go.
-    pub fn finished(self) {
+    pub(crate) fn finished(self) {
         let _ = self.progress.send(Progress::Finished);
     }
 }
@@ -57,7 +57,7 @@ impl Reaper {
 /// Starts the reaper of `stage` (whose tree `entries` were collected from) on `scope`.
 /// Dropped without [`Reaper::finished`], it stops and leaves the rest to the staging
 /// folder's own drop.
-pub fn start<'scope, 'env>(
+pub(crate) fn start<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     stage: &'env StagingDir,
     entries: &'env [Entry],

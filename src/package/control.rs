@@ -4,17 +4,17 @@ use crate::package::staging::{Entry, Kind};
 use crate::plugin::manifest::Manifest;
 
 /// The Maintainer field when none is given.
-pub const DEFAULT_MAINTAINER: &str = "Wazo Maintainers <dev+pkg@wazo.community>";
+pub(crate) const DEFAULT_MAINTAINER: &str = "Wazo Maintainers <dev+pkg@wazo.community>";
 /// The section the Wazo daemon lists installed plugins by.
-pub const SECTION: &str = "wazo-plugind-plugin";
+pub(crate) const SECTION: &str = "wazo-plugind-plugin";
 /// Where the prerm keeps a copy of the rules file for the postrm.
-pub const RULES_BACKUP_DIR: &str = "var/lib/wazo-plugind/rules";
+pub(crate) const RULES_BACKUP_DIR: &str = "var/lib/wazo-plugind/rules";
 /// Longest synopsis written.
-pub const MAX_SYNOPSIS: usize = 80;
+pub(crate) const MAX_SYNOPSIS: usize = 80;
 
 /// Installed-Size in KiB, as dpkg-gencontrol counts it: the payload, and the maintainer
 /// scripts it finds in `DEBIAN/` (control and md5sums are written after it runs).
-pub fn installed_size(entries: &[Entry], m: &Manifest) -> u64 {
+pub(crate) fn installed_size(entries: &[Entry], m: &Manifest) -> u64 {
     let kib = |n: u64| n.div_ceil(1024);
     let scripts: u64 = scripts(m).iter().map(|(_, t)| kib(t.len() as u64)).sum();
     // `./` and the control folder count one each.
@@ -31,7 +31,7 @@ pub fn installed_size(entries: &[Entry], m: &Manifest) -> u64 {
 }
 
 /// The `Depends` relations: debian_depends, then one per plugin dependency, no duplicates.
-pub fn depends(m: &Manifest) -> Vec<String> {
+pub(crate) fn depends(m: &Manifest) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for rel in m
         .debian_depends
@@ -47,7 +47,7 @@ pub fn depends(m: &Manifest) -> Vec<String> {
 }
 
 /// The synopsis and the extended description lines (not yet indented).
-pub fn description(m: &Manifest) -> (String, Vec<String>) {
+pub(crate) fn description(m: &Manifest) -> (String, Vec<String>) {
     let description = m
         .description
         .as_deref()
@@ -113,7 +113,7 @@ pub fn description(m: &Manifest) -> (String, Vec<String>) {
 
 /// How generated text names the plugin: `<namespace>/<name>` when that word fits in
 /// `room` columns, else `<name> of namespace <namespace>`, whose words wrap.
-pub fn plugin_label(m: &Manifest, room: usize) -> String {
+pub(crate) fn plugin_label(m: &Manifest, room: usize) -> String {
     let short = format!("{}/{}", m.namespace, m.name);
     if short.len() <= room {
         short
@@ -165,7 +165,7 @@ fn reflow(text: &str, width: usize) -> Vec<String> {
 }
 
 /// The `control` file.
-pub fn control_file(m: &Manifest, maintainer: &str, installed_size: u64) -> String {
+pub(crate) fn control_file(m: &Manifest, maintainer: &str, installed_size: u64) -> String {
     let mut out = String::new();
     let mut field = |name: &str, value: &str| {
         out.push_str(name);
@@ -207,14 +207,14 @@ pub fn control_file(m: &Manifest, maintainer: &str, installed_size: u64) -> Stri
 }
 
 /// True for an `http://` or `https://` URL without white space.
-pub fn is_web_url(text: &str) -> bool {
+pub(crate) fn is_web_url(text: &str) -> bool {
     (text.starts_with("http://") || text.starts_with("https://"))
         && text.len() > 8
         && !text.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The `md5sums` file from `(path, digest)` pairs, sorted by path bytes.
-pub fn md5sums(mut sums: Vec<(String, [u8; 16])>) -> String {
+pub(crate) fn md5sums(mut sums: Vec<(String, [u8; 16])>) -> String {
     sums.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(sums.iter().map(|(p, _)| p.len() + 35).sum());
@@ -231,7 +231,7 @@ pub fn md5sums(mut sums: Vec<(String, [u8; 16])>) -> String {
 }
 
 /// The three maintainer scripts: `(name, text)` for postinst, prerm and postrm.
-pub fn scripts(m: &Manifest) -> [(&'static str, String); 3] {
+pub(crate) fn scripts(m: &Manifest) -> [(&'static str, String); 3] {
     let rules = format!("\"$DPKG_ROOT/{}/wazo/rules\"", m.plugin_place());
     let backup_dir = format!("\"$DPKG_ROOT/{RULES_BACKUP_DIR}\"");
     let backup = format!(

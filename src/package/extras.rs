@@ -180,11 +180,11 @@ fn find_license(plugin_dir: &Path) -> Result<License> {
 }
 
 /// Columns every line pluginctl writes itself fits in (specification, §6).
-pub const WIDTH: usize = 80;
+pub(crate) const WIDTH: usize = 80;
 
 /// Words of `text` in lines of at most `width` columns, words kept whole (a word longer
 /// than a line gets a line of its own); white space between words becomes one space.
-pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut len = 0;
@@ -317,7 +317,7 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
 }
 
 /// A gzip stream with no name and no time, at maximum compression.
-pub fn gzip_bytes(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip_bytes(data: &[u8]) -> Vec<u8> {
     let mut enc = flate2::GzBuilder::new()
         .operating_system(3)
         .write(Vec::new(), flate2::Compression::best());
@@ -355,7 +355,7 @@ fn year_of(timestamp: u64) -> i64 {
 }
 
 /// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn civil(days: u64) -> (i64, i64, i64) {
+pub(crate) fn civil(days: u64) -> (i64, i64, i64) {
     let z = days as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -368,7 +368,7 @@ pub fn civil(days: u64) -> (i64, i64, i64) {
 }
 
 /// `Thu, 01 Jan 1970 00:00:00 +0000`.
-pub fn rfc2822(timestamp: u64) -> String {
+pub(crate) fn rfc2822(timestamp: u64) -> String {
     let days = timestamp / 86_400;
     let secs = timestamp % 86_400;
     let (year, month, day) = civil(days);
@@ -390,7 +390,7 @@ pub fn rfc2822(timestamp: u64) -> String {
 
 /// Adds copyright, changelog and (when `/etc` has files) the lintian override, unless the
 /// plugin ships its own. `plugin_dir` must be canonical: license files are read only inside it.
-pub fn add_to(
+pub(crate) fn add_to(
     tree: &mut Tree,
     m: &Manifest,
     plugin_dir: &Path,

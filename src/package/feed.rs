@@ -21,7 +21,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::Scope;
 
 /// Largest piece of a file read at once, and about the largest batch sent.
-pub const PIECE: usize = 128 << 10;
+pub(crate) const PIECE: usize = 128 << 10;
 /// Batches a reader may have sent ahead of the tar stream.
 const QUEUE: usize = 8;
 /// Most files in one batch.
@@ -30,7 +30,7 @@ const BATCH_FILES: usize = 64;
 const RUN_BYTES: u64 = 1 << 20;
 
 /// What a reader sends for a file: its bytes, the last ones with its md5sum.
-pub enum Piece {
+pub(crate) enum Piece {
     /// The next bytes of the file; more follow.
     Data(Vec<u8>),
     /// The last bytes of the file (maybe none) and its md5sum.
@@ -38,17 +38,17 @@ pub enum Piece {
 }
 
 /// A regular file to read: where from and its size when the tree was walked.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     /// Its bytes.
-    pub source: &'a Source,
+    pub(crate) source: &'a Source,
     /// Exactly this many bytes are archived.
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 type Batch = Vec<Piece>;
 
 /// The receiving end: pieces of every file, in the order the jobs were given.
-pub struct Feed {
+pub(crate) struct Feed {
     readers: Vec<Receiver<Result<Batch>>>,
     pending: Vec<VecDeque<Piece>>,
     /// The reader of each file.
@@ -58,7 +58,7 @@ pub struct Feed {
 
 impl Feed {
     /// Starts up to `readers` threads in `scope` reading `jobs` in order.
-    pub fn start<'scope, 'env>(
+    pub(crate) fn start<'scope, 'env>(
         scope: &'scope Scope<'scope, 'env>,
         jobs: Vec<Job<'env>>,
         readers: usize,
@@ -96,7 +96,7 @@ impl Feed {
     }
 
     /// The next piece of the current file; after its [`Piece::End`], pieces of the next one.
-    pub fn piece(&mut self) -> Result<Piece> {
+    pub(crate) fn piece(&mut self) -> Result<Piece> {
         let r = usize::from(self.owner[self.file]);
         if self.pending[r].is_empty() {
             let batch = self.readers[r]

@@ -24,107 +24,107 @@ use std::path::{Path, PathBuf};
 /// Longest interpreter `dpkg-deb --info` shows, `#!` included.
 const INTERPRETER_MAX: usize = 200;
 /// Where a plugin's `wazo/` folder is installed; its `plugin.yml` is found under it.
-pub const PLUGINS_PLACE: &str = "usr/lib/wazo-plugind/plugins/";
+pub(crate) const PLUGINS_PLACE: &str = "usr/lib/wazo-plugind/plugins/";
 /// The control files that dpkg runs.
-pub const SCRIPT_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];
+pub(crate) const SCRIPT_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];
 
 /// One ar member, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberInfo {
+pub(crate) struct MemberInfo {
     /// Its name (`debian-binary`, `control.tar.xz`, ...).
-    pub name: String,
+    pub(crate) name: String,
     /// Its size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 /// One file of the control member.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ControlFile {
+pub(crate) struct ControlFile {
     /// Its name without `./` (`control`, `md5sums`, `postinst`).
-    pub name: String,
+    pub(crate) name: String,
     /// Permission bits.
-    pub mode: u32,
+    pub(crate) mode: u32,
     /// Size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// Its lines as `dpkg-deb --info` counts them.
-    pub lines: u64,
+    pub(crate) lines: u64,
     /// The interpreter after `#!`, as `dpkg-deb --info` shows it: its first word (`/bin/sh`
     /// for a script starting `#!/bin/sh -e`).
-    pub interpreter: Option<String>,
+    pub(crate) interpreter: Option<String>,
     /// The text, kept for `control` and the maintainer scripts only (lossy when not UTF-8).
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// False when the kept text is not valid UTF-8.
-    pub utf8: bool,
+    pub(crate) utf8: bool,
 }
 
 /// One entry of the data member.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileInfo {
+pub(crate) struct FileInfo {
     /// The path as stored (usually `./etc/...`), as text (lossy when not UTF-8).
-    pub path: String,
+    pub(crate) path: String,
     /// The path's bytes exactly.
-    pub raw_path: Vec<u8>,
+    pub(crate) raw_path: Vec<u8>,
     /// Entry type.
-    pub kind: TarKind,
+    pub(crate) kind: TarKind,
     /// Permission bits (and set-id bits).
-    pub mode: u32,
+    pub(crate) mode: u32,
     /// Owner id.
-    pub uid: u64,
+    pub(crate) uid: u64,
     /// Group id.
-    pub gid: u64,
+    pub(crate) gid: u64,
     /// Owner name (may be empty).
-    pub owner: String,
+    pub(crate) owner: String,
     /// Group name (may be empty).
-    pub group: String,
+    pub(crate) group: String,
     /// Data size (0 for anything but regular files).
-    pub size: u64,
+    pub(crate) size: u64,
     /// Modification time, seconds since 1970 (negative before).
-    pub mtime: i64,
+    pub(crate) mtime: i64,
     /// Symlink or hard link target (empty otherwise).
-    pub link: String,
+    pub(crate) link: String,
     /// The link target's bytes exactly.
-    pub raw_link: Vec<u8>,
+    pub(crate) raw_link: Vec<u8>,
     /// Major and minor numbers of a device.
-    pub device: Option<(u64, u64)>,
+    pub(crate) device: Option<(u64, u64)>,
 }
 
 /// The plugin manifest shipped inside the package.
 #[derive(Debug, Clone)]
-pub struct PluginInfo {
+pub(crate) struct PluginInfo {
     /// Its path in the data member (as stored).
-    pub path: String,
+    pub(crate) path: String,
     /// The validated manifest, or every problem found in it (one line each).
-    pub manifest: std::result::Result<Manifest, Vec<String>>,
+    pub(crate) manifest: std::result::Result<Manifest, Vec<String>>,
 }
 
 /// What a `.deb` holds.
 #[derive(Debug, Clone)]
-pub struct PackageInfo {
+pub(crate) struct PackageInfo {
     /// The file read.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// The content of `debian-binary`, trimmed (`2.0`).
-    pub format: String,
+    pub(crate) format: String,
     /// The ar members in order.
-    pub members: Vec<MemberInfo>,
+    pub(crate) members: Vec<MemberInfo>,
     /// Compression of the control member.
-    pub control_compression: Algorithm,
+    pub(crate) control_compression: Algorithm,
     /// Compression of the data member.
-    pub data_compression: Algorithm,
+    pub(crate) data_compression: Algorithm,
     /// The `control` file's fields.
-    pub control: Paragraph,
+    pub(crate) control: Paragraph,
     /// The control member's files, in archive order.
-    pub control_files: Vec<ControlFile>,
+    pub(crate) control_files: Vec<ControlFile>,
     /// The data member's entries, in archive order (empty from [`read_control`]).
-    pub files: Vec<FileInfo>,
+    pub(crate) files: Vec<FileInfo>,
     /// The shipped `plugin.yml`, when the package is a Wazo plugin (`None` from [`read_control`]).
-    pub plugin: Option<PluginInfo>,
+    pub(crate) plugin: Option<PluginInfo>,
 }
 
 impl PackageInfo {
     /// The control files dpkg runs (`preinst`, `postinst`, `prerm`, `postrm`, `config`).
-    pub fn scripts(&self) -> impl Iterator<Item = &ControlFile> {
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = &ControlFile> {
         self.control_files
             .iter()
             .filter(|f| SCRIPT_NAMES.contains(&f.name.as_str()))
@@ -132,22 +132,17 @@ impl PackageInfo {
 }
 
 /// Reads a whole package: members, control, every data entry and the plugin manifest.
-pub fn read_package(path: &Path) -> Result<PackageInfo> {
+pub(crate) fn read_package(path: &Path) -> Result<PackageInfo> {
     read(path, true, false).map(|(info, _)| info)
 }
 
 /// Reads a whole package and the digests of its file, in one pass (what `index` needs).
-pub fn read_package_with_digests(path: &Path) -> Result<(PackageInfo, Digests)> {
+pub(crate) fn read_package_with_digests(path: &Path) -> Result<(PackageInfo, Digests)> {
     let (info, digests) = read(path, true, true)?;
     let digests = digests.ok_or_else(|| {
         Error::Package(format!("{}: the digests were not computed", path.display()))
     })?;
     Ok((info, digests))
-}
-
-/// Reads a package up to its control member (members before it, control fields and files).
-pub fn read_control(path: &Path) -> Result<PackageInfo> {
-    read(path, false, false).map(|(info, _)| info)
 }
 
 /// What an error met while reading means for the user: damage, dpkg's refusal, a limit.
@@ -309,7 +304,7 @@ fn member_algorithm(name: &str, expected: &str) -> io::Result<Algorithm> {
 }
 
 /// Strips the `./` (or `/`) that archive paths start with.
-pub fn relative(path: &str) -> &str {
+pub(crate) fn relative(path: &str) -> &str {
     path.trim_start_matches("./").trim_start_matches('/')
 }
 

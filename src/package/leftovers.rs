@@ -15,25 +15,25 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 /// Temporary files in the output folder start with this, then `<pid>-`.
-pub const TEMP_PREFIX: &str = ".pluginctl-";
+pub(crate) const TEMP_PREFIX: &str = ".pluginctl-";
 
 /// The prefix of this process's temporary files in the output folder.
-pub fn temp_prefix() -> String {
+pub(crate) fn temp_prefix() -> String {
     format!("{TEMP_PREFIX}{}-", std::process::id())
 }
 
 /// Locks a temporary file or folder of this build for as long as `fd` stays open.
-pub fn hold(fd: BorrowedFd<'_>) -> std::io::Result<()> {
+pub(crate) fn hold(fd: BorrowedFd<'_>) -> std::io::Result<()> {
     Ok(rustix::fs::flock(fd, FlockOperation::LockExclusive)?)
 }
 
 /// Removes the temporary files of dead builds from the output folder `dir`.
-pub fn remove_stale_temp_files(dir: &Path) {
+pub(crate) fn remove_stale_temp_files(dir: &Path) {
     sweep(dir, TEMP_PREFIX, FileType::RegularFile);
 }
 
 /// Removes the staging folders of dead builds from `TMPDIR`.
-pub fn remove_stale_staging() {
+pub(crate) fn remove_stale_staging() {
     sweep(
         &std::env::temp_dir(),
         crate::package::staging::STAGE_PREFIX,

@@ -1,11 +1,11 @@
 //! From a plugin to a package: options, staging, the files pluginctl adds, control data, cleanup.
 
-pub mod cleanup;
-pub mod control;
-pub mod extras;
-pub mod feed;
-pub mod info;
-pub mod leftovers;
-pub mod options;
-pub mod pipeline;
-pub mod staging;
+pub(crate) mod cleanup;
+pub(crate) mod control;
+pub(crate) mod extras;
+pub(crate) mod feed;
+pub(crate) mod info;
+pub(crate) mod leftovers;
+pub(crate) mod options;
+pub(crate) mod pipeline;
+pub(crate) mod staging;

@@ -8,30 +8,30 @@ use std::path::{Path, PathBuf};
 
 /// Everything a build needs to know besides the plugin itself.
 #[derive(Debug, Clone)]
-pub struct BuildPlan {
+pub(crate) struct BuildPlan {
     /// Plugin folders, in the order given.
-    pub plugins: Vec<PathBuf>,
+    pub(crate) plugins: Vec<PathBuf>,
     /// Output folder.
-    pub output: PathBuf,
+    pub(crate) output: PathBuf,
     /// The package's file name in the output folder, when `-o` named a `.deb` file
     /// (otherwise the Debian name `<package>_<version>_all.deb`).
-    pub output_name: Option<std::ffi::OsString>,
+    pub(crate) output_name: Option<std::ffi::OsString>,
     /// Compression of the members.
-    pub compression: Compression,
+    pub(crate) compression: Compression,
     /// The Maintainer field.
-    pub maintainer: String,
+    pub(crate) maintainer: String,
     /// Go on with the other plugins after one fails.
-    pub keep_going: bool,
+    pub(crate) keep_going: bool,
     /// The checkout's lint errors stop the build (`--deny-warnings`).
-    pub deny_warnings: bool,
+    pub(crate) deny_warnings: bool,
     /// Print one JSON document instead of one path per line.
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 impl BuildPlan {
     /// Resolves and checks the arguments; without a plugin folder, finds the plugin around
     /// the current folder (and says which, through `report`).
-    pub fn from_args(args: &BuildArgs, report: &Report) -> Result<BuildPlan> {
+    pub(crate) fn from_args(args: &BuildArgs, report: &Report) -> Result<BuildPlan> {
         let algorithm = match args.compression {
             CompressionArg::Xz => Algorithm::Xz,
             CompressionArg::Gzip => Algorithm::Gzip,
@@ -112,7 +112,7 @@ fn names_a_deb_file(path: &Path) -> bool {
 /// parents that holds `wazo/plugin.yml` (as cargo finds Cargo.toml), as a relative path
 /// (`.`, `..`, `../..`). When it is not the current folder, says so. When there is none,
 /// `.`, whose errors then say what is missing.
-pub fn find_plugin_dir(report: &Report) -> PathBuf {
+pub(crate) fn find_plugin_dir(report: &Report) -> PathBuf {
     let Ok(cwd) = std::env::current_dir() else {
         return PathBuf::from(".");
     };
@@ -152,7 +152,7 @@ fn check_maintainer(m: &str) -> Result<()> {
 /// The latest build timestamp a package can carry: the tar headers hold an mtime in 11 octal
 /// digits (the ar headers' 12 decimal digits hold more). Later times would need GNU base-256
 /// numbers, which not every reader takes.
-pub const MAX_TIMESTAMP: u64 = 0o77_777_777_777;
+pub(crate) const MAX_TIMESTAMP: u64 = 0o77_777_777_777;
 
 /// The refusal of a timestamp the headers cannot hold: `what` says where it came from.
 fn out_of_range(what: &str, fix: &str) -> Error {
@@ -163,7 +163,7 @@ fn out_of_range(what: &str, fix: &str) -> Error {
 }
 
 /// `SOURCE_DATE_EPOCH` when set, checked: a whole number of seconds the headers can hold.
-pub fn source_date_epoch() -> Result<Option<u64>> {
+pub(crate) fn source_date_epoch() -> Result<Option<u64>> {
     let Some(value) = std::env::var_os("SOURCE_DATE_EPOCH") else {
         return Ok(None);
     };
@@ -186,7 +186,7 @@ pub fn source_date_epoch() -> Result<Option<u64>> {
 /// The build timestamp: `SOURCE_DATE_EPOCH`, else HEAD's commit time when the plugin is in a
 /// git work tree, else the modification time of `wazo/plugin.yml`; always one the archive
 /// headers can hold.
-pub fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
+pub(crate) fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
     if let Some(time) = source_date_epoch()? {
         return Ok(time);
     }

@@ -25,19 +25,19 @@ use std::thread::Scope;
 const BUF_SIZE: usize = 256 << 10;
 
 /// Everything the package is made of, ready to be written.
-pub struct Package<'a> {
+pub(crate) struct Package<'a> {
     /// The validated manifest.
-    pub manifest: &'a Manifest,
+    pub(crate) manifest: &'a Manifest,
     /// The Maintainer field.
-    pub maintainer: &'a str,
+    pub(crate) maintainer: &'a str,
     /// The data entries in archive order.
-    pub entries: &'a [Entry],
+    pub(crate) entries: &'a [Entry],
     /// Compression of both members.
-    pub compression: Compression,
+    pub(crate) compression: Compression,
     /// The build timestamp (every mtime).
-    pub mtime: u64,
+    pub(crate) mtime: u64,
     /// The staging folder the entries come from: emptied while the package is written.
-    pub staging: Option<&'a StagingDir>,
+    pub(crate) staging: Option<&'a StagingDir>,
 }
 
 /// Fills a zstd member up to `len` bytes with a skippable frame (magic, length, zeros), which
@@ -102,15 +102,15 @@ impl TarNames {
 
 /// What was written.
 #[derive(Debug, Clone)]
-pub struct Written {
+pub(crate) struct Written {
     /// The final path of the `.deb`.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
 }
 
 /// `<package>_<version without epoch>_all.deb`.
-pub fn file_name(m: &Manifest) -> String {
+pub(crate) fn file_name(m: &Manifest) -> String {
     format!(
         "{}_{}_all.deb",
         m.package(),
@@ -132,23 +132,10 @@ fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
 }
 
 impl Package<'_> {
-    /// Writes the `.deb` into `out_dir`; it appears under its final name only when complete.
-    pub fn write(&self, out_dir: &Path) -> Result<Written> {
-        self.write_observed(out_dir, &mut |_| {})
-    }
-
-    /// [`Package::write`], calling `archived` after each data entry is written (progress).
-    pub fn write_observed(
-        &self,
-        out_dir: &Path,
-        archived: &mut dyn FnMut(&Entry),
-    ) -> Result<Written> {
-        self.write_observed_as(out_dir, None, archived)
-    }
-
-    /// [`Package::write_observed`] under the file name `name` (`-o FILE.deb`) instead of
-    /// the Debian name.
-    pub fn write_observed_as(
+    /// Writes the `.deb` into `out_dir` under `name` (`-o FILE.deb`), else its Debian name;
+    /// it appears under that name only when complete. `archived` is called after each data
+    /// entry is written (progress).
+    pub(crate) fn write(
         &self,
         out_dir: &Path,
         name: Option<&std::ffi::OsStr>,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// Where a regular file's bytes come from.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub(crate) enum Source {
     /// A file on disk, as the walk saw it: reading it checks that it is still that file.
     Disk {
         /// Where it is.
@@ -35,7 +35,7 @@ pub enum Source {
 
 /// What an entry is.
 #[derive(Debug, Clone)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A folder.
     Dir,
     /// A regular file of `size` bytes.
@@ -59,19 +59,19 @@ pub enum Kind {
 
 /// One entry of the data archive.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Path relative to the root, no `./`, no trailing `/`.
-    pub path: String,
+    pub(crate) path: String,
     /// What it is.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// Permission bits as archived.
-    pub mode: u32,
+    pub(crate) mode: u32,
     inode: Option<(u64, u64)>,
 }
 
 impl Entry {
     /// The path as written in the tar stream: `./path`, folders with a trailing `/`.
-    pub fn tar_path(&self) -> String {
+    pub(crate) fn tar_path(&self) -> String {
         match self.kind {
             Kind::Dir => format!("./{}/", self.path),
             _ => format!("./{}", self.path),
@@ -81,7 +81,7 @@ impl Entry {
 
 /// The whole tree to archive, keyed by path.
 #[derive(Debug, Default)]
-pub struct Tree {
+pub(crate) struct Tree {
     entries: BTreeMap<String, Entry>,
 }
 
@@ -95,12 +95,12 @@ fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 impl Tree {
     /// True when the tree has an entry at `path`.
-    pub fn contains(&self, path: &str) -> bool {
+    pub(crate) fn contains(&self, path: &str) -> bool {
         self.entries.contains_key(path)
     }
 
     /// Iterates over all entries in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> {
         self.entries.values()
     }
 
@@ -127,7 +127,7 @@ impl Tree {
     }
 
     /// Adds a generated file (with its parents).
-    pub fn add_bytes(&mut self, path: &str, mode: u32, bytes: Vec<u8>) {
+    pub(crate) fn add_bytes(&mut self, path: &str, mode: u32, bytes: Vec<u8>) {
         self.add_parents(path);
         let size = bytes.len() as u64;
         self.entries.insert(
@@ -152,7 +152,7 @@ impl Tree {
     /// Refuses an entry below something that is not a folder: a staged file or symlink where
     /// pluginctl adds files (the plugin's place, `usr/share/doc/<package>`) would make an
     /// archive that unpacks through a symlink or cannot unpack at all.
-    pub fn check_parents(&self) -> Result<()> {
+    pub(crate) fn check_parents(&self) -> Result<()> {
         for entry in self.entries.values() {
             let Some((parent, _)) = entry.path.rsplit_once('/') else {
                 continue;
@@ -171,7 +171,7 @@ impl Tree {
     }
 
     /// All entries in archive order; later names of a hard-linked file become links.
-    pub fn into_sorted(self) -> Vec<Entry> {
+    pub(crate) fn into_sorted(self) -> Vec<Entry> {
         let mut entries: Vec<Entry> = self.entries.into_values().collect();
         entries.sort_by(|a, b| tree_order(&a.path, &b.path));
         let (mut out, links): (Vec<Entry>, Vec<Entry>) = entries
@@ -199,7 +199,7 @@ impl Tree {
 
 /// Builds the tree from the staging folder and the plugin's `wazo/` folder, whose
 /// `plugin.yml` is shipped as the `validated` bytes; refuses what a package cannot carry.
-pub fn collect(
+pub(crate) fn collect(
     stage: &StagingDir,
     plugin_dir: &Path,
     manifest: &Manifest,
@@ -468,7 +468,7 @@ mod tests {
 /// The package writer may remove it earlier, behind the archiver ([`crate::package::cleanup`]), so the
 /// cleanup overlaps with archiving; it then marks it removed.
 #[derive(Debug)]
-pub struct StagingDir {
+pub(crate) struct StagingDir {
     path: PathBuf,
     fd: OwnedFd,
     place: nofollow::Place,
@@ -478,11 +478,11 @@ pub struct StagingDir {
 }
 
 /// The name of a staging folder starts with this, then the pid of its build and a `-`.
-pub const STAGE_PREFIX: &str = "pluginctl-stage-";
+pub(crate) const STAGE_PREFIX: &str = "pluginctl-stage-";
 
 impl StagingDir {
     /// Creates it in `TMPDIR`; refuses a place inside `plugin_dir` (a `cp -R .` would recurse).
-    pub fn new(plugin_dir: &Path) -> Result<StagingDir> {
+    pub(crate) fn new(plugin_dir: &Path) -> Result<StagingDir> {
         let fail = |e: std::io::Error| {
             match std::env::var_os("TMPDIR") {
             // Name the variable: the user set it, and may not think of it.
@@ -535,17 +535,17 @@ impl StagingDir {
     }
 
     /// Its path.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The folder itself, open.
-    pub fn fd(&self) -> BorrowedFd<'_> {
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
 
     /// Checks that `$pkgdir` is still the folder created for it (after `rules package`).
-    pub fn check_intact(&self, step: &str) -> Result<()> {
+    pub(crate) fn check_intact(&self, step: &str) -> Result<()> {
         let what = match std::fs::symlink_metadata(&self.path) {
             Err(_) => "removed",
             Ok(m) if m.file_type().is_symlink() => "replaced by a symlink",
@@ -559,13 +559,13 @@ impl StagingDir {
     }
 
     /// Tells that the folder is gone (removed behind the archiver): drop has nothing to do.
-    pub fn mark_removed(&self) {
+    pub(crate) fn mark_removed(&self) {
         self.removed.store(true, Ordering::Release);
     }
 
     /// Removes the folder's entry, once empty: the very folder created, or a link or other
     /// file a rules step put in its place (removed, never followed).
-    pub fn remove_root(&self) -> bool {
+    pub(crate) fn remove_root(&self) -> bool {
         match std::fs::symlink_metadata(&self.path) {
             Ok(m) if m.is_dir() && m.dev() == self.dev && m.ino() == self.ino => {
                 std::fs::remove_dir(&self.path).is_ok()
@@ -577,7 +577,7 @@ impl StagingDir {
     }
 
     /// Removes everything in it, then the folder itself; nothing followed, nothing crossed.
-    pub fn remove(&self) {
+    pub(crate) fn remove(&self) {
         if let Ok(stat) = rustix::fs::fstat(&self.fd) {
             if stat.st_mode & 0o700 != 0o700 {
                 let _ = rustix::fs::fchmod(&self.fd, Mode::from_raw_mode(stat.st_mode | 0o700));

@@ -11,11 +11,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Where the manifest lives inside a plugin checkout.
-pub const MANIFEST_PATH: &str = "wazo/plugin.yml";
+pub(crate) const MANIFEST_PATH: &str = "wazo/plugin.yml";
 /// A manifest larger than this is refused before parsing.
-pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 /// The keys pluginctl or the Wazo market know; others are kept but may be typos.
-pub const KNOWN_KEYS: &[&str] = &[
+pub(crate) const KNOWN_KEYS: &[&str] = &[
     "name",
     "namespace",
     "version",
@@ -34,58 +34,58 @@ pub const KNOWN_KEYS: &[&str] = &[
 
 /// One plugin this plugin depends on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dependency {
+pub(crate) struct Dependency {
     /// Its name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its namespace.
-    pub namespace: String,
+    pub(crate) namespace: String,
 }
 
 impl Dependency {
     /// The Debian package name of the dependency.
-    pub fn package(&self) -> String {
+    pub(crate) fn package(&self) -> String {
         package_name(&self.name, &self.namespace)
     }
 }
 
 /// A valid plugin manifest.
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// `[a-z0-9-]+`.
-    pub name: String,
+    pub(crate) name: String,
     /// `[a-z0-9]+`.
-    pub namespace: String,
+    pub(crate) namespace: String,
     /// A valid Debian version, as written.
-    pub version: String,
+    pub(crate) version: String,
     /// 0, 1 or 2.
-    pub format: u8,
+    pub(crate) format: u8,
     /// Plugins this one depends on.
-    pub depends: Vec<Dependency>,
+    pub(crate) depends: Vec<Dependency>,
     /// Valid Debian relations, in order.
-    pub debian_depends: Vec<String>,
+    pub(crate) debian_depends: Vec<String>,
     /// `description`, if any.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// `display_name`, if any.
-    pub display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
     /// `author`, if any.
-    pub author: Option<String>,
+    pub(crate) author: Option<String>,
     /// `homepage`, if any.
-    pub homepage: Option<String>,
+    pub(crate) homepage: Option<String>,
 }
 
 /// The Debian package name of a plugin.
-pub fn package_name(name: &str, namespace: &str) -> String {
+pub(crate) fn package_name(name: &str, namespace: &str) -> String {
     format!("wazo-plugind-{name}-{namespace}")
 }
 
 impl Manifest {
     /// `wazo-plugind-<name>-<namespace>`.
-    pub fn package(&self) -> String {
+    pub(crate) fn package(&self) -> String {
         package_name(&self.name, &self.namespace)
     }
 
     /// Where the plugin's `wazo/` folder is installed, without leading slash.
-    pub fn plugin_place(&self) -> String {
+    pub(crate) fn plugin_place(&self) -> String {
         format!(
             "usr/lib/wazo-plugind/plugins/{}/{}",
             self.namespace, self.name
@@ -93,18 +93,18 @@ impl Manifest {
     }
 
     /// True when the `postrm` rules command exists (format 1 and later).
-    pub fn has_postrm(&self) -> bool {
+    pub(crate) fn has_postrm(&self) -> bool {
         self.format >= 1
     }
 }
 
 /// A problem in a manifest, with its place when it has one.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// Line and column in the file.
-    pub pos: Pos,
+    pub(crate) pos: Pos,
     /// What is wrong and how to fix it.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Diagnostic {
@@ -116,7 +116,7 @@ impl Diagnostic {
     }
 
     /// The one-line form `file:line:col: message`.
-    pub fn render(&self, file: &Path) -> String {
+    pub(crate) fn render(&self, file: &Path) -> String {
         format!("{}:{}: {}", file.display(), self.pos, self.message)
     }
 }
@@ -128,12 +128,12 @@ impl fmt::Display for Diagnostic {
 }
 
 /// The manifest path of a plugin folder, as shown to the user.
-pub fn manifest_path(plugin_dir: &Path) -> PathBuf {
+pub(crate) fn manifest_path(plugin_dir: &Path) -> PathBuf {
     crate::plugin::paths::display_join(plugin_dir, MANIFEST_PATH)
 }
 
 /// Reads and parses `wazo/plugin.yml` into a YAML tree; errors are already one line.
-pub fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
+pub(crate) fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
     read_tree_and_bytes(plugin_dir).map(|(shown, tree, _)| (shown, tree))
 }
 
@@ -147,7 +147,7 @@ fn read_tree_and_bytes(plugin_dir: &Path) -> crate::Result<(PathBuf, Node, Vec<u
 
 /// The bytes of `wazo/plugin.yml`, refused when the file (or `wazo/`) leads out of the
 /// checkout: what `build` and `lint` both read.
-pub fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
+pub(crate) fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
     let shown = manifest_path(plugin_dir);
     let path = plugin_dir.join(MANIFEST_PATH);
     // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
@@ -164,7 +164,7 @@ pub fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
 }
 
 /// Reads a manifest file of at most [`MAX_MANIFEST_BYTES`]; errors name `shown`.
-pub fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| {
         crate::Error::Plugin(match e.kind() {
@@ -228,7 +228,7 @@ fn syntax_hint(text: &str, line: usize, message: &str) -> String {
 }
 
 /// Parses manifest bytes into a YAML tree (UTF-8, one document, a mapping).
-pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
+pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         Diagnostic::new(
             yaml::utf8_error_pos(bytes, &e),
@@ -257,13 +257,9 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     Ok(tree)
 }
 
-/// Loads and validates a plugin's manifest; the error is the first problem, as one line.
-pub fn load(plugin_dir: &Path) -> crate::Result<Manifest> {
-    load_with_bytes(plugin_dir).map(|(manifest, _)| manifest)
-}
-
-/// [`load`], also returning the bytes that were validated.
-pub fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> {
+/// Loads and validates a plugin's manifest (the error is the first problem, as one line),
+/// with the bytes that were validated.
+pub(crate) fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> {
     let (shown, tree, bytes) = read_tree_and_bytes(plugin_dir)?;
     let manifest =
         from_tree(&tree).map_err(|diags| crate::Error::Plugin(diags[0].render(&shown)))?;
@@ -271,7 +267,7 @@ pub fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> 
 }
 
 /// Validates a parsed manifest, collecting every problem.
-pub fn from_tree(tree: &Node) -> Result<Manifest, Vec<Diagnostic>> {
+pub(crate) fn from_tree(tree: &Node) -> Result<Manifest, Vec<Diagnostic>> {
     let Value::Map(entries) = &tree.value else {
         return Err(vec![Diagnostic::new(
             tree.pos,
@@ -456,7 +452,7 @@ fn identifier(
 
 /// Text that goes into a control field: no control characters, and no line break unless
 /// the field has continuation lines (surrounding white space is trimmed when written).
-pub fn check_field_text(text: &str, multiline: bool) -> Result<(), String> {
+pub(crate) fn check_field_text(text: &str, multiline: bool) -> Result<(), String> {
     let text = text.trim();
     match text
         .chars()
@@ -471,7 +467,7 @@ pub fn check_field_text(text: &str, multiline: bool) -> Result<(), String> {
 }
 
 /// `[a-z0-9-]+`.
-pub fn check_name(text: &str) -> Result<(), String> {
+pub(crate) fn check_name(text: &str) -> Result<(), String> {
     check_chars(
         text,
         |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
@@ -480,7 +476,7 @@ pub fn check_name(text: &str) -> Result<(), String> {
 }
 
 /// `[a-z0-9]+`: no dash, so the package name splits back unambiguously.
-pub fn check_namespace(text: &str) -> Result<(), String> {
+pub(crate) fn check_namespace(text: &str) -> Result<(), String> {
     check_chars(
         text,
         |c| c.is_ascii_lowercase() || c.is_ascii_digit(),

@@ -1,8 +1,8 @@
 //! The plugin checkout: plugin.yml read as the daemon reads it, the rules file, dependency order.
 
-pub mod manifest;
-pub mod order;
-pub mod paths;
+pub(crate) mod manifest;
+pub(crate) mod order;
+pub(crate) mod paths;
 pub mod pyyaml;
-pub mod rules;
-pub mod yaml;
+pub(crate) mod rules;
+pub(crate) mod yaml;

@@ -10,7 +10,7 @@ use crate::{Error, Result};
 use std::collections::{BTreeSet, HashMap};
 
 /// The indices of `plugins` in build order, or the error naming a dependency cycle.
-pub fn build_order(plugins: &[&Manifest]) -> Result<Vec<usize>> {
+pub(crate) fn build_order(plugins: &[&Manifest]) -> Result<Vec<usize>> {
     let index: HashMap<(&str, &str), usize> = plugins
         .iter()
         .enumerate()

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 /// `dir/rel` as shown to the user: just `rel` when `dir` is `.`.
-pub fn display_join(dir: &Path, rel: &str) -> PathBuf {
+pub(crate) fn display_join(dir: &Path, rel: &str) -> PathBuf {
     if dir == Path::new(".") || dir.as_os_str().is_empty() {
         PathBuf::from(rel)
     } else {
@@ -12,6 +12,6 @@ pub fn display_join(dir: &Path, rel: &str) -> PathBuf {
 }
 
 /// True when `inner` is `outer` or lies below it (both should be absolute and canonical).
-pub fn is_within(inner: &Path, outer: &Path) -> bool {
+pub(crate) fn is_within(inner: &Path, outer: &Path) -> bool {
     inner.starts_with(outer)
 }

@@ -26,7 +26,7 @@ pub enum Reading {
 
 impl Reading {
     /// The text Python would print for the value, or `None` when it is the text as written.
-    pub fn python_text(&self) -> Option<String> {
+    pub(crate) fn python_text(&self) -> Option<String> {
         match self {
             Reading::Str => None,
             Reading::Bool(b) => Some((*b).to_string()),
@@ -71,7 +71,7 @@ pub fn read_plain(text: &str) -> Reading {
 
 /// What PyYAML makes of a scalar of the tree: quoted, block and `!`/`!!str` scalars are
 /// strings, a core tag builds its type, a plain scalar is typed by its text.
-pub fn read_scalar(scalar: &crate::plugin::yaml::Scalar) -> Reading {
+pub(crate) fn read_scalar(scalar: &crate::plugin::yaml::Scalar) -> Reading {
     match scalar.tag.as_deref() {
         None if scalar.style == crate::plugin::yaml::Style::Plain => read_plain(&scalar.text),
         None | Some("!") => Reading::Str,
@@ -83,7 +83,7 @@ pub fn read_scalar(scalar: &crate::plugin::yaml::Scalar) -> Reading {
 
 /// The scalar read as the given core tag (`!!int 010`): what PyYAML builds, or `None` when
 /// the text does not fit the tag (PyYAML would fail).
-pub fn read_tagged(tag: &str, text: &str) -> Option<Reading> {
+pub(crate) fn read_tagged(tag: &str, text: &str) -> Option<Reading> {
     match tag {
         "str" => Some(Reading::Str),
         "null" => Some(Reading::Null),

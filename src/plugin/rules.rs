@@ -11,11 +11,11 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Where the rules file lives inside a plugin checkout.
-pub const RULES_PATH: &str = "wazo/rules";
+pub(crate) const RULES_PATH: &str = "wazo/rules";
 
 /// A rules step run at build time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// `rules build`.
     Build,
     /// `rules package`, with `pkgdir`.
@@ -24,7 +24,7 @@ pub enum Step {
 
 impl Step {
     /// The word given to the rules file.
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Step::Build => "build",
             Step::Package => "package",
@@ -34,7 +34,7 @@ impl Step {
 
 /// Why `wazo/rules` cannot be used, as `build` and `lint` both judge it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unfit {
+pub(crate) enum Unfit {
     /// There is no `wazo/rules`.
     Missing(String),
     /// Not a regular file of the checkout (a folder, a device, a link leading out of it).
@@ -45,7 +45,7 @@ pub enum Unfit {
 
 impl Unfit {
     /// The reason, without the file's name.
-    pub fn why(&self) -> &str {
+    pub(crate) fn why(&self) -> &str {
         match self {
             Unfit::Missing(why) | Unfit::NotRegular(why) | Unfit::NotExecutable(why) => why,
         }
@@ -56,7 +56,7 @@ impl Unfit {
 /// file inside the checkout, wherever `wazo/` itself leads, and is executable. Returns its
 /// real path; a file that is only not executable is reported with that path, so that `lint`
 /// can still read its text.
-pub fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<PathBuf>)> {
+pub(crate) fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<PathBuf>)> {
     let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let path = plugin_dir.join(RULES_PATH);
     let describe = |e: &std::io::Error| format!("cannot read: {}", crate::error::describe_io(e));
@@ -124,7 +124,7 @@ pub fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, Option<
 
 /// Checks that `wazo/rules` can run: [`locate`], then a `#!` line that names an installed
 /// interpreter and does not end in a carriage return. Returns its absolute path.
-pub fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
+pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
     let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let bad = |why: &str| Error::Plugin(format!("{}: {why}", shown.display()));
     let path = locate(plugin_dir).map_err(|(unfit, _)| bad(unfit.why()))?;
@@ -175,13 +175,13 @@ fn missing_interpreter(head: &[u8]) -> Option<String> {
 }
 
 /// True when this process runs as root.
-pub fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid(2) has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
 
 /// The path of `program` in `PATH`, if it is there and executable.
-pub fn find_in_path(program: &str) -> Option<PathBuf> {
+pub(crate) fn find_in_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
@@ -192,7 +192,7 @@ pub fn find_in_path(program: &str) -> Option<PathBuf> {
 
 /// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`]. Messages name
 /// the rules file under `shown_dir`, the plugin folder as the user gave it.
-pub fn run(
+pub(crate) fn run(
     rules: &Path,
     plugin_dir: &Path,
     shown_dir: &Path,

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// Largest number of nodes a document may have once aliases are expanded.
-pub const MAX_NODES: usize = 100_000;
+pub(crate) const MAX_NODES: usize = 100_000;
 
 /// Most bytes that aliases may add to a document, in all: a 1 MiB anchored scalar used 500
 /// times would otherwise take 500 MiB, and no real plugin.yml repeats more than a few KiB.
-pub const MAX_ALIAS_BYTES: usize = 4 << 20;
+pub(crate) const MAX_ALIAS_BYTES: usize = 4 << 20;
 
 /// The core-schema tags PyYAML's `safe_load` builds, as written with `!!`; anything else
 /// (`!!python/...`, `!!binary`, a local `!tag`) is refused.
@@ -21,11 +21,11 @@ const SCALAR_TAGS: [&str; 5] = ["!!str", "!!int", "!!float", "!!bool", "!!null"]
 
 /// A 1-based line and column (columns count characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
+pub(crate) struct Pos {
     /// Line number, from 1.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Column number, from 1.
-    pub col: usize,
+    pub(crate) col: usize,
 }
 
 impl fmt::Display for Pos {
@@ -36,7 +36,7 @@ impl fmt::Display for Pos {
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     /// Unquoted: YAML 1.1 readers type it (number, boolean, null).
     Plain,
     /// Single or double quoted: always a string.
@@ -47,19 +47,19 @@ pub enum Style {
 
 /// A scalar with its text as written (after YAML unescaping and folding).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scalar {
+pub(crate) struct Scalar {
     /// The scalar's text.
-    pub text: String,
+    pub(crate) text: String,
     /// Its style.
-    pub style: Style,
+    pub(crate) style: Style,
     /// An explicit tag, if any: `!` (non-specific: a string) or one of YAML's core scalar
     /// tags, written `!!str`, `!!int`, `!!float`, `!!bool`, `!!null` (others are refused).
-    pub tag: Option<String>,
+    pub(crate) tag: Option<String>,
 }
 
 /// A node's value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// A scalar.
     Scalar(Scalar),
     /// A sequence.
@@ -70,11 +70,11 @@ pub enum Value {
 
 /// A value and where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     /// The value.
-    pub value: Value,
+    pub(crate) value: Value,
     /// Where it starts.
-    pub pos: Pos,
+    pub(crate) pos: Pos,
     size: usize,
     /// Bytes of scalar text it holds, plus one per node: what a copy of it costs.
     bytes: usize,
@@ -82,7 +82,7 @@ pub struct Node {
 
 impl Node {
     /// The scalar, if this node is one.
-    pub fn as_scalar(&self) -> Option<&Scalar> {
+    pub(crate) fn as_scalar(&self) -> Option<&Scalar> {
         match &self.value {
             Value::Scalar(s) => Some(s),
             _ => None,
@@ -90,13 +90,13 @@ impl Node {
     }
 
     /// True for an empty plain scalar or one YAML reads as null (`~`, `null`).
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(&self.value, Value::Scalar(s) if s.style == Style::Plain && s.tag.is_none()
             && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL"))
     }
 
     /// A word for the kind of value, for messages: `a list`, `a mapping`, `a string`.
-    pub fn kind_name(&self) -> &'static str {
+    pub(crate) fn kind_name(&self) -> &'static str {
         match &self.value {
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
@@ -108,11 +108,11 @@ impl Node {
 
 /// A YAML syntax error or a refused construct, with its place.
 #[derive(Debug, Clone, PartialEq)]
-pub struct YamlError {
+pub(crate) struct YamlError {
     /// Where it happened.
-    pub pos: Pos,
+    pub(crate) pos: Pos,
     /// What is wrong, lower case, no trailing period.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 fn pos_of(span: &Span) -> Pos {
@@ -168,7 +168,7 @@ fn check_tag(tag: Option<&str>, allowed: &[&str], pos: Pos) -> Result<(), YamlEr
 }
 
 /// Parses one YAML document. `Ok(None)` when the text holds no document at all.
-pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
@@ -474,7 +474,7 @@ fn explain_tab(text: &str, at: Pos, info: &str) -> Option<YamlError> {
 }
 
 /// The `(line, column)` of the first byte that is not valid UTF-8.
-pub fn utf8_error_pos(bytes: &[u8], err: &std::str::Utf8Error) -> Pos {
+pub(crate) fn utf8_error_pos(bytes: &[u8], err: &std::str::Utf8Error) -> Pos {
     let good = &bytes[..err.valid_up_to()];
     let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);

@@ -1,6 +1,6 @@
 //! What the user sees and sends: the report (messages, progress), and interrupts.
 
-pub mod progress;
-pub mod report;
+pub(crate) mod progress;
+pub(crate) mod report;
 pub mod signals;
-pub mod tail;
+pub(crate) mod tail;

@@ -29,7 +29,7 @@ pub(crate) fn stderr_can_draw() -> bool {
 
 /// A progress bar for archiving a known number of files and bytes; erased when dropped.
 #[derive(Debug)]
-pub struct Progress {
+pub(crate) struct Progress {
     shown: Option<Shown>,
 }
 
@@ -85,7 +85,7 @@ impl Progress {
     }
 
     /// One more entry of `bytes` bytes is archived.
-    pub fn advance(&mut self, bytes: u64) {
+    pub(crate) fn advance(&mut self, bytes: u64) {
         if let Some(s) = &mut self.shown {
             s.files += 1;
             s.bar

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// How much to say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     /// Errors only; rules output is dropped.
     Quiet,
     /// Rules output and one line per package.
@@ -22,7 +22,7 @@ pub enum Verbosity {
 
 /// The reporter handed to every step.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub(crate) struct Report {
     verbosity: Verbosity,
     /// The last lines of the running rules step, kept with `--quiet`.
     tail: crate::ui::tail::Tail,
@@ -30,20 +30,15 @@ pub struct Report {
 
 impl Report {
     /// A reporter at this verbosity.
-    pub fn new(verbosity: Verbosity) -> Report {
+    pub(crate) fn new(verbosity: Verbosity) -> Report {
         Report {
             verbosity,
             tail: Default::default(),
         }
     }
 
-    /// Its verbosity.
-    pub fn verbosity(&self) -> Verbosity {
-        self.verbosity
-    }
-
     /// A step begins.
-    pub fn step_start(&self, label: &str) {
+    pub(crate) fn step_start(&self, label: &str) {
         self.tail.clear();
         if self.verbosity == Verbosity::Verbose {
             to_stderr(format!("pluginctl: {label}: started"));
@@ -51,7 +46,7 @@ impl Report {
     }
 
     /// A step ended successfully.
-    pub fn step_done(&self, label: &str, took: Duration) {
+    pub(crate) fn step_done(&self, label: &str, took: Duration) {
         if self.verbosity == Verbosity::Verbose {
             to_stderr(format!(
                 "pluginctl: {label}: done in {:.3} s",
@@ -61,14 +56,14 @@ impl Report {
     }
 
     /// A line of information (not shown with `--quiet`).
-    pub fn info(&self, message: &str) {
+    pub(crate) fn info(&self, message: &str) {
         if self.verbosity != Verbosity::Quiet {
             to_stderr(format!("pluginctl: {message}"));
         }
     }
 
     /// A sink for a rules step's output: each line goes to stderr prefixed with `[label] `.
-    pub fn rules_output(&self, label: &str) -> Box<dyn Write + Send> {
+    pub(crate) fn rules_output(&self, label: &str) -> Box<dyn Write + Send> {
         if self.verbosity == Verbosity::Quiet {
             return self.tail.sink();
         }
@@ -79,12 +74,12 @@ impl Report {
     }
 
     /// Prints a warning as one line (also with `--quiet`: a warning is never silent).
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         to_stderr(format!("warning: {message}"));
     }
 
     /// A rules step failed: with `--quiet`, shows its last lines (hidden so far).
-    pub fn step_failed(&self, label: &str) {
+    pub(crate) fn step_failed(&self, label: &str) {
         if self.verbosity != Verbosity::Quiet {
             return;
         }
@@ -98,12 +93,12 @@ impl Report {
     }
 
     /// Prints an error as one line.
-    pub fn error(&self, message: &str) {
+    pub(crate) fn error(&self, message: &str) {
         to_stderr(format!("error: {message}"));
     }
 
     /// Runs a step, showing its start and duration with `-v`.
-    pub fn timed<T>(&self, label: &str, step: impl FnOnce() -> T) -> T {
+    pub(crate) fn timed<T>(&self, label: &str, step: impl FnOnce() -> T) -> T {
         self.step_start(label);
         let started = Instant::now();
         let out = step();
@@ -114,13 +109,18 @@ impl Report {
     /// Writes a result on stdout as is; a closed pipe (`| head`) ends the output quietly
     /// (as ripgrep does: the reader has what it wanted), any other failure (a full disk) is
     /// an error.
-    pub fn stdout(&self, text: &str) -> crate::Result<()> {
+    pub(crate) fn stdout(&self, text: &str) -> crate::Result<()> {
         write_stdout(text)
     }
 
     /// A progress bar for archiving `files` entries of `bytes` bytes in all (see
     /// [`crate::ui::progress`]): never with `--quiet` or when stderr cannot draw it.
-    pub fn progress(&self, label: &str, files: u64, bytes: u64) -> crate::ui::progress::Progress {
+    pub(crate) fn progress(
+        &self,
+        label: &str,
+        files: u64,
+        bytes: u64,
+    ) -> crate::ui::progress::Progress {
         if self.verbosity == Verbosity::Quiet || !crate::ui::progress::stderr_can_draw() {
             return crate::ui::progress::Progress::hidden();
         }
@@ -130,7 +130,7 @@ impl Report {
 
 /// Writes `text` on stdout and flushes it: a closed pipe is not an error, any other
 /// failure is one line naming stdout.
-pub fn write_stdout(text: &str) -> crate::Result<()> {
+pub(crate) fn write_stdout(text: &str) -> crate::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -148,7 +148,7 @@ fn to_stderr(line: String) {
 }
 
 /// `12.3 MiB`, `512 B`.
-pub fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
     let mut unit = 0;

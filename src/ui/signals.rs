@@ -46,7 +46,7 @@ extern "C" fn on_signal(sig: libc::c_int) {
 /// Installs the recording handler for SIGINT, SIGTERM and SIGHUP, except for a signal the
 /// caller ignores (`nohup` ignores SIGHUP; a shell's background job, SIGINT): that stays
 /// ignored, as the caller asked.
-pub fn install() {
+pub(crate) fn install() {
     for sig in STOPPING {
         // SAFETY: the handler only touches atomics and calls async-signal-safe functions;
         // the first sigaction call only reads the current action.
@@ -66,7 +66,7 @@ pub fn install() {
 }
 
 /// The signal received since start, if any.
-pub fn pending() -> Option<i32> {
+pub(crate) fn pending() -> Option<i32> {
     match PENDING.load(Ordering::SeqCst) {
         0 => None,
         sig => Some(sig),
@@ -74,7 +74,7 @@ pub fn pending() -> Option<i32> {
 }
 
 /// Fails with [`crate::Error::Interrupted`] once a signal was received.
-pub fn check() -> crate::Result<()> {
+pub(crate) fn check() -> crate::Result<()> {
     match pending() {
         Some(sig) => Err(crate::Error::Interrupted(sig)),
         None => Ok(()),
@@ -82,7 +82,7 @@ pub fn check() -> crate::Result<()> {
 }
 
 /// Records the process group of the running rules step, so a signal reaches it too.
-pub fn set_child_group(group: Option<u32>) {
+pub(crate) fn set_child_group(group: Option<u32>) {
     CHILD_GROUP.store(group.map_or(0, |g| g as i32), Ordering::SeqCst);
 }
 
@@ -107,11 +107,11 @@ pub fn die_if_pending() {
 /// A reader that fails once a signal is pending, so that any streaming reader built on it
 /// (decompressor, tar walker, digest) stops within one buffer.
 #[derive(Debug)]
-pub struct Interruptible<R>(pub R);
+pub(crate) struct Interruptible<R>(pub R);
 
 impl<R> Interruptible<R> {
     /// The wrapped reader.
-    pub fn get_ref(&self) -> &R {
+    pub(crate) fn get_ref(&self) -> &R {
         &self.0
     }
 }
@@ -133,7 +133,9 @@ impl<R: Read> Read for Interruptible<R> {
 /// the open is non-blocking (a FIFO without a writer would wait forever), the type is checked
 /// on the open descriptor (no race with a swap after a `stat`), then blocking is restored.
 /// Reads through the result stop once a signal is pending.
-pub fn open_input(path: impl AsRef<std::path::Path>) -> io::Result<Interruptible<std::fs::File>> {
+pub(crate) fn open_input(
+    path: impl AsRef<std::path::Path>,
+) -> io::Result<Interruptible<std::fs::File>> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
     let file = std::fs::OpenOptions::new()
@@ -159,7 +161,7 @@ pub fn open_input(path: impl AsRef<std::path::Path>) -> io::Result<Interruptible
 }
 
 /// `a FIFO`, `a folder`: what a non-regular file is, for messages.
-pub fn kind_name(kind: std::fs::FileType) -> &'static str {
+pub(crate) fn kind_name(kind: std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if kind.is_file() {
         "a regular file"
