@@ -2,8 +2,11 @@
 //!
 //! Every message is a single line that names the file, the place and the cause, so that a CI
 //! log shows what went wrong without scrolling. The exit statuses are documented in README.md.
+//! Variants that have a structure keep it (path, line, column, the I/O error behind them) and
+//! are rendered to text only when shown.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// Exit status: success.
 pub(crate) const EXIT_OK: i32 = 0;
@@ -23,6 +26,26 @@ pub(crate) enum Error {
     Plugin(String),
     /// A `wazo/rules` step failed or could not be started.
     Rules(String),
+    /// A plugin.yml error at a place: `file:line:column: message`.
+    Manifest {
+        /// The manifest as shown to the user.
+        file: PathBuf,
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        column: usize,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// An I/O error on a path: `path: doing: cause`.
+    File {
+        /// The file or folder.
+        path: PathBuf,
+        /// What pluginctl was doing with it.
+        doing: String,
+        /// The error the system gave.
+        source: std::io::Error,
+    },
     /// Reading or writing failed outside the plugin's own files (output folder, disk).
     Io(String),
     /// A `.deb` given to `inspect` or `lint` could not be read.
@@ -31,17 +54,28 @@ pub(crate) enum Error {
     Usage(String),
     /// The user (or a supervisor) sent this signal; we cleaned up and stop.
     Interrupted(i32),
+    /// Several plugins were built with `--keep-going` and some failed; the status is the
+    /// first failure's.
+    Batch {
+        /// The plugins that failed, in order.
+        failed: Vec<String>,
+        /// How many plugins there were.
+        total: usize,
+        /// The first failure.
+        first: Box<Error>,
+    },
 }
 
 impl Error {
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
-            Error::Plugin(_) => EXIT_INVALID_PLUGIN,
+            Error::Plugin(_) | Error::Manifest { .. } => EXIT_INVALID_PLUGIN,
             Error::Rules(_) => EXIT_RULES_FAILED,
-            Error::Io(_) | Error::Package(_) => EXIT_FAILURE,
+            Error::Io(_) | Error::File { .. } | Error::Package(_) => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted(sig) => 128 + sig,
+            Error::Batch { first, .. } => first.exit_code(),
         }
     }
 
@@ -50,11 +84,24 @@ impl Error {
         if let Some(sig) = crate::ui::signals::pending() {
             return Error::Interrupted(sig);
         }
-        Error::Io(format!(
-            "{}: {doing}: {}",
-            path.as_ref().display(),
-            describe_io(&err)
-        ))
+        Error::File {
+            path: path.as_ref().to_path_buf(),
+            doing: doing.to_string(),
+            source: err,
+        }
+    }
+
+    /// A plugin.yml diagnostic in the manifest shown as `file`.
+    pub(crate) fn manifest(
+        file: impl Into<PathBuf>,
+        d: &crate::plugin::manifest::Diagnostic,
+    ) -> Error {
+        Error::Manifest {
+            file: file.into(),
+            line: d.pos.line,
+            column: d.pos.col,
+            message: d.message.clone(),
+        }
     }
 }
 
@@ -88,16 +135,41 @@ impl fmt::Display for Error {
             | Error::Io(m)
             | Error::Package(m)
             | Error::Usage(m) => f.write_str(m),
+            Error::Manifest {
+                file,
+                line,
+                column,
+                message,
+            } => write!(f, "{}:{line}:{column}: {message}", file.display()),
+            Error::File {
+                path,
+                doing,
+                source,
+            } => write!(f, "{}: {doing}: {}", path.display(), describe_io(source)),
             Error::Interrupted(sig) => write!(
                 f,
                 "interrupted by {}; nothing was written",
                 signal_name(*sig)
             ),
+            Error::Batch { failed, total, .. } => write!(
+                f,
+                "{} of {total} plugins failed: {} (see the messages above)",
+                failed.len(),
+                failed.join(", ")
+            ),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::File { source, .. } => Some(source),
+            Error::Batch { first, .. } => Some(first.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// The conventional name of a signal number (`SIGTERM`), or `signal N`.
 pub(crate) fn signal_name(sig: i32) -> String {

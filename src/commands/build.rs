@@ -376,26 +376,11 @@ pub(crate) fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
     match first_error {
         None => Ok(built),
         Some(e) if !plan.keep_going || matches!(e, Error::Interrupted(_)) => Err(e),
-        Some(e) => Err(same_kind(
-            &e,
-            format!(
-                "{} of {total} plugins failed: {} (see the messages above)",
-                failed.len(),
-                failed.join(", ")
-            ),
-        )),
-    }
-}
-
-/// An error of the same kind (so the same exit status) with another message.
-fn same_kind(e: &Error, message: String) -> Error {
-    match e {
-        Error::Plugin(_) => Error::Plugin(message),
-        Error::Rules(_) => Error::Rules(message),
-        Error::Io(_) => Error::Io(message),
-        Error::Package(_) => Error::Package(message),
-        Error::Usage(_) => Error::Usage(message),
-        Error::Interrupted(sig) => Error::Interrupted(*sig),
+        Some(e) => Err(Error::Batch {
+            failed,
+            total,
+            first: Box::new(e),
+        }),
     }
 }
 

@@ -42,7 +42,7 @@ const ITEM_FIELDS: [&str; 9] = [
 /// Runs `market`.
 pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     let (shown, tree) = manifest::read_tree(req.dir)?;
-    let manifest = manifest::from_tree(&tree).map_err(|d| Error::Plugin(d[0].render(&shown)))?;
+    let manifest = manifest::from_tree(&tree).map_err(|d| Error::manifest(&shown, &d[0]))?;
     let extra = |key: &str| -> Result<Option<Json>> {
         extra_field(&tree, key)
             .map_err(|(pos, why)| Error::Plugin(format!("{}:{pos}: {key}: {why}", shown.display())))
