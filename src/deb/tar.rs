@@ -69,6 +69,50 @@ pub(crate) fn entry_len(h: &Header<'_>) -> u64 {
     BLOCK as u64 + long(h.path.len()) + long(h.link.map_or(0, str::len)) + padded(h.size)
 }
 
+/// The archive's root folder, first in both members of a `.deb`.
+pub(crate) const ROOT: Header<'static> = Header {
+    path: "./",
+    kind: EntryType::Dir,
+    mode: 0o755,
+    size: 0,
+    link: None,
+};
+
+/// A small member (the control member) from files held in memory: `(name, mode, text)`
+/// under the root folder, compressed whole into a buffer.
+pub(crate) fn small_member(
+    files: &[(&str, u32, String)],
+    compression: super::compress::Compression,
+    mtime: u64,
+) -> io::Result<Vec<u8>> {
+    let paths: Vec<String> = files
+        .iter()
+        .map(|(name, _, _)| format!("./{name}"))
+        .collect();
+    let headers: Vec<Header<'_>> = files
+        .iter()
+        .zip(&paths)
+        .map(|((_, mode, text), path)| Header {
+            path,
+            kind: EntryType::File,
+            mode: *mode,
+            size: text.len() as u64,
+            link: None,
+        })
+        .collect();
+    let len = entry_len(&ROOT) + headers.iter().map(entry_len).sum::<u64>() + END_LEN;
+    let mut out = Vec::new();
+    let mut tar = TarWriter::new(compression.encoder(&mut out, len)?, mtime);
+    tar.header(&ROOT)?;
+    for (header, (_, _, text)) in headers.iter().zip(files) {
+        tar.header(header)?;
+        tar.data(text.as_bytes())?;
+        tar.end_data(header.size)?;
+    }
+    tar.finish()?.finish()?;
+    Ok(out)
+}
+
 /// Writes a tar stream with one fixed mtime.
 pub(crate) struct TarWriter<W: Write> {
     out: W,

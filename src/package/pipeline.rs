@@ -55,15 +55,6 @@ fn pad_with_skippable_frame(member: &mut Vec<u8>, len: usize) -> bool {
     true
 }
 
-/// The archive's root folder, first in both members.
-const ROOT: Header<'static> = Header {
-    path: "./",
-    kind: EntryType::Dir,
-    mode: 0o755,
-    size: 0,
-    link: None,
-};
-
 /// The owned text of an entry's tar header: its archive path and link target.
 struct TarNames {
     path: String,
@@ -401,7 +392,7 @@ impl Package<'_> {
             })
             .collect();
         let mut digests: HashMap<&str, [u8; 16]> = HashMap::new();
-        tar.header(&ROOT).map_err(io)?;
+        tar.header(&tar::ROOT).map_err(io)?;
         let mut reported = (0, 0);
         for (index, entry) in self.entries.iter().enumerate() {
             crate::ui::signals::check()?;
@@ -462,7 +453,7 @@ impl Package<'_> {
             .iter()
             .map(|e| tar::entry_len(&TarNames::of(e).header(e)))
             .sum();
-        tar::entry_len(&ROOT) + entries + tar::END_LEN
+        tar::entry_len(&tar::ROOT) + entries + tar::END_LEN
     }
 
     /// The compressed control member, in memory (it is small).
@@ -475,32 +466,6 @@ impl Package<'_> {
         for (name, text) in control::scripts(m) {
             files.push((name, 0o755, text));
         }
-        let paths: Vec<String> = files
-            .iter()
-            .map(|(name, _, _)| format!("./{name}"))
-            .collect();
-        let headers: Vec<Header<'_>> = files
-            .iter()
-            .zip(&paths)
-            .map(|((_, mode, text), path)| Header {
-                path,
-                kind: EntryType::File,
-                mode: *mode,
-                size: text.len() as u64,
-                link: None,
-            })
-            .collect();
-        let len =
-            tar::entry_len(&ROOT) + headers.iter().map(tar::entry_len).sum::<u64>() + tar::END_LEN;
-        let mut out = Vec::new();
-        let mut tar = TarWriter::new(self.compression.encoder(&mut out, len)?, self.mtime);
-        tar.header(&ROOT)?;
-        for (header, (_, _, text)) in headers.iter().zip(&files) {
-            tar.header(header)?;
-            tar.data(text.as_bytes())?;
-            tar.end_data(header.size)?;
-        }
-        tar.finish()?.finish()?;
-        Ok(out)
+        tar::small_member(&files, self.compression, self.mtime)
     }
 }

@@ -1,0 +1,144 @@
+//! Reading `wazo/plugin.yml` from a checkout: found inside the checkout wherever `wazo/`
+//! leads, read with a size bound and without blocking, parsed with line and column kept.
+
+use super::{from_tree, Diagnostic, Manifest, MANIFEST_PATH, MAX_MANIFEST_BYTES};
+use crate::plugin::yaml::{self, Node, Pos, Value};
+use std::path::{Path, PathBuf};
+
+/// The manifest path of a plugin folder, as shown to the user.
+pub(crate) fn manifest_path(plugin_dir: &Path) -> PathBuf {
+    crate::plugin::paths::display_join(plugin_dir, MANIFEST_PATH)
+}
+
+/// Reads and parses `wazo/plugin.yml` into a YAML tree; errors are already one line.
+pub(crate) fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
+    read_tree_and_bytes(plugin_dir).map(|(shown, tree, _)| (shown, tree))
+}
+
+/// [`read_tree`], also returning the bytes parsed (what `build` ships).
+fn read_tree_and_bytes(plugin_dir: &Path) -> crate::Result<(PathBuf, Node, Vec<u8>)> {
+    let shown = manifest_path(plugin_dir);
+    let bytes = read_inside(plugin_dir)?;
+    let tree = parse_bytes(&bytes).map_err(|d| crate::Error::manifest(&shown, &d))?;
+    Ok((shown, tree, bytes))
+}
+
+/// The bytes of `wazo/plugin.yml`, refused when the file (or `wazo/`) leads out of the
+/// checkout: what `build` and `lint` both read.
+pub(crate) fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
+    let shown = manifest_path(plugin_dir);
+    let path = plugin_dir.join(MANIFEST_PATH);
+    // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
+    if let (Ok(real), Ok(root)) = (path.canonicalize(), plugin_dir.canonicalize()) {
+        if !crate::plugin::paths::is_within(&real, &root) {
+            return Err(crate::Error::Plugin(format!(
+                "{}: resolves to {}, outside the plugin folder; make it a regular file of the checkout",
+                shown.display(),
+                real.display()
+            )));
+        }
+    }
+    read_limited(&path, &shown)
+}
+
+/// Reads a manifest file of at most [`MAX_MANIFEST_BYTES`]; errors name `shown`.
+pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        crate::Error::Plugin(match e.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "{}: not found; is this a Wazo plugin folder?",
+                shown.display()
+            ),
+            _ => format!(
+                "{}: cannot read: {}",
+                shown.display(),
+                crate::error::describe_io(&e)
+            ),
+        })
+    })?;
+    if !meta.is_file() {
+        return Err(crate::Error::Plugin(format!(
+            "{}: not a regular file",
+            shown.display()
+        )));
+    }
+    if meta.len() > MAX_MANIFEST_BYTES {
+        return Err(crate::Error::Plugin(format!(
+            "{}: {} bytes; a manifest larger than {} MiB is refused",
+            shown.display(),
+            meta.len(),
+            MAX_MANIFEST_BYTES >> 20
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    crate::ui::signals::open_input(path)
+        .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| {
+            crate::Error::Plugin(format!(
+                "{}: cannot read: {}",
+                shown.display(),
+                crate::error::describe_io(&e)
+            ))
+        })?;
+    Ok(bytes)
+}
+
+/// A fix for the parser's words where they give none: an unquoted `: ` in a value is the
+/// usual cause of "mapping values are not allowed".
+fn syntax_hint(text: &str, line: usize, message: &str) -> String {
+    if !message.starts_with("mapping values are not allowed") {
+        return String::new();
+    }
+    let Some(source) = text.lines().nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let item = source.trim_start().trim_start_matches("- ");
+    let Some((key, value)) = item.split_once(": ") else {
+        return String::new();
+    };
+    let value = value.trim();
+    if !value.contains(": ") || value.starts_with(['"', '\'']) {
+        return "; check this line's indentation against the lines above".to_string();
+    }
+    let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+    format!("; a value holding \": \" must be quoted: {key}: \"{quoted}\"")
+}
+
+/// Parses manifest bytes into a YAML tree (UTF-8, one document, a mapping).
+pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        Diagnostic::new(
+            yaml::utf8_error_pos(bytes, &e),
+            "not valid UTF-8; save the file as UTF-8",
+        )
+    })?;
+    let tree = yaml::parse(text).map_err(|e| {
+        let hint = syntax_hint(text, e.pos.line, &e.message);
+        Diagnostic::new(e.pos, format!("YAML syntax: {}{hint}", e.message))
+    })?;
+    let Some(tree) = tree else {
+        return Err(Diagnostic::new(
+            Pos { line: 1, col: 1 },
+            "empty; a plugin needs at least name, namespace and version",
+        ));
+    };
+    if !matches!(tree.value, Value::Map(_)) {
+        return Err(Diagnostic::new(
+            tree.pos,
+            format!(
+                "the file must be a YAML mapping (key: value lines), not {}",
+                tree.kind_name()
+            ),
+        ));
+    }
+    Ok(tree)
+}
+
+/// Loads and validates a plugin's manifest (the error is the first problem, as one line),
+/// with the bytes that were validated.
+pub(crate) fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> {
+    let (shown, tree, bytes) = read_tree_and_bytes(plugin_dir)?;
+    let manifest = from_tree(&tree).map_err(|diags| crate::Error::manifest(&shown, &diags[0]))?;
+    Ok((manifest, bytes))
+}
