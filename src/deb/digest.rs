@@ -1,7 +1,7 @@
 //! Size, MD5 and SHA-256 of a file in one streamed pass: what `build --json` reports for a
 //! package and what `index` writes into `Packages` and `Release`.
 
-use md5::Md5;
+use super::md5::Md5;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;

@@ -15,9 +15,8 @@ pub(crate) struct Staged {
 }
 
 impl Staged {
-    /// Writes `bytes` to a temporary file in `target`'s folder, synced, with the mode a
-    /// new file gets under the umask (the temporary's own 0600 would hide a repository
-    /// from the web server that serves it).
+    /// Writes `bytes` to a temporary file in `target`'s folder, synced, with a new file's
+    /// mode: everything that can fail is done before any [`Staged::commit`].
     pub(crate) fn new(target: &Path, bytes: &[u8]) -> Result<Staged> {
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
@@ -31,11 +30,7 @@ impl Staged {
         tmp.write_all(bytes)
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| Error::io(target, "cannot write", e))?;
-        std::fs::set_permissions(
-            tmp.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::files::umask()),
-        )
-        .map_err(|e| Error::io(target, "cannot set its mode", e))?;
+        give_new_file_mode(&tmp, target)?;
         Ok(Staged {
             tmp,
             target: target.to_path_buf(),
@@ -44,12 +39,32 @@ impl Staged {
 
     /// Renames the temporary over the target; returns the target.
     pub(crate) fn commit(self) -> Result<PathBuf> {
-        let target = self.target;
-        self.tmp
-            .persist(&target)
-            .map_err(|e| Error::io(&target, "cannot move it into place", e.error))?;
-        Ok(target)
+        rename(self.tmp, &self.target)?;
+        Ok(self.target)
     }
+}
+
+/// Gives a temporary file the mode a new file gets under the umask: its own 0600 would hide
+/// a package or a repository from the web server that serves it.
+fn give_new_file_mode(tmp: &tempfile::NamedTempFile, target: &Path) -> Result<()> {
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::files::umask()),
+    )
+    .map_err(|e| Error::io(target, "cannot set its mode", e))
+}
+
+fn rename(tmp: tempfile::NamedTempFile, target: &Path) -> Result<()> {
+    tmp.persist(target)
+        .map_err(|e| Error::io(target, "cannot move it into place", e.error))?;
+    Ok(())
+}
+
+/// Puts a complete temporary file (a package) under its name, with a new file's mode: the
+/// one place a finished file gets its name, as [`Staged::commit`] does for the index files.
+pub(crate) fn put_in_place(tmp: tempfile::NamedTempFile, target: &Path) -> Result<()> {
+    give_new_file_mode(&tmp, target)?;
+    rename(tmp, target)
 }
 
 /// Replaces `target` with `bytes` in one rename.

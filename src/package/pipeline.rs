@@ -153,14 +153,7 @@ impl Package<'_> {
             }
         })?;
         crate::ui::signals::check()?;
-        // A temporary file is 0600; the package gets the mode any new file would get.
-        std::fs::set_permissions(
-            deb.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o666 & !crate::files::umask()),
-        )
-        .map_err(|e| Error::io(deb.path(), "cannot set the package's mode", e))?;
-        deb.persist(&final_path)
-            .map_err(|e| Error::io(&final_path, "cannot move the package into place", e.error))?;
+        crate::files::atomic::put_in_place(deb, &final_path)?;
         Ok(Written {
             path: final_path,
             size,
