@@ -24,8 +24,8 @@ mod tests;
 
 use super::control;
 use super::{Findings, Place, Sample, Tag};
+use crate::deb::md5::Md5;
 use crate::deb::reader::TarKind;
-use md5::{Digest, Md5};
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Read};
 use std::path::Path;
@@ -154,7 +154,7 @@ fn digest(r: &mut (impl Read + ?Sized), keep: u64) -> io::Result<([u8; 16], Vec<
         let room = keep.saturating_sub(kept.len() as u64) as usize;
         kept.extend_from_slice(&buf[..n.min(room)]);
     }
-    Ok((md5.finalize().into(), kept))
+    Ok((md5.finalize(), kept))
 }
 
 impl Deb {
