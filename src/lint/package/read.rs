@@ -24,18 +24,20 @@ fn io_tag(e: &io::Error) -> Tag {
 }
 
 impl Deb {
+    /// The package cannot be opened or read at all.
+    fn unreadable(&self, e: &io::Error, out: &mut Findings) {
+        out.add(
+            Tag::InputUnreadable,
+            self.whole(),
+            format!("cannot read: {}", crate::error::describe_io(e)),
+        );
+    }
+
     /// Reads every member once, in order.
     pub(super) fn read(&mut self, path: &Path, out: &mut Findings) {
         let file = match walk::open(path) {
             Ok(f) => f,
-            Err(e) => {
-                out.add(
-                    Tag::InputUnreadable,
-                    self.whole(),
-                    format!("cannot read: {}", crate::error::describe_io(&e)),
-                );
-                return;
-            }
+            Err(e) => return self.unreadable(&e, out),
         };
         let mut ar = match ArReader::new(BufReader::with_capacity(256 << 10, file)) {
             Ok(ar) => ar,
@@ -48,14 +50,7 @@ impl Deb {
                 out.add(Tag::NotADeb, self.whole(), format!("{e}{hint}"));
                 return;
             }
-            Err(e) => {
-                out.add(
-                    Tag::InputUnreadable,
-                    self.whole(),
-                    format!("cannot read: {}", crate::error::describe_io(&e)),
-                );
-                return;
-            }
+            Err(e) => return self.unreadable(&e, out),
         };
         loop {
             let member = match ar.next_member() {
