@@ -30,12 +30,8 @@ pub(crate) enum Error {
     Manifest {
         /// The manifest as shown to the user.
         file: PathBuf,
-        /// Line, from 1.
-        line: usize,
-        /// Column, from 1.
-        column: usize,
-        /// What is wrong and how to fix it.
-        message: String,
+        /// The problem, with its line and column.
+        diagnostic: crate::plugin::manifest::Diagnostic,
     },
     /// An I/O error on a path: `path: doing: cause`.
     File {
@@ -98,9 +94,7 @@ impl Error {
     ) -> Error {
         Error::Manifest {
             file: file.into(),
-            line: d.pos.line,
-            column: d.pos.col,
-            message: d.message.clone(),
+            diagnostic: d.clone(),
         }
     }
 }
@@ -135,12 +129,7 @@ impl fmt::Display for Error {
             | Error::Io(m)
             | Error::Package(m)
             | Error::Usage(m) => f.write_str(m),
-            Error::Manifest {
-                file,
-                line,
-                column,
-                message,
-            } => write!(f, "{}:{line}:{column}: {message}", file.display()),
+            Error::Manifest { file, diagnostic } => f.write_str(&diagnostic.render(file)),
             Error::File {
                 path,
                 doing,

@@ -118,14 +118,21 @@ impl<R> Interruptible<R> {
 
 impl<R: Read> Read for Interruptible<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(sig) = pending() {
-            // Not ErrorKind::Interrupted: std's read loops retry that kind.
-            return Err(io::Error::other(format!(
-                "interrupted by {}",
-                crate::error::signal_name(sig)
-            )));
-        }
+        check_io()?;
         self.0.read(buf)
+    }
+}
+
+/// [`check`] for streaming code: an I/O error once a signal was received, so that readers
+/// and writers stacked on it stop at their next call.
+pub(crate) fn check_io() -> io::Result<()> {
+    match pending() {
+        // Not ErrorKind::Interrupted: std's read and write loops retry that kind.
+        Some(sig) => Err(io::Error::other(format!(
+            "interrupted by {}",
+            crate::error::signal_name(sig)
+        ))),
+        None => Ok(()),
     }
 }
 
