@@ -192,6 +192,8 @@ impl Deb {
             d.tmp.add(shown.clone());
         }
         let wazo_file = plugin_file(path);
+        // The first bytes of a regular file (all of a small `wazo/` file), kept for checking.
+        let mut kept_bytes = Vec::new();
         match entry.kind {
             TarKind::Dir => d.installed_kib += 1,
             TarKind::File => {
@@ -214,20 +216,7 @@ impl Deb {
                 }
                 d.digests.insert(path.to_string(), digest);
                 d.installed_kib += kib(entry.size);
-                if let Some((ns, name, file)) = wazo_file {
-                    let kept = Kept {
-                        place: (ns, name),
-                        kind: entry.kind,
-                        mode: entry.mode,
-                        bytes,
-                    };
-                    match file {
-                        "plugin.yml" => d.plugin_ymls.push(kept),
-                        "rules" => d.rules.push(kept),
-                        _ => {}
-                    }
-                }
-                return Ok(());
+                kept_bytes = bytes;
             }
             TarKind::HardLink => {
                 if entry.link.starts_with('/') || entry.link.split('/').any(|c| c == "..") {
@@ -246,7 +235,7 @@ impl Deb {
                 place: (ns, name),
                 kind: entry.kind,
                 mode: entry.mode,
-                bytes: Vec::new(),
+                bytes: kept_bytes,
             };
             match file {
                 "plugin.yml" => d.plugin_ymls.push(kept),
