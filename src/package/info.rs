@@ -139,35 +139,37 @@ pub(crate) fn read_package(path: &Path) -> Result<PackageInfo> {
 /// Reads a whole package and the digests of its file, in one pass (what `index` needs).
 pub(crate) fn read_package_with_digests(path: &Path) -> Result<(PackageInfo, Digests)> {
     let (info, digests) = read(path, true, true)?;
-    let digests = digests.ok_or_else(|| {
-        Error::Package(format!("{}: the digests were not computed", path.display()))
-    })?;
+    let digests = digests.ok_or_else(|| Error::package(path, "the digests were not computed"))?;
     Ok((info, digests))
 }
 
 /// What an error met while reading means for the user: damage, dpkg's refusal, a limit.
-fn judged(path: &Path, place: &str, e: &io::Error) -> Error {
+fn judged(path: &Path, place: &str, e: io::Error) -> Error {
     if let Some(sig) = crate::ui::signals::pending() {
         return Error::Interrupted(sig);
     }
-    let cause = cause(e);
-    let fix = match limits::verdict(e) {
+    let cause = cause(&e);
+    let fix = match limits::verdict(&e) {
         Some(Verdict::Refused(_)) => "; dpkg --unpack refuses such a package",
         Some(Verdict::Limit(_)) => "",
         None if cause.starts_with("not a .deb") => "",
         None => "; the package is damaged (rebuild it or fetch it again)",
     };
-    Error::Package(format!("{}: {place}{cause}{fix}", path.display()))
+    Error::Package {
+        path: path.to_path_buf(),
+        problem: format!("{place}{cause}{fix}"),
+        source: Some(e),
+    }
 }
 
 fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Digests>)> {
-    let file = walk::open(path).map_err(|e| Error::Package(opening(path, &e)))?;
+    let file = walk::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
     let size = file
         .get_ref()
         .metadata()
-        .map_err(|e| Error::Package(opening(path, &e)))?
+        .map_err(|e| Error::io(path, "cannot open", e))?
         .len();
-    let place = |place: &str, e: io::Error| judged(path, place, &e);
+    let place = |place: &str, e: io::Error| judged(path, place, e);
     let mut ar = ArReader::new(BufReader::with_capacity(256 << 10, Hashing::new(file)))
         .map_err(|e| place("", e))?;
     let mut info = PackageInfo {
@@ -268,14 +270,6 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
         None
     };
     Ok((info, digests))
-}
-
-fn opening(path: &Path, e: &io::Error) -> String {
-    format!(
-        "{}: cannot open: {}",
-        path.display(),
-        crate::error::describe_io(e)
-    )
 }
 
 fn bad(msg: String) -> io::Error {
