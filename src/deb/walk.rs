@@ -39,6 +39,60 @@ pub(crate) fn entries(
     Ok(())
 }
 
+/// The longest `debian-binary` first line read; dpkg reads the whole member, so a longer one
+/// is pluginctl's own limit.
+pub(crate) const MAX_FORMAT_LINE: u64 = 1024;
+
+/// The package format in a `debian-binary` member (`2.0`), read as dpkg-deb reads it: the
+/// text up to the first newline (there must be one, before any NUL byte) is
+/// `<major>.<minor>`, both decimal digits only and at most 2147483647, and the major
+/// version is 2; what follows the newline is ignored. Otherwise the reason dpkg gives.
+pub(crate) fn format_version(member: &[u8]) -> Result<String, String> {
+    let text = &member[..member.iter().position(|&b| b == 0).unwrap_or(member.len())];
+    let Some(end) = text.iter().position(|&b| b == b'\n') else {
+        return Err("debian-binary has no newline".into());
+    };
+    let line = String::from_utf8_lossy(&text[..end]);
+    let number = |part: &str, which: &str| -> Result<u32, String> {
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("the format version {line:?} has no {which} number"));
+        }
+        let digits = part.trim_start_matches('0');
+        digits
+            .parse::<u32>()
+            .ok()
+            .or(digits.is_empty().then_some(0))
+            .filter(|&n| n <= i32::MAX as u32)
+            .ok_or_else(|| format!("the format version {line:?} has a {which} number too big"))
+    };
+    let Some((major, minor)) = line.split_once('.') else {
+        return Err(format!("the format version {line:?} has no dot"));
+    };
+    let major = number(major, "major")?;
+    number(minor, "minor")?;
+    if major != 2 {
+        return Err(format!(
+            "format version {line}; only Debian binary format 2.x is read"
+        ));
+    }
+    Ok(line.into_owned())
+}
+
+/// Reads a `debian-binary` member and judges its first line ([`format_version`]); the
+/// outer error is a read failure, or a first line longer than [`MAX_FORMAT_LINE`].
+pub(crate) fn read_format(member: impl Read) -> io::Result<Result<String, String>> {
+    let mut bytes = Vec::new();
+    member.take(MAX_FORMAT_LINE).read_to_end(&mut bytes)?;
+    let ended = bytes.iter().any(|&b| b == 0 || b == b'\n');
+    if !ended && bytes.len() as u64 == MAX_FORMAT_LINE {
+        return Err(super::limits::limit(format!(
+            "the first line of debian-binary exceeds pluginctl's {} limit",
+            super::limits::size_text(MAX_FORMAT_LINE)
+        )));
+    }
+    Ok(format_version(&bytes))
+}
+
 /// Why `dpkg --unpack` refuses an entry, if it does.
 pub(crate) fn refusal(entry: &TarEntry) -> Option<String> {
     let shown = escape_name(&entry.raw_path);
@@ -101,6 +155,38 @@ pub(crate) fn escape_name(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_versions_are_read_as_dpkg_reads_them() {
+        for ok in [
+            "2.0\n",
+            "2.1\n",
+            "02.0\n",
+            "2.00009\n",
+            "2.0\nmore\n",
+            "2.2147483647\n",
+        ] {
+            assert!(format_version(ok.as_bytes()).is_ok(), "{ok:?}");
+        }
+        for bad in [
+            "2.0",
+            "2.0\0\n",
+            "2.x\n",
+            "2.\n",
+            " 2.0\n",
+            "+2.0\n",
+            "2.0 \n",
+            "2.0\r\n",
+            "2\n",
+            "2.0.1\n",
+            "3.0\n",
+            "2.2147483648\n",
+            "",
+        ] {
+            assert!(format_version(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert_eq!(format_version(b"2.0\n").unwrap(), "2.0");
+    }
 
     #[test]
     fn names_are_escaped_as_tar_lists_them() {

@@ -219,18 +219,9 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
                         )),
                     ));
                 }
-                let text =
-                    reader::read_text(&mut ar.data(&member), 64).map_err(|e| place(&at, e))?;
-                if !text.starts_with("2.") || !text.ends_with('\n') {
-                    return Err(place(
-                        &at,
-                        bad(format!(
-                            "format {:?}; only Debian binary format 2.x is read",
-                            text.trim()
-                        )),
-                    ));
-                }
-                info.format = text.trim().to_string();
+                info.format = walk::read_format(ar.data(&member))
+                    .map_err(|e| place(&at, e))?
+                    .map_err(|why| place(&at, limits::refused(why)))?;
                 want = Want::Control;
             }
             // dpkg skips members whose name starts with `_` (reserved for local additions).

@@ -7,18 +7,11 @@ use std::io::{self, Read};
 
 impl Deb {
     pub(super) fn debian_binary(&mut self, data: impl Read, out: &mut Findings) -> io::Result<()> {
-        let mut bytes = Vec::new();
-        data.take(64).read_to_end(&mut bytes)?;
-        let text = String::from_utf8_lossy(&bytes);
-        let ok = text
-            .strip_prefix("2.")
-            .and_then(|rest| rest.strip_suffix('\n'))
-            .is_some_and(|minor| !minor.is_empty() && minor.bytes().all(|b| b.is_ascii_digit()));
-        if !ok {
+        if let Err(why) = crate::deb::walk::read_format(data)? {
             out.add(
                 Tag::BadDebianBinary,
                 self.inside("debian-binary"),
-                format!("holds {text:?}; dpkg installs format 2.x packages, whose debian-binary holds \"2.0\\n\""),
+                format!("{why}; dpkg refuses it (a format 2.x package's debian-binary holds \"2.0\\n\")"),
             );
         }
         Ok(())
