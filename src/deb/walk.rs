@@ -39,6 +39,137 @@ pub(crate) fn entries(
     Ok(())
 }
 
+/// What dpkg makes of an ar member of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `debian-binary`, the format version.
+    Format,
+    /// The control member; its compression.
+    Control(Algorithm),
+    /// The data member; its compression, or `None` for one dpkg reads and pluginctl does
+    /// not (`.bz2`, `.lzma`, both deprecated).
+    Data(Option<Algorithm>),
+    /// A member dpkg skips: a name starting with `_`, or anything after the data member.
+    Ignored,
+}
+
+/// Why dpkg refuses a package for the name or place of one of its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Misplaced {
+    /// The first member is not `debian-binary` (dpkg: "not a Debian binary archive").
+    NotFirst(String),
+    /// This member comes where dpkg wants `control.tar` or `data.tar` (dpkg: "premature
+    /// member").
+    Premature {
+        /// The member.
+        name: String,
+        /// `control.tar` or `data.tar`.
+        wanted: &'static str,
+    },
+    /// `control.tar.*` or `data.tar.*` with a compression dpkg does not know.
+    UnknownCompression(String),
+}
+
+impl Misplaced {
+    /// The member at fault.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Misplaced::NotFirst(name)
+            | Misplaced::Premature { name, .. }
+            | Misplaced::UnknownCompression(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for Misplaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Misplaced::NotFirst(name) => write!(
+                f,
+                "the first member is {name:?}, not \"debian-binary\" (the members must be debian-binary, control.tar.*, data.tar.*)"
+            ),
+            Misplaced::Premature { name, wanted } => write!(
+                f,
+                "member {name:?} where {wanted}.* was expected (the members must be debian-binary, control.tar.*, data.tar.*)"
+            ),
+            Misplaced::UnknownCompression(name) => {
+                let known = if name.starts_with("data") {
+                    "none, .gz, .xz, .zst, .bz2 or .lzma"
+                } else {
+                    "none, .gz, .xz or .zst"
+                };
+                write!(f, "member {name:?}: a compression dpkg does not know ({known})")
+            }
+        }
+    }
+}
+
+/// The member dpkg wants next.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    #[default]
+    Format,
+    Control,
+    Data,
+    Done,
+}
+
+/// dpkg's rule for the members of a package, one member at a time: `debian-binary` first,
+/// then `control.tar[.gz|.xz|.zst]`, then `data.tar[.gz|.xz|.zst|.bz2|.lzma]`, members
+/// whose name starts with `_` skipped between them, and anything after the data member
+/// ignored. `inspect`, `index` and `lint` all judge the layout with it.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    stage: Stage,
+}
+
+impl Layout {
+    /// What the next member, named `name`, is; or why dpkg refuses the package for it.
+    pub(crate) fn next(&mut self, name: &str) -> Result<Role, Misplaced> {
+        let unknown = || Misplaced::UnknownCompression(name.to_string());
+        match self.stage {
+            Stage::Format if name == "debian-binary" => {
+                self.stage = Stage::Control;
+                Ok(Role::Format)
+            }
+            Stage::Format => Err(Misplaced::NotFirst(name.to_string())),
+            Stage::Done => Ok(Role::Ignored),
+            _ if name.starts_with('_') => Ok(Role::Ignored),
+            Stage::Control if name.starts_with("control.tar") => {
+                let algorithm = reader::algorithm_of(name).ok_or_else(unknown)?;
+                self.stage = Stage::Data;
+                Ok(Role::Control(algorithm))
+            }
+            Stage::Data if name.starts_with("data.tar") => {
+                let algorithm = match &name["data.tar".len()..] {
+                    ".bz2" | ".lzma" => None,
+                    _ => Some(reader::algorithm_of(name).ok_or_else(unknown)?),
+                };
+                self.stage = Stage::Done;
+                Ok(Role::Data(algorithm))
+            }
+            stage => Err(Misplaced::Premature {
+                name: name.to_string(),
+                wanted: if stage == Stage::Control {
+                    "control.tar"
+                } else {
+                    "data.tar"
+                },
+            }),
+        }
+    }
+
+    /// The member dpkg still waits for once the archive has ended, if any.
+    pub(crate) fn missing(&self) -> Option<&'static str> {
+        match self.stage {
+            Stage::Format => Some("debian-binary"),
+            Stage::Control => Some("control.tar"),
+            Stage::Data => Some("data.tar"),
+            Stage::Done => None,
+        }
+    }
+}
+
 /// The longest `debian-binary` first line read; dpkg reads the whole member, so a longer one
 /// is pluginctl's own limit.
 pub(crate) const MAX_FORMAT_LINE: u64 = 1024;

@@ -15,7 +15,7 @@ use crate::deb::deb822::{self, Paragraph};
 use crate::deb::digest::{Digests, Hashing};
 use crate::deb::limits::{self, Verdict, MAX_CONTROL_FILE};
 use crate::deb::reader::{self, ArReader, TarEntry, TarKind};
-use crate::deb::walk;
+use crate::deb::walk::{self, Role};
 use crate::plugin::manifest::{self, Manifest, MANIFEST_PATH};
 use crate::{Error, Result};
 use std::io::{self, BufReader, Read};
@@ -184,20 +184,11 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
         files: Vec::new(),
         plugin: None,
     };
-    enum Want {
-        Binary,
-        Control,
-        Data,
-    }
-    let mut want = Want::Binary;
+    let mut layout = walk::Layout::default();
     loop {
         crate::ui::signals::check()?;
         let Some(member) = ar.next_member().map_err(|e| place("", e))? else {
-            let missing = match want {
-                Want::Binary => "debian-binary",
-                Want::Control => "control.tar",
-                Want::Data => "data.tar",
-            };
+            let missing = layout.missing().unwrap_or("data.tar");
             return Err(place(
                 "",
                 bad(format!("the archive ends before its {missing} member")),
@@ -208,38 +199,33 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
             name: member.name.clone(),
             size: member.size,
         });
-        match want {
-            Want::Binary => {
-                if member.name != "debian-binary" {
-                    return Err(place(
-                        "",
-                        bad(format!(
-                            "the first member is {:?}, not \"debian-binary\"",
-                            member.name
-                        )),
-                    ));
-                }
+        let role = layout
+            .next(&member.name)
+            .map_err(|why| place("", limits::refused(why.to_string())))?;
+        match role {
+            Role::Format => {
                 info.format = walk::read_format(ar.data(&member))
                     .map_err(|e| place(&at, e))?
                     .map_err(|why| place(&at, limits::refused(why)))?;
-                want = Want::Control;
             }
-            // dpkg skips members whose name starts with `_` (reserved for local additions).
-            _ if member.name.starts_with('_') => {}
-            Want::Control => {
-                let algorithm =
-                    member_algorithm(&member.name, "control.tar").map_err(|e| place("", e))?;
+            Role::Ignored => {}
+            Role::Control(algorithm) => {
                 info.control_compression = algorithm;
                 read_control_member(&mut info, algorithm, ar.data(&member))
                     .map_err(|e| place(&at, e))?;
                 if !full {
                     return Ok((info, None));
                 }
-                want = Want::Data;
             }
-            Want::Data => {
-                let algorithm =
-                    member_algorithm(&member.name, "data.tar").map_err(|e| place("", e))?;
+            Role::Data(None) => {
+                return Err(place(
+                    &at,
+                    limits::limit(
+                        "compressed with a deprecated method dpkg still reads and pluginctl does not (rebuild the package with xz)",
+                    ),
+                ))
+            }
+            Role::Data(Some(algorithm)) => {
                 info.data_compression = algorithm;
                 read_data_member(&mut info, algorithm, ar.data(&member))
                     .map_err(|e| place(&at, e))?;
@@ -273,19 +259,6 @@ fn cause(e: &io::Error) -> String {
         io::ErrorKind::UnexpectedEof => format!("{text} (the file is truncated)"),
         _ => text,
     }
-}
-
-fn member_algorithm(name: &str, expected: &str) -> io::Result<Algorithm> {
-    if !name.starts_with(expected) {
-        return Err(bad(format!(
-            "member {name:?} where {expected}.* was expected (the members must be debian-binary, control.tar.*, data.tar.*)"
-        )));
-    }
-    reader::algorithm_of(name).ok_or_else(|| {
-        bad(format!(
-            "member {name:?}: unknown compression (expected {expected}, {expected}.gz, .xz or .zst)"
-        ))
-    })
 }
 
 /// Strips the `./` (or `/`) that archive paths start with.

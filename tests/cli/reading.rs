@@ -586,3 +586,55 @@ fn the_format_version_is_read_as_dpkg_reads_it() {
         assert_eq!(flagged, !dpkg, "lint of {shown:?}");
     }
 }
+
+#[test]
+fn the_member_layout_is_judged_as_dpkg_judges_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    handmade(tmp.path(), "layout", &[]);
+    let work = tmp.path().join("layout-work");
+    std::fs::write(work.join("_extra"), "local addition\n").unwrap();
+    std::fs::write(work.join("README"), "hello\n").unwrap();
+    std::fs::copy(work.join("control.tar.gz"), work.join("control.tar.bz2")).unwrap();
+    let (b, c, d) = ("debian-binary", "control.tar.gz", "data.tar.gz");
+    let layouts: [&[&str]; 12] = [
+        &[b, c, d],
+        &[b, "_extra", c, d],
+        &[b, c, "_extra", d],
+        &[b, c, d, "README"],
+        &[b, "README", c, d],
+        &[b, c, "README", d],
+        &[b, d, c],
+        &["_extra", b, c, d],
+        &[b, c, c, d],
+        &[b, c],
+        &[b, "control.tar.bz2", d],
+        &[c, d],
+    ];
+    for (i, members) in layouts.iter().enumerate() {
+        let deb = tmp.path().join(format!("layout-{i}.deb"));
+        // GNU ar keeps one member per name: `q` appends, so a name may come twice.
+        let o = run(Command::new("ar")
+            .current_dir(&work)
+            .arg("q")
+            .arg(&deb)
+            .args(members.iter()));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let dpkg = dpkg_accepts(&deb);
+        let o = inspect(&deb);
+        assert_eq!(
+            o.status.success(),
+            dpkg,
+            "inspect of {members:?}: {}",
+            stderr(&o)
+        );
+        let report = lint_json(&deb);
+        let errors: Vec<_> = findings(&report)
+            .into_iter()
+            .filter(|(level, tag, _)| {
+                level == "E" && ["ar-member-order", "unknown-ar-member"].contains(&tag.as_str())
+            })
+            .collect();
+        assert_eq!(errors.is_empty(), dpkg, "lint of {members:?}: {errors:?}");
+        assert!(errors.len() <= 1, "one finding for the layout: {errors:?}");
+    }
+}
