@@ -22,10 +22,23 @@ pub(crate) const EXIT_RULES_FAILED: i32 = 4;
 /// Everything that can stop a pluginctl command.
 #[derive(Debug)]
 pub(crate) enum Error {
-    /// The plugin checkout is invalid; the message names file, place and fix.
-    Plugin(String),
-    /// A `wazo/rules` step failed or could not be started.
-    Rules(String),
+    /// The plugin checkout is invalid: `path: problem`, the problem naming place and fix.
+    Plugin {
+        /// The file or folder at fault, as shown to the user (none for a fault between
+        /// plugins, such as a dependency cycle).
+        path: Option<PathBuf>,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// A `wazo/rules` step failed or could not be started: `rules: step: what happened`.
+    Rules {
+        /// The rules file as shown to the user.
+        rules: PathBuf,
+        /// The step, as `rules build`.
+        step: String,
+        /// What happened to it.
+        failure: RulesFailure,
+    },
     /// A plugin.yml error at a place: `file:line:column: message`.
     Manifest {
         /// The manifest as shown to the user.
@@ -44,8 +57,15 @@ pub(crate) enum Error {
     },
     /// Reading or writing failed outside the plugin's own files (output folder, disk).
     Io(String),
-    /// A `.deb` given to `inspect` or `lint` could not be read.
-    Package(String),
+    /// A `.deb` given to `inspect` or `index` could not be read: `path: problem`.
+    Package {
+        /// The package.
+        path: PathBuf,
+        /// Where and why, with the fix when there is one.
+        problem: String,
+        /// The read error behind it, if there was one.
+        source: Option<std::io::Error>,
+    },
     /// The command line or the set of inputs does not make sense together.
     Usage(String),
     /// The user (or a supervisor) sent this signal; we cleaned up and stop.
@@ -62,13 +82,24 @@ pub(crate) enum Error {
     },
 }
 
+/// How a `wazo/rules` step failed.
+#[derive(Debug)]
+pub(crate) enum RulesFailure {
+    /// It could not be started.
+    Start(std::io::Error),
+    /// Waiting for it failed.
+    Wait(std::io::Error),
+    /// It ended with this status (an exit code, or the signal that killed it).
+    Ended(std::process::ExitStatus),
+}
+
 impl Error {
     /// The process exit status for this error.
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
-            Error::Plugin(_) | Error::Manifest { .. } => EXIT_INVALID_PLUGIN,
-            Error::Rules(_) => EXIT_RULES_FAILED,
-            Error::Io(_) | Error::File { .. } | Error::Package(_) => EXIT_FAILURE,
+            Error::Plugin { .. } | Error::Manifest { .. } => EXIT_INVALID_PLUGIN,
+            Error::Rules { .. } => EXIT_RULES_FAILED,
+            Error::Io(_) | Error::File { .. } | Error::Package { .. } => EXIT_FAILURE,
             Error::Usage(_) => EXIT_USAGE,
             Error::Interrupted(sig) => 128 + sig,
             Error::Batch { first, .. } => first.exit_code(),
@@ -84,6 +115,23 @@ impl Error {
             path: path.as_ref().to_path_buf(),
             doing: doing.to_string(),
             source: err,
+        }
+    }
+
+    /// The plugin checkout is invalid at `path` (as shown to the user).
+    pub(crate) fn plugin(path: impl Into<PathBuf>, problem: impl Into<String>) -> Error {
+        Error::Plugin {
+            path: Some(path.into()),
+            problem: problem.into(),
+        }
+    }
+
+    /// The package at `path` cannot be used: `problem` says where, why and the fix.
+    pub(crate) fn package(path: impl Into<PathBuf>, problem: impl Into<String>) -> Error {
+        Error::Package {
+            path: path.into(),
+            problem: problem.into(),
+            source: None,
         }
     }
 
@@ -124,11 +172,48 @@ pub(crate) fn describe_io(err: &std::io::Error) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Plugin(m)
-            | Error::Rules(m)
-            | Error::Io(m)
-            | Error::Package(m)
-            | Error::Usage(m) => f.write_str(m),
+            Error::Io(m) | Error::Usage(m) => f.write_str(m),
+            Error::Plugin {
+                path: Some(path),
+                problem,
+            } => write!(f, "{}: {problem}", path.display()),
+            Error::Plugin {
+                path: None,
+                problem,
+            } => f.write_str(problem),
+            Error::Package { path, problem, .. } => write!(f, "{}: {problem}", path.display()),
+            Error::Rules {
+                rules,
+                step,
+                failure,
+            } => {
+                let rules = rules.display();
+                match failure {
+                    RulesFailure::Start(e) => {
+                        write!(f, "{rules}: cannot run `{step}`: {}", describe_io(e))
+                    }
+                    RulesFailure::Wait(e) => {
+                        write!(
+                            f,
+                            "{rules}: `{step}`: cannot wait for it: {}",
+                            describe_io(e)
+                        )
+                    }
+                    RulesFailure::Ended(status) => {
+                        use std::os::unix::process::ExitStatusExt;
+                        match (status.code(), status.signal()) {
+                            (Some(code), _) => {
+                                write!(f, "{rules}: `{step}` failed (exit status {code})")
+                            }
+                            (None, Some(sig)) => {
+                                write!(f, "{rules}: `{step}` was killed by {}", signal_name(sig))
+                            }
+                            _ => write!(f, "{rules}: `{step}` failed ({status})"),
+                        }?;
+                        f.write_str("; nothing was written")
+                    }
+                }
+            }
             Error::Manifest { file, diagnostic } => f.write_str(&diagnostic.render(file)),
             Error::File {
                 path,
@@ -154,6 +239,14 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::File { source, .. } => Some(source),
+            Error::Package {
+                source: Some(source),
+                ..
+            } => Some(source),
+            Error::Rules {
+                failure: RulesFailure::Start(e) | RulesFailure::Wait(e),
+                ..
+            } => Some(e),
             Error::Batch { first, .. } => Some(first.as_ref()),
             _ => None,
         }

@@ -43,19 +43,15 @@ fn prepare_output(dir: &Path) -> Result<()> {
 fn check_plugin_dir(dir: &Path) -> Result<()> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(Error::Plugin(format!(
-            "{}: not a folder; give the plugin's folder (the one holding wazo/)",
-            dir.display()
-        ))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Plugin(format!(
-            "{}: no such folder; give the plugin's folder (the one holding wazo/)",
-            dir.display()
-        ))),
-        Err(e) => Err(Error::Plugin(format!(
-            "{}: {}",
-            dir.display(),
-            crate::error::describe_io(&e)
-        ))),
+        Ok(_) => Err(Error::plugin(
+            dir,
+            "not a folder; give the plugin's folder (the one holding wazo/)",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::plugin(
+            dir,
+            "no such folder; give the plugin's folder (the one holding wazo/)",
+        )),
+        Err(e) => Err(Error::plugin(dir, crate::error::describe_io(&e))),
     }
 }
 
@@ -88,9 +84,7 @@ fn check_manifest_unchanged(plugin_dir: &Path, validated: &[u8], step: Step) -> 
     if same {
         return Ok(());
     }
-    Err(Error::Plugin(format!(
-        "{}: changed during `rules {}`; a rules step must not edit the manifest (it was validated before the step ran)",
-        manifest::manifest_path(plugin_dir).display(),
+    Err(Error::plugin(manifest::manifest_path(plugin_dir), format!("changed during `rules {}`; a rules step must not edit the manifest (it was validated before the step ran)",
         step.word()
     )))
 }

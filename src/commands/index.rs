@@ -73,11 +73,13 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
         if !meta.is_file() {
             // Named as a package but not one: publishing the folder without it would hide it.
-            return Err(Error::Package(format!(
-                "{}: {}, not a regular file; only packages may end in .deb (move it out of the folder)",
-                path.display(),
-                crate::ui::signals::kind_name(meta.file_type())
-            )));
+            return Err(Error::package(
+                &path,
+                format!(
+                    "{}, not a regular file; only packages may end in .deb (move it out of the folder)",
+                    crate::ui::signals::kind_name(meta.file_type())
+                ),
+            ));
         }
         if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::Usage(format!(

@@ -17,10 +17,10 @@ use std::path::Path;
 /// Reads `deb` and prints its summary (text, or JSON with `json`).
 pub(crate) fn run(deb: &Path, json: bool, report: &Report) -> Result<()> {
     if deb.is_dir() {
-        return Err(crate::Error::Package(format!(
-            "{}: a folder, not a package; give a .deb file",
-            deb.display()
-        )));
+        return Err(crate::Error::package(
+            deb,
+            "a folder, not a package; give a .deb file",
+        ));
     }
     let info = package_info::read_package(deb)?;
     let text = if json {

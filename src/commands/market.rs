@@ -44,8 +44,12 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     let (shown, tree) = manifest::read_tree(req.dir)?;
     let manifest = manifest::from_tree(&tree).map_err(|d| Error::manifest(&shown, &d[0]))?;
     let extra = |key: &str| -> Result<Option<Json>> {
-        extra_field(&tree, key)
-            .map_err(|(pos, why)| Error::Plugin(format!("{}:{pos}: {key}: {why}", shown.display())))
+        extra_field(&tree, key).map_err(|(pos, why)| {
+            Error::plugin(
+                format!("{}:{pos}", shown.display()),
+                format!("{key}: {why}"),
+            )
+        })
     };
     let mut item = Map::new();
     item.insert("name".into(), manifest.name.clone().into());

@@ -39,6 +39,191 @@ pub(crate) fn entries(
     Ok(())
 }
 
+/// What dpkg makes of an ar member of a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `debian-binary`, the format version.
+    Format,
+    /// The control member; its compression.
+    Control(Algorithm),
+    /// The data member; its compression, or `None` for one dpkg reads and pluginctl does
+    /// not (`.bz2`, `.lzma`, both deprecated).
+    Data(Option<Algorithm>),
+    /// A member dpkg skips: a name starting with `_`, or anything after the data member.
+    Ignored,
+}
+
+/// Why dpkg refuses a package for the name or place of one of its members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Misplaced {
+    /// The first member is not `debian-binary` (dpkg: "not a Debian binary archive").
+    NotFirst(String),
+    /// This member comes where dpkg wants `control.tar` or `data.tar` (dpkg: "premature
+    /// member").
+    Premature {
+        /// The member.
+        name: String,
+        /// `control.tar` or `data.tar`.
+        wanted: &'static str,
+    },
+    /// `control.tar.*` or `data.tar.*` with a compression dpkg does not know.
+    UnknownCompression(String),
+}
+
+impl Misplaced {
+    /// The member at fault.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            Misplaced::NotFirst(name)
+            | Misplaced::Premature { name, .. }
+            | Misplaced::UnknownCompression(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for Misplaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Misplaced::NotFirst(name) => write!(
+                f,
+                "the first member is {name:?}, not \"debian-binary\" (the members must be debian-binary, control.tar.*, data.tar.*)"
+            ),
+            Misplaced::Premature { name, wanted } => write!(
+                f,
+                "member {name:?} where {wanted}.* was expected (the members must be debian-binary, control.tar.*, data.tar.*)"
+            ),
+            Misplaced::UnknownCompression(name) => {
+                let known = if name.starts_with("data") {
+                    "none, .gz, .xz, .zst, .bz2 or .lzma"
+                } else {
+                    "none, .gz, .xz or .zst"
+                };
+                write!(f, "member {name:?}: a compression dpkg does not know ({known})")
+            }
+        }
+    }
+}
+
+/// The member dpkg wants next.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    #[default]
+    Format,
+    Control,
+    Data,
+    Done,
+}
+
+/// dpkg's rule for the members of a package, one member at a time: `debian-binary` first,
+/// then `control.tar[.gz|.xz|.zst]`, then `data.tar[.gz|.xz|.zst|.bz2|.lzma]`, members
+/// whose name starts with `_` skipped between them, and anything after the data member
+/// ignored. `inspect`, `index` and `lint` all judge the layout with it.
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    stage: Stage,
+}
+
+impl Layout {
+    /// What the next member, named `name`, is; or why dpkg refuses the package for it.
+    pub(crate) fn next(&mut self, name: &str) -> Result<Role, Misplaced> {
+        let unknown = || Misplaced::UnknownCompression(name.to_string());
+        match self.stage {
+            Stage::Format if name == "debian-binary" => {
+                self.stage = Stage::Control;
+                Ok(Role::Format)
+            }
+            Stage::Format => Err(Misplaced::NotFirst(name.to_string())),
+            Stage::Done => Ok(Role::Ignored),
+            _ if name.starts_with('_') => Ok(Role::Ignored),
+            Stage::Control if name.starts_with("control.tar") => {
+                let algorithm = reader::algorithm_of(name).ok_or_else(unknown)?;
+                self.stage = Stage::Data;
+                Ok(Role::Control(algorithm))
+            }
+            Stage::Data if name.starts_with("data.tar") => {
+                let algorithm = match &name["data.tar".len()..] {
+                    ".bz2" | ".lzma" => None,
+                    _ => Some(reader::algorithm_of(name).ok_or_else(unknown)?),
+                };
+                self.stage = Stage::Done;
+                Ok(Role::Data(algorithm))
+            }
+            stage => Err(Misplaced::Premature {
+                name: name.to_string(),
+                wanted: if stage == Stage::Control {
+                    "control.tar"
+                } else {
+                    "data.tar"
+                },
+            }),
+        }
+    }
+
+    /// The member dpkg still waits for once the archive has ended, if any.
+    pub(crate) fn missing(&self) -> Option<&'static str> {
+        match self.stage {
+            Stage::Format => Some("debian-binary"),
+            Stage::Control => Some("control.tar"),
+            Stage::Data => Some("data.tar"),
+            Stage::Done => None,
+        }
+    }
+}
+
+/// The longest `debian-binary` first line read; dpkg reads the whole member, so a longer one
+/// is pluginctl's own limit.
+pub(crate) const MAX_FORMAT_LINE: u64 = 1024;
+
+/// The package format in a `debian-binary` member (`2.0`), read as dpkg-deb reads it: the
+/// text up to the first newline (there must be one, before any NUL byte) is
+/// `<major>.<minor>`, both decimal digits only and at most 2147483647, and the major
+/// version is 2; what follows the newline is ignored. Otherwise the reason dpkg gives.
+pub(crate) fn format_version(member: &[u8]) -> Result<String, String> {
+    let text = &member[..member.iter().position(|&b| b == 0).unwrap_or(member.len())];
+    let Some(end) = text.iter().position(|&b| b == b'\n') else {
+        return Err("debian-binary has no newline".into());
+    };
+    let line = String::from_utf8_lossy(&text[..end]);
+    let number = |part: &str, which: &str| -> Result<u32, String> {
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("the format version {line:?} has no {which} number"));
+        }
+        let digits = part.trim_start_matches('0');
+        digits
+            .parse::<u32>()
+            .ok()
+            .or(digits.is_empty().then_some(0))
+            .filter(|&n| n <= i32::MAX as u32)
+            .ok_or_else(|| format!("the format version {line:?} has a {which} number too big"))
+    };
+    let Some((major, minor)) = line.split_once('.') else {
+        return Err(format!("the format version {line:?} has no dot"));
+    };
+    let major = number(major, "major")?;
+    number(minor, "minor")?;
+    if major != 2 {
+        return Err(format!(
+            "format version {line}; only Debian binary format 2.x is read"
+        ));
+    }
+    Ok(line.into_owned())
+}
+
+/// Reads a `debian-binary` member and judges its first line ([`format_version`]); the
+/// outer error is a read failure, or a first line longer than [`MAX_FORMAT_LINE`].
+pub(crate) fn read_format(member: impl Read) -> io::Result<Result<String, String>> {
+    let mut bytes = Vec::new();
+    member.take(MAX_FORMAT_LINE).read_to_end(&mut bytes)?;
+    let ended = bytes.iter().any(|&b| b == 0 || b == b'\n');
+    if !ended && bytes.len() as u64 == MAX_FORMAT_LINE {
+        return Err(super::limits::limit(format!(
+            "the first line of debian-binary exceeds pluginctl's {} limit",
+            super::limits::size_text(MAX_FORMAT_LINE)
+        )));
+    }
+    Ok(format_version(&bytes))
+}
+
 /// Why `dpkg --unpack` refuses an entry, if it does.
 pub(crate) fn refusal(entry: &TarEntry) -> Option<String> {
     let shown = escape_name(&entry.raw_path);
@@ -101,6 +286,38 @@ pub(crate) fn escape_name(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_versions_are_read_as_dpkg_reads_them() {
+        for ok in [
+            "2.0\n",
+            "2.1\n",
+            "02.0\n",
+            "2.00009\n",
+            "2.0\nmore\n",
+            "2.2147483647\n",
+        ] {
+            assert!(format_version(ok.as_bytes()).is_ok(), "{ok:?}");
+        }
+        for bad in [
+            "2.0",
+            "2.0\0\n",
+            "2.x\n",
+            "2.\n",
+            " 2.0\n",
+            "+2.0\n",
+            "2.0 \n",
+            "2.0\r\n",
+            "2\n",
+            "2.0.1\n",
+            "3.0\n",
+            "2.2147483648\n",
+            "",
+        ] {
+            assert!(format_version(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert_eq!(format_version(b"2.0\n").unwrap(), "2.0");
+    }
 
     #[test]
     fn names_are_escaped_as_tar_lists_them() {

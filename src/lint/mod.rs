@@ -129,11 +129,13 @@ pub(crate) fn before_build(
     if deny && !errors.is_empty() {
         let n = errors.len();
         let what = if n == 1 { "error" } else { "errors" };
-        return Err(Error::Plugin(format!(
-            "{}: {n} lint {what} in the checkout (above) and --deny-warnings: nothing was \
-             built; fix them, or build without --deny-warnings",
-            dir.display()
-        )));
+        return Err(Error::plugin(
+            dir,
+            format!(
+                "{n} lint {what} in the checkout (above) and --deny-warnings: nothing was \
+             built; fix them, or build without --deny-warnings"
+            ),
+        ));
     }
     Ok(())
 }

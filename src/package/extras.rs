@@ -109,7 +109,7 @@ const MAX_LICENSE_BYTES: u64 = 1 << 20;
 fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
     use std::io::Read;
     let path = plugin_dir.join(name);
-    let bad = |why: String| Error::Plugin(format!("{name}: {why}"));
+    let bad = |why: String| Error::plugin(name, why);
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {

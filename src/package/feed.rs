@@ -191,11 +191,11 @@ fn open_walked(path: &Path, (dev, ino): (u64, u64), size: u64) -> Result<File> {
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path);
     let replaced = || {
-        Error::Plugin(format!(
-            "{}: replaced while it was archived; a process started by wazo/rules still \
+        Error::plugin(
+            path,
+            "replaced while it was archived; a process started by wazo/rules still \
              changes the staged files",
-            path.display()
-        ))
+        )
     };
     let file = match file {
         Ok(file) => file,
@@ -209,12 +209,14 @@ fn open_walked(path: &Path, (dev, ino): (u64, u64), size: u64) -> Result<File> {
         return Err(replaced());
     }
     if meta.len() != size {
-        return Err(Error::Plugin(format!(
-            "{}: changed size while it was archived ({size} bytes when the tree was read, {} \
+        return Err(Error::plugin(
+            path,
+            format!(
+                "changed size while it was archived ({size} bytes when the tree was read, {} \
              now); a process started by wazo/rules still writes into it",
-            path.display(),
-            meta.len()
-        )));
+                meta.len()
+            ),
+        ));
     }
     Ok(file)
 }

@@ -15,7 +15,7 @@ use crate::deb::deb822::{self, Paragraph};
 use crate::deb::digest::{Digests, Hashing};
 use crate::deb::limits::{self, Verdict, MAX_CONTROL_FILE};
 use crate::deb::reader::{self, ArReader, TarEntry, TarKind};
-use crate::deb::walk;
+use crate::deb::walk::{self, Role};
 use crate::plugin::manifest::{self, Manifest, MANIFEST_PATH};
 use crate::{Error, Result};
 use std::io::{self, BufReader, Read};
@@ -139,35 +139,37 @@ pub(crate) fn read_package(path: &Path) -> Result<PackageInfo> {
 /// Reads a whole package and the digests of its file, in one pass (what `index` needs).
 pub(crate) fn read_package_with_digests(path: &Path) -> Result<(PackageInfo, Digests)> {
     let (info, digests) = read(path, true, true)?;
-    let digests = digests.ok_or_else(|| {
-        Error::Package(format!("{}: the digests were not computed", path.display()))
-    })?;
+    let digests = digests.ok_or_else(|| Error::package(path, "the digests were not computed"))?;
     Ok((info, digests))
 }
 
 /// What an error met while reading means for the user: damage, dpkg's refusal, a limit.
-fn judged(path: &Path, place: &str, e: &io::Error) -> Error {
+fn judged(path: &Path, place: &str, e: io::Error) -> Error {
     if let Some(sig) = crate::ui::signals::pending() {
         return Error::Interrupted(sig);
     }
-    let cause = cause(e);
-    let fix = match limits::verdict(e) {
+    let cause = cause(&e);
+    let fix = match limits::verdict(&e) {
         Some(Verdict::Refused(_)) => "; dpkg --unpack refuses such a package",
         Some(Verdict::Limit(_)) => "",
         None if cause.starts_with("not a .deb") => "",
         None => "; the package is damaged (rebuild it or fetch it again)",
     };
-    Error::Package(format!("{}: {place}{cause}{fix}", path.display()))
+    Error::Package {
+        path: path.to_path_buf(),
+        problem: format!("{place}{cause}{fix}"),
+        source: Some(e),
+    }
 }
 
 fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Digests>)> {
-    let file = walk::open(path).map_err(|e| Error::Package(opening(path, &e)))?;
+    let file = walk::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
     let size = file
         .get_ref()
         .metadata()
-        .map_err(|e| Error::Package(opening(path, &e)))?
+        .map_err(|e| Error::io(path, "cannot open", e))?
         .len();
-    let place = |place: &str, e: io::Error| judged(path, place, &e);
+    let place = |place: &str, e: io::Error| judged(path, place, e);
     let mut ar = ArReader::new(BufReader::with_capacity(256 << 10, Hashing::new(file)))
         .map_err(|e| place("", e))?;
     let mut info = PackageInfo {
@@ -182,20 +184,11 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
         files: Vec::new(),
         plugin: None,
     };
-    enum Want {
-        Binary,
-        Control,
-        Data,
-    }
-    let mut want = Want::Binary;
+    let mut layout = walk::Layout::default();
     loop {
         crate::ui::signals::check()?;
         let Some(member) = ar.next_member().map_err(|e| place("", e))? else {
-            let missing = match want {
-                Want::Binary => "debian-binary",
-                Want::Control => "control.tar",
-                Want::Data => "data.tar",
-            };
+            let missing = layout.missing().unwrap_or("data.tar");
             return Err(place(
                 "",
                 bad(format!("the archive ends before its {missing} member")),
@@ -206,47 +199,33 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
             name: member.name.clone(),
             size: member.size,
         });
-        match want {
-            Want::Binary => {
-                if member.name != "debian-binary" {
-                    return Err(place(
-                        "",
-                        bad(format!(
-                            "the first member is {:?}, not \"debian-binary\"",
-                            member.name
-                        )),
-                    ));
-                }
-                let text =
-                    reader::read_text(&mut ar.data(&member), 64).map_err(|e| place(&at, e))?;
-                if !text.starts_with("2.") || !text.ends_with('\n') {
-                    return Err(place(
-                        &at,
-                        bad(format!(
-                            "format {:?}; only Debian binary format 2.x is read",
-                            text.trim()
-                        )),
-                    ));
-                }
-                info.format = text.trim().to_string();
-                want = Want::Control;
+        let role = layout
+            .next(&member.name)
+            .map_err(|why| place("", limits::refused(why.to_string())))?;
+        match role {
+            Role::Format => {
+                info.format = walk::read_format(ar.data(&member))
+                    .map_err(|e| place(&at, e))?
+                    .map_err(|why| place(&at, limits::refused(why)))?;
             }
-            // dpkg skips members whose name starts with `_` (reserved for local additions).
-            _ if member.name.starts_with('_') => {}
-            Want::Control => {
-                let algorithm =
-                    member_algorithm(&member.name, "control.tar").map_err(|e| place("", e))?;
+            Role::Ignored => {}
+            Role::Control(algorithm) => {
                 info.control_compression = algorithm;
                 read_control_member(&mut info, algorithm, ar.data(&member))
                     .map_err(|e| place(&at, e))?;
                 if !full {
                     return Ok((info, None));
                 }
-                want = Want::Data;
             }
-            Want::Data => {
-                let algorithm =
-                    member_algorithm(&member.name, "data.tar").map_err(|e| place("", e))?;
+            Role::Data(None) => {
+                return Err(place(
+                    &at,
+                    limits::limit(
+                        "compressed with a deprecated method dpkg still reads and pluginctl does not (rebuild the package with xz)",
+                    ),
+                ))
+            }
+            Role::Data(Some(algorithm)) => {
                 info.data_compression = algorithm;
                 read_data_member(&mut info, algorithm, ar.data(&member))
                     .map_err(|e| place(&at, e))?;
@@ -270,14 +249,6 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
     Ok((info, digests))
 }
 
-fn opening(path: &Path, e: &io::Error) -> String {
-    format!(
-        "{}: cannot open: {}",
-        path.display(),
-        crate::error::describe_io(e)
-    )
-}
-
 fn bad(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
@@ -288,19 +259,6 @@ fn cause(e: &io::Error) -> String {
         io::ErrorKind::UnexpectedEof => format!("{text} (the file is truncated)"),
         _ => text,
     }
-}
-
-fn member_algorithm(name: &str, expected: &str) -> io::Result<Algorithm> {
-    if !name.starts_with(expected) {
-        return Err(bad(format!(
-            "member {name:?} where {expected}.* was expected (the members must be debian-binary, control.tar.*, data.tar.*)"
-        )));
-    }
-    reader::algorithm_of(name).ok_or_else(|| {
-        bad(format!(
-            "member {name:?}: unknown compression (expected {expected}, {expected}.gz, .xz or .zst)"
-        ))
-    })
 }
 
 /// Strips the `./` (or `/`) that archive paths start with.

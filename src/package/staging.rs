@@ -164,10 +164,13 @@ impl Tree {
                 Some(Kind::Symlink { .. }) => "a symlink",
                 Some(_) => "a file",
             };
-            return Err(Error::Plugin(format!(
-                "$pkgdir/{parent}: {what}, but the package has /{} below it; make it a folder (or leave it out)",
-                entry.path
-            )));
+            return Err(Error::plugin(
+                format!("$pkgdir/{parent}"),
+                format!(
+                    "{what}, but the package has /{} below it; make it a folder (or leave it out)",
+                    entry.path
+                ),
+            ));
         }
         Ok(())
     }
@@ -316,10 +319,10 @@ impl Walker<'_> {
             let os = OsStr::from_bytes(name.to_bytes());
             let rel_os = Path::new(rel).join(os);
             let Some(text) = os.to_str() else {
-                return Err(Error::Plugin(format!(
-                    "{}: the file name is not valid UTF-8; rename it",
-                    self.shown(&rel_os)
-                )));
+                return Err(Error::plugin(
+                    self.shown(&rel_os),
+                    "the file name is not valid UTF-8; rename it",
+                ));
             };
             let child = if rel.is_empty() {
                 text.to_string()
@@ -327,13 +330,12 @@ impl Walker<'_> {
                 format!("{rel}/{text}")
             };
             if child.contains(['\n', '\r']) {
-                return Err(Error::Plugin(format!(
-                    "{:?}: a file name with a line break cannot be listed in md5sums; rename it",
-                    self.shown(&rel_os)
-                )));
+                return Err(Error::plugin(
+                    format!("{:?}", self.shown(&rel_os)),
+                    "a file name with a line break cannot be listed in md5sums; rename it",
+                ));
             }
-            (self.refuse)(&child)
-                .map_err(|why| Error::Plugin(format!("{}: {why}", self.shown(&rel_os))))?;
+            (self.refuse)(&child).map_err(|why| Error::plugin(self.shown(&rel_os), why))?;
             let path = if self.prefix.is_empty() {
                 child.clone()
             } else {
@@ -372,10 +374,10 @@ impl Walker<'_> {
                     let target = rustix::fs::readlinkat(dir, &name, Vec::new())
                         .map_err(|e| Error::io(&full, "cannot read link", e.into()))?;
                     let Ok(target) = target.into_string() else {
-                        return Err(Error::Plugin(format!(
-                            "{}: the symlink target is not valid UTF-8",
-                            self.shown(&rel_os)
-                        )));
+                        return Err(Error::plugin(
+                            self.shown(&rel_os),
+                            "the symlink target is not valid UTF-8",
+                        ));
                     };
                     (Kind::Symlink { target }, 0o777, None)
                 }
@@ -392,10 +394,10 @@ impl Walker<'_> {
                     } else {
                         "remove it from the checkout"
                     };
-                    return Err(Error::Plugin(format!(
-                        "{}: {what}; a package cannot carry it ({fix})",
-                        self.shown(&rel_os)
-                    )));
+                    return Err(Error::plugin(
+                        self.shown(&rel_os),
+                        format!("{what}; a package cannot carry it ({fix})"),
+                    ));
                 }
             };
             self.tree.add(Entry {
@@ -418,18 +420,18 @@ impl Walker<'_> {
         rel: &Path,
     ) -> Result<OwnedFd> {
         let mount = || {
-            Error::Plugin(format!(
-                "{}: a mount point (another file system); a package cannot carry it, \
+            Error::plugin(
+                self.shown(rel),
+                "a mount point (another file system); a package cannot carry it, \
                  copy the files instead",
-                self.shown(rel)
-            ))
+            )
         };
         let changed = || {
-            Error::Plugin(format!(
-                "{}: replaced while the staged tree was read; a process started by \
+            Error::plugin(
+                self.shown(rel),
+                "replaced while the staged tree was read; a process started by \
                  wazo/rules still changes it",
-                self.shown(rel)
-            ))
+            )
         };
         let fd = match nofollow::open_subdir(dir, name, self.place) {
             Ok(fd) => fd,

@@ -57,10 +57,13 @@ pub(crate) fn build_order(plugins: &[&Manifest]) -> Result<Vec<usize>> {
         .iter()
         .map(|&i| format!("{}/{}", plugins[i].namespace, plugins[i].name))
         .collect();
-    Err(Error::Plugin(format!(
-        "dependency cycle between the plugins to build: {} (each depends on the next); remove one of these depends from its wazo/plugin.yml",
-        names.join(" -> ")
-    )))
+    Err(Error::Plugin {
+        path: None,
+        problem: format!(
+            "dependency cycle between the plugins to build: {} (each depends on the next); remove one of these depends from its wazo/plugin.yml",
+            names.join(" -> ")
+        ),
+    })
 }
 
 /// A cycle among the plugins still waiting, starting and ending with the same plugin.

@@ -1,11 +1,12 @@
 //! Running `wazo/rules`: the checks before it runs, its environment and working folder, its
 //! output streamed live with the step's name, and its exit status.
 
+use crate::error::RulesFailure;
 use crate::ui::report::Report;
 use crate::{Error, Result};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -126,7 +127,7 @@ pub(crate) fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, 
 /// interpreter and does not end in a carriage return. Returns its absolute path.
 pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
     let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
-    let bad = |why: &str| Error::Plugin(format!("{}: {why}", shown.display()));
+    let bad = |why: &str| Error::plugin(&shown, why);
     let path = locate(plugin_dir).map_err(|(unfit, _)| bad(unfit.why()))?;
     let mut head = [0u8; 256];
     let n = crate::ui::signals::open_input(&path)
@@ -238,13 +239,12 @@ pub(crate) fn run(
     let shown = crate::plugin::paths::display_join(shown_dir, RULES_PATH);
     report.step_start(&label);
     let started = std::time::Instant::now();
-    let mut child = cmd.spawn().map_err(|e| {
-        Error::Rules(format!(
-            "{}: cannot run `{label}`: {}",
-            shown.display(),
-            crate::error::describe_io(&e)
-        ))
-    })?;
+    let failed = |failure| Error::Rules {
+        rules: shown.clone(),
+        step: label.clone(),
+        failure,
+    };
+    let mut child = cmd.spawn().map_err(|e| failed(RulesFailure::Start(e)))?;
     crate::ui::signals::set_child_group(Some(child.id()));
     let pumps: Vec<_> = [
         child
@@ -277,25 +277,14 @@ pub(crate) fn run(
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let _ = done.recv_timeout(left);
     }
-    let status = status.map_err(|e| Error::Rules(format!("`{label}`: cannot wait for it: {e}")))?;
+    let status = status.map_err(|e| failed(RulesFailure::Wait(e)))?;
     crate::ui::signals::check()?;
     report.step_done(&label, started.elapsed());
     if status.success() {
         return Ok(());
     }
     report.step_failed(&label);
-    Err(Error::Rules(match (status.code(), status.signal()) {
-        (Some(code), _) => format!(
-            "{}: `{label}` failed (exit status {code}); nothing was written",
-            shown.display()
-        ),
-        (None, Some(sig)) => format!(
-            "{}: `{label}` was killed by {}; nothing was written",
-            shown.display(),
-            crate::error::signal_name(sig)
-        ),
-        _ => format!("`{label}` failed ({status}); nothing was written"),
-    }))
+    Err(failed(RulesFailure::Ended(status)))
 }
 
 /// How long an interrupted step may take to stop before its process group is killed.

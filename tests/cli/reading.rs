@@ -530,3 +530,111 @@ fn listings_follow_dpkg_deb_info_and_contents() {
         .unwrap();
     assert_eq!(postinst["interpreter"], "/bin/sh");
 }
+
+#[test]
+fn the_format_version_is_read_as_dpkg_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    handmade(tmp.path(), "fmt", &[]);
+    let work = tmp.path().join("fmt-work");
+    let variants: [&[u8]; 16] = [
+        b"2.0\n",
+        b"2.1\n",
+        b"02.0\n",
+        b"2.00009\n",
+        b"2.0\nmore lines\n",
+        b"2.2147483647\n",
+        b"2.0",
+        b"2.0\0\n",
+        b"2.x\n",
+        b"2.\n",
+        b" 2.0\n",
+        b"2.0 \n",
+        b"2.0\r\n",
+        b"2.0.1\n",
+        b"3.0\n",
+        b"2.2147483648\n",
+    ];
+    for (i, bytes) in variants.iter().enumerate() {
+        std::fs::write(work.join("debian-binary"), bytes).unwrap();
+        let deb = tmp.path().join(format!("fmt-{i}.deb"));
+        let o = run(Command::new("ar")
+            .current_dir(&work)
+            .arg("rc")
+            .arg(&deb)
+            .args(["debian-binary", "control.tar.gz", "data.tar.gz"]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let dpkg = dpkg_accepts(&deb);
+        let shown = String::from_utf8_lossy(bytes);
+        let o = inspect(&deb);
+        assert_eq!(
+            o.status.success(),
+            dpkg,
+            "inspect of {shown:?}: {}",
+            stderr(&o)
+        );
+        if !dpkg {
+            assert!(
+                stderr(&o).contains(": debian-binary: ")
+                    && stderr(&o).ends_with("; dpkg --unpack refuses such a package\n"),
+                "{shown:?}: {}",
+                stderr(&o)
+            );
+        }
+        let flagged = findings(&lint_json(&deb))
+            .iter()
+            .any(|(_, tag, _)| tag == "bad-debian-binary");
+        assert_eq!(flagged, !dpkg, "lint of {shown:?}");
+    }
+}
+
+#[test]
+fn the_member_layout_is_judged_as_dpkg_judges_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    handmade(tmp.path(), "layout", &[]);
+    let work = tmp.path().join("layout-work");
+    std::fs::write(work.join("_extra"), "local addition\n").unwrap();
+    std::fs::write(work.join("README"), "hello\n").unwrap();
+    std::fs::copy(work.join("control.tar.gz"), work.join("control.tar.bz2")).unwrap();
+    let (b, c, d) = ("debian-binary", "control.tar.gz", "data.tar.gz");
+    let layouts: [&[&str]; 12] = [
+        &[b, c, d],
+        &[b, "_extra", c, d],
+        &[b, c, "_extra", d],
+        &[b, c, d, "README"],
+        &[b, "README", c, d],
+        &[b, c, "README", d],
+        &[b, d, c],
+        &["_extra", b, c, d],
+        &[b, c, c, d],
+        &[b, c],
+        &[b, "control.tar.bz2", d],
+        &[c, d],
+    ];
+    for (i, members) in layouts.iter().enumerate() {
+        let deb = tmp.path().join(format!("layout-{i}.deb"));
+        // GNU ar keeps one member per name: `q` appends, so a name may come twice.
+        let o = run(Command::new("ar")
+            .current_dir(&work)
+            .arg("q")
+            .arg(&deb)
+            .args(members.iter()));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let dpkg = dpkg_accepts(&deb);
+        let o = inspect(&deb);
+        assert_eq!(
+            o.status.success(),
+            dpkg,
+            "inspect of {members:?}: {}",
+            stderr(&o)
+        );
+        let report = lint_json(&deb);
+        let errors: Vec<_> = findings(&report)
+            .into_iter()
+            .filter(|(level, tag, _)| {
+                level == "E" && ["ar-member-order", "unknown-ar-member"].contains(&tag.as_str())
+            })
+            .collect();
+        assert_eq!(errors.is_empty(), dpkg, "lint of {members:?}: {errors:?}");
+        assert!(errors.len() <= 1, "one finding for the layout: {errors:?}");
+    }
+}

@@ -103,10 +103,7 @@ impl StagingDir {
             Ok(m) if !m.is_dir() || m.dev() != self.dev || m.ino() != self.ino => "replaced",
             Ok(_) => return Ok(()),
         };
-        Err(Error::Plugin(format!(
-            "{}: $pkgdir was {what} during `{step}`; install files into the folder, do not replace it",
-            self.path.display()
-        )))
+        Err(Error::plugin(&self.path, format!("$pkgdir was {what} during `{step}`; install files into the folder, do not replace it")))
     }
 
     /// Tells that the folder is gone (removed behind the archiver): drop has nothing to do.

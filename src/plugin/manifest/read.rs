@@ -31,9 +31,7 @@ pub(crate) fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
     // A symlink (of the file or of wazo/) must not make us read a file of the build machine.
     if let (Ok(real), Ok(root)) = (path.canonicalize(), plugin_dir.canonicalize()) {
         if !crate::plugin::paths::is_within(&real, &root) {
-            return Err(crate::Error::Plugin(format!(
-                "{}: resolves to {}, outside the plugin folder; make it a regular file of the checkout",
-                shown.display(),
+            return Err(crate::Error::plugin(shown, format!("resolves to {}, outside the plugin folder; make it a regular file of the checkout",
                 real.display()
             )));
         }
@@ -45,41 +43,37 @@ pub(crate) fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
 pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
     use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| {
-        crate::Error::Plugin(match e.kind() {
-            std::io::ErrorKind::NotFound => format!(
-                "{}: not found; is this a Wazo plugin folder?",
-                shown.display()
-            ),
-            _ => format!(
-                "{}: cannot read: {}",
-                shown.display(),
-                crate::error::describe_io(&e)
-            ),
-        })
+        crate::Error::plugin(
+            shown,
+            match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "not found; is this a Wazo plugin folder?".to_string()
+                }
+                _ => format!("cannot read: {}", crate::error::describe_io(&e)),
+            },
+        )
     })?;
     if !meta.is_file() {
-        return Err(crate::Error::Plugin(format!(
-            "{}: not a regular file",
-            shown.display()
-        )));
+        return Err(crate::Error::plugin(shown, "not a regular file"));
     }
     if meta.len() > MAX_MANIFEST_BYTES {
-        return Err(crate::Error::Plugin(format!(
-            "{}: {} bytes; a manifest larger than {} MiB is refused",
-            shown.display(),
-            meta.len(),
-            MAX_MANIFEST_BYTES >> 20
-        )));
+        return Err(crate::Error::plugin(
+            shown,
+            format!(
+                "{} bytes; a manifest larger than {} MiB is refused",
+                meta.len(),
+                MAX_MANIFEST_BYTES >> 20
+            ),
+        ));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     crate::ui::signals::open_input(path)
         .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| {
-            crate::Error::Plugin(format!(
-                "{}: cannot read: {}",
-                shown.display(),
-                crate::error::describe_io(&e)
-            ))
+            crate::Error::plugin(
+                shown,
+                format!("cannot read: {}", crate::error::describe_io(&e)),
+            )
         })?;
     Ok(bytes)
 }
