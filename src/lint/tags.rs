@@ -205,11 +205,13 @@ tags! {
          compressed with something dpkg cannot read for it (control.tar, .gz, .xz and .zst \
          only). dpkg refuses the package.";
     ExtraArMember = "extra-ar-member", Info, Package,
-        "The package has an ar member whose name starts with `_` (a signature, for instance). \
-         dpkg ignores it.";
+        "The package has an ar member that dpkg skips: one whose name starts with `_` (a \
+         signature, for instance), or any member after the data member (deb(5) keeps that \
+         place for future members). dpkg ignores it.";
     BadDebianBinary = "bad-debian-binary", Error, Package,
-        "The `debian-binary` member does not hold the format version `2.0` followed by a \
-         newline. dpkg only installs format 2.x packages.";
+        "The first line of the `debian-binary` member is not a format version as dpkg reads \
+         it: `<major>.<minor>`, digits only, major 2, ended by a newline (`2.0`). dpkg only \
+         installs format 2.x packages.";
     UnsupportedCompression = "unsupported-compression", Warning, Package,
         "The data member uses a compression that dpkg still reads but has deprecated (bzip2, \
          lzma), which pluginctl cannot read, so the payload was not checked. Use xz (what \
