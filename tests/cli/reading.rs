@@ -350,13 +350,23 @@ fn handmade(dir: &Path, name: &str, files: &[&[u8]]) -> PathBuf {
         ".",
     ]);
     let deb = dir.join(format!("{name}.deb"));
-    let o = run(Command::new("ar")
-        .current_dir(&work)
-        .arg("rc")
-        .arg(&deb)
-        .args(["debian-binary", "control.tar.gz", "data.tar.gz"]));
-    assert!(o.status.success(), "{}", stderr(&o));
+    ar_pack(
+        &work,
+        &deb,
+        &["debian-binary", "control.tar.gz", "data.tar.gz"],
+    );
     deb
+}
+
+/// Writes the files `members` of `work` into the ar archive `deb`, in this order (`ar q`
+/// appends, so a name may come twice).
+fn ar_pack(work: &Path, deb: &Path, members: &[&str]) {
+    let o = run(Command::new("ar")
+        .current_dir(work)
+        .arg("q")
+        .arg(deb)
+        .args(members));
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]
@@ -557,12 +567,11 @@ fn the_format_version_is_read_as_dpkg_reads_it() {
     for (i, bytes) in variants.iter().enumerate() {
         std::fs::write(work.join("debian-binary"), bytes).unwrap();
         let deb = tmp.path().join(format!("fmt-{i}.deb"));
-        let o = run(Command::new("ar")
-            .current_dir(&work)
-            .arg("rc")
-            .arg(&deb)
-            .args(["debian-binary", "control.tar.gz", "data.tar.gz"]));
-        assert!(o.status.success(), "{}", stderr(&o));
+        ar_pack(
+            &work,
+            &deb,
+            &["debian-binary", "control.tar.gz", "data.tar.gz"],
+        );
         let dpkg = dpkg_accepts(&deb);
         let shown = String::from_utf8_lossy(bytes);
         let o = inspect(&deb);
@@ -612,13 +621,7 @@ fn the_member_layout_is_judged_as_dpkg_judges_it() {
     ];
     for (i, members) in layouts.iter().enumerate() {
         let deb = tmp.path().join(format!("layout-{i}.deb"));
-        // GNU ar keeps one member per name: `q` appends, so a name may come twice.
-        let o = run(Command::new("ar")
-            .current_dir(&work)
-            .arg("q")
-            .arg(&deb)
-            .args(members.iter()));
-        assert!(o.status.success(), "{}", stderr(&o));
+        ar_pack(&work, &deb, members);
         let dpkg = dpkg_accepts(&deb);
         let o = inspect(&deb);
         assert_eq!(
