@@ -139,6 +139,13 @@ fn repo_with(name: &str, version: &str) -> tempfile::TempDir {
     let repo = tempfile::Builder::new().prefix("repo-").tempdir().unwrap();
     let o = run(p.build_cmd(repo.path()).arg("-q"));
     assert!(o.status.success(), "{}", stderr(&o));
+    // What is published installs and removes with real dpkg, in a throwaway root.
+    let deb = repo
+        .path()
+        .join(format!("wazo-plugind-{name}-demo_{version}_all.deb"));
+    let root = DpkgRoot::new();
+    root.install(&deb);
+    root.remove(&format!("wazo-plugind-{name}-demo"));
     repo
 }
 
