@@ -264,7 +264,7 @@ pub(crate) fn render_text(info: &PackageInfo) -> String {
             "\nplugin: none (no usr/lib/wazo-plugind/plugins/<namespace>/<name>/wazo/plugin.yml)\n",
         ),
         Some(p) => {
-            let _ = writeln!(out, "\nplugin: {}", package_info::relative(&p.path));
+            let _ = writeln!(out, "\nplugin: {}", crate::deb::walk::relative(&p.path));
             match &p.manifest {
                 Ok(m) => {
                     let depends: Vec<String> = m

@@ -39,6 +39,19 @@ pub(crate) fn entries(
     Ok(())
 }
 
+/// An archive path relative to the root it installs into: leading `/` and `./` skipped in
+/// any number and mix, as dpkg skips them (`./usr/x`, `/usr/x` and `.//./usr/x` are all
+/// `usr/x`).
+pub(crate) fn relative(path: &str) -> &str {
+    let mut p = path;
+    loop {
+        match p.strip_prefix('/').or_else(|| p.strip_prefix("./")) {
+            Some(rest) => p = rest,
+            None => return p,
+        }
+    }
+}
+
 /// What dpkg makes of an ar member of a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -286,6 +299,22 @@ pub(crate) fn escape_name(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_slashes_and_dot_slashes_are_skipped_as_dpkg_skips_them() {
+        for (path, want) in [
+            ("./usr/x", "usr/x"),
+            ("/usr/x", "usr/x"),
+            (".//./usr/x", "usr/x"),
+            ("/./usr/x/", "usr/x/"),
+            ("./", ""),
+            (".", "."),
+            ("../x", "../x"),
+            ("usr/./x", "usr/./x"),
+        ] {
+            assert_eq!(relative(path), want, "{path:?}");
+        }
+    }
 
     #[test]
     fn format_versions_are_read_as_dpkg_reads_them() {

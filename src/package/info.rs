@@ -261,11 +261,6 @@ fn cause(e: &io::Error) -> String {
     }
 }
 
-/// Strips the `./` (or `/`) that archive paths start with.
-pub(crate) fn relative(path: &str) -> &str {
-    path.trim_start_matches("./").trim_start_matches('/')
-}
-
 fn read_control_member(
     info: &mut PackageInfo,
     algorithm: Algorithm,
@@ -276,7 +271,9 @@ fn read_control_member(
         if let Some(why) = walk::refusal(entry) {
             return Err(limits::refused(why));
         }
-        let name = relative(&entry.path).trim_end_matches('/').to_string();
+        let name = walk::relative(&entry.path)
+            .trim_end_matches('/')
+            .to_string();
         if entry.kind != TarKind::File || name.is_empty() {
             return Ok(());
         }
@@ -404,7 +401,7 @@ fn is_plugin_manifest(entry: &TarEntry) -> bool {
     if entry.kind != TarKind::File {
         return false;
     }
-    let Some(rest) = relative(&entry.path).strip_prefix(PLUGINS_PLACE) else {
+    let Some(rest) = walk::relative(&entry.path).strip_prefix(PLUGINS_PLACE) else {
         return false;
     };
     let Some(place) = rest.strip_suffix(MANIFEST_PATH) else {
@@ -418,7 +415,7 @@ fn read_plugin(entry: &TarEntry, data: &mut dyn Read) -> io::Result<PluginInfo> 
     let mut bytes = Vec::new();
     data.take(manifest::MAX_MANIFEST_BYTES + 1)
         .read_to_end(&mut bytes)?;
-    let shown = Path::new(relative(&entry.path));
+    let shown = Path::new(walk::relative(&entry.path));
     let manifest = if bytes.len() as u64 > manifest::MAX_MANIFEST_BYTES {
         Err(vec![format!(
             "{}: larger than {} MiB",

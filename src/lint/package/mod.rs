@@ -126,9 +126,7 @@ struct Deb {
 
 /// `./usr/lib/x/` -> `usr/lib/x`; `./` -> ``.
 fn normalize(path: &str) -> &str {
-    let p = path.strip_prefix("./").unwrap_or(path);
-    let p = p.strip_prefix('/').unwrap_or(p);
-    let p = p.trim_end_matches('/');
+    let p = crate::deb::walk::relative(path).trim_end_matches('/');
     if p == "." {
         ""
     } else {
