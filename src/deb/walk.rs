@@ -6,7 +6,7 @@
 //! and dpkg's verdict on an entry are written here once.
 
 use super::compress::Algorithm;
-use super::reader::{self, TarEntry, TarKind, TarReader};
+use super::reader::{self, ArReader, Member, TarEntry, TarKind, TarReader};
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
@@ -94,25 +94,68 @@ impl Misplaced {
     }
 }
 
+/// Why, without the member's name (the place names it).
 impl std::fmt::Display for Misplaced {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const ORDER: &str = "the members must be debian-binary, control.tar.*, data.tar.*";
         match self {
-            Misplaced::NotFirst(name) => write!(
-                f,
-                "the first member is {name:?}, not \"debian-binary\" (the members must be debian-binary, control.tar.*, data.tar.*)"
-            ),
-            Misplaced::Premature { name, wanted } => write!(
-                f,
-                "member {name:?} where {wanted}.* was expected (the members must be debian-binary, control.tar.*, data.tar.*)"
-            ),
+            Misplaced::NotFirst(_) => {
+                write!(
+                    f,
+                    "the first member, where dpkg wants debian-binary ({ORDER})"
+                )
+            }
+            Misplaced::Premature { wanted, .. } => {
+                write!(f, "where dpkg wants {wanted}.* ({ORDER})")
+            }
             Misplaced::UnknownCompression(name) => {
                 let known = if name.starts_with("data") {
                     "none, .gz, .xz, .zst, .bz2 or .lzma"
                 } else {
                     "none, .gz, .xz or .zst"
                 };
-                write!(f, "member {name:?}: a compression dpkg does not know ({known})")
+                write!(f, "a compression dpkg does not know (it knows {known})")
             }
+        }
+    }
+}
+
+/// What the visitor of [`members`] wants next.
+pub(crate) enum Next {
+    /// The next member.
+    Continue,
+    /// Nothing more.
+    Stop,
+}
+
+/// An error met by [`members`]: the member it was met in (none for the archive itself) and
+/// the error.
+pub(crate) type Failure = (Option<String>, io::Error);
+
+/// The one pass over the ar members of a package, in order, for `inspect`, `index` and
+/// `lint`: each member is judged by dpkg's rule ([`Layout`]) and handed to `visit` with a
+/// reader of its data (what `visit` leaves unread is skipped). It ends with the archive,
+/// when `visit` says [`Next::Stop`], or at the first error (a pending signal is one), and
+/// returns the layout, which knows what member is still missing.
+pub(crate) fn members<R: Read>(
+    ar: &mut ArReader<R>,
+    mut visit: impl FnMut(&Member, Result<Role, Misplaced>, &mut dyn Read) -> io::Result<Next>,
+) -> Result<Layout, Failure> {
+    let mut layout = Layout::default();
+    loop {
+        if crate::ui::signals::pending().is_some() {
+            return Err((None, io::Error::other("interrupted")));
+        }
+        let member = match ar.next_member() {
+            Ok(Some(member)) => member,
+            Ok(None) => return Ok(layout),
+            Err(e) => return Err((None, e)),
+        };
+        let role = layout.next(&member.name);
+        match visit(&member, role, &mut ar.data(&member)) {
+            Ok(Next::Continue) => {}
+            Ok(Next::Stop) => return Ok(layout),
+            Err(e) => return Err((Some(member.name), e)),
         }
     }
 }

@@ -184,61 +184,50 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
         files: Vec::new(),
         plugin: None,
     };
-    let mut layout = walk::Layout::default();
-    loop {
-        crate::ui::signals::check()?;
-        let Some(member) = ar.next_member().map_err(|e| place("", e))? else {
-            let missing = layout.missing().unwrap_or("data.tar");
-            return Err(place(
-                "",
-                bad(format!("the archive ends before its {missing} member")),
-            ));
-        };
-        let at = format!("{}: ", member.name);
+    let mut control_only = false;
+    let walked = walk::members(&mut ar, |member, role, data| {
         info.members.push(MemberInfo {
             name: member.name.clone(),
             size: member.size,
         });
-        let role = layout
-            .next(&member.name)
-            .map_err(|why| place("", limits::refused(why.to_string())))?;
-        match role {
+        match role.map_err(|why| limits::refused(why.to_string()))? {
             Role::Format => {
-                info.format = walk::read_format(ar.data(&member))
-                    .map_err(|e| place(&at, e))?
-                    .map_err(|why| place(&at, limits::refused(why)))?;
+                info.format = walk::read_format(data)?.map_err(limits::refused)?;
             }
             Role::Ignored => {}
             Role::Control(algorithm) => {
                 info.control_compression = algorithm;
-                read_control_member(&mut info, algorithm, ar.data(&member))
-                    .map_err(|e| place(&at, e))?;
+                read_control_member(&mut info, algorithm, data)?;
                 if !full {
-                    return Ok((info, None));
+                    control_only = true;
+                    return Ok(walk::Next::Stop);
                 }
             }
             Role::Data(None) => {
-                return Err(place(
-                    &at,
-                    limits::limit(
-                        "compressed with a deprecated method dpkg still reads and pluginctl does not (rebuild the package with xz)",
-                    ),
+                return Err(limits::limit(
+                    "compressed with a deprecated method dpkg still reads and pluginctl does not (rebuild the package with xz)",
                 ))
             }
             Role::Data(Some(algorithm)) => {
                 info.data_compression = algorithm;
-                read_data_member(&mut info, algorithm, ar.data(&member))
-                    .map_err(|e| place(&at, e))?;
-                break;
+                read_data_member(&mut info, algorithm, data)?;
             }
         }
+        // Members after the data member are listed, as dpkg-deb --info lists them.
+        Ok(walk::Next::Continue)
+    });
+    let layout = walked.map_err(|(member, e)| match member {
+        Some(name) => place(&format!("{name}: "), e),
+        None => place("", e),
+    })?;
+    if control_only {
+        return Ok((info, None));
     }
-    // Members after the data member are listed, as dpkg-deb --info lists them.
-    while let Some(member) = ar.next_member().map_err(|e| place("", e))? {
-        info.members.push(MemberInfo {
-            name: member.name,
-            size: member.size,
-        });
+    if let Some(missing) = layout.missing() {
+        return Err(place(
+            "",
+            bad(format!("the archive ends before its {missing} member")),
+        ));
     }
     let digests = if hash {
         let hashing = ar.into_inner().into_inner();

@@ -49,7 +49,12 @@ impl Deb {
                         _ if known(why.name()) => Tag::ArMemberOrder,
                         _ => Tag::UnknownArMember,
                     };
-                    out.add(tag, place, format!("{why}; dpkg refuses the package"));
+                    let name = why.name();
+                    out.add(
+                        tag,
+                        place,
+                        format!("member {name:?}: {why}; dpkg refuses the package"),
+                    );
                     return;
                 }
             }

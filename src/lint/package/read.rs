@@ -52,19 +52,11 @@ impl Deb {
             }
             Err(e) => return self.unreadable(&e, out),
         };
-        loop {
-            let member = match ar.next_member() {
-                Ok(Some(m)) => m,
-                Ok(None) => break,
-                Err(e) => {
-                    self.truncated = io_tag(&e) == Tag::TruncatedPackage;
-                    out.add(io_tag(&e), self.whole(), e.to_string());
-                    return;
-                }
-            };
-            self.members.push(member.name.clone());
+        let walked = walk::members(&mut ar, |member, _, data| {
+            // Every member is read by its name, wherever it stands: the layout is judged
+            // apart ([`Deb::check_members`]), and a misplaced member's content is checked too.
             let name = member.name.clone();
-            let data = ar.data(&member);
+            self.members.push(name.clone());
             let result = if name == "debian-binary" {
                 self.debian_binary(data, out)
             } else if name.starts_with("control.tar") {
@@ -85,9 +77,15 @@ impl Deb {
                 out.add(tag, self.inside(&name), text);
                 if tag == Tag::TruncatedPackage {
                     self.truncated = true;
-                    return;
+                    return Ok(walk::Next::Stop);
                 }
             }
+            Ok(walk::Next::Continue)
+        });
+        // The visitor reports its own errors: what is left is the archive's.
+        if let Err((_, e)) = walked {
+            self.truncated = io_tag(&e) == Tag::TruncatedPackage;
+            out.add(io_tag(&e), self.whole(), e.to_string());
         }
     }
 
