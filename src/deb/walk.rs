@@ -135,26 +135,26 @@ pub(crate) type Failure = (Option<String>, io::Error);
 /// The one pass over the ar members of a package, in order, for `inspect`, `index` and
 /// `lint`: each member is judged by dpkg's rule ([`Layout`]) and handed to `visit` with a
 /// reader of its data (what `visit` leaves unread is skipped). It ends with the archive,
-/// when `visit` says [`Next::Stop`], or at the first error (a pending signal is one), and
-/// returns the layout, which knows what member is still missing.
+/// when `visit` says [`Next::Stop`], or at the first error (a pending signal is one);
+/// `layout` then knows what member is still missing, whichever way it ended.
 pub(crate) fn members<R: Read>(
     ar: &mut ArReader<R>,
+    layout: &mut Layout,
     mut visit: impl FnMut(&Member, Result<Role, Misplaced>, &mut dyn Read) -> io::Result<Next>,
-) -> Result<Layout, Failure> {
-    let mut layout = Layout::default();
+) -> Result<(), Failure> {
     loop {
         if crate::ui::signals::pending().is_some() {
             return Err((None, io::Error::other("interrupted")));
         }
         let member = match ar.next_member() {
             Ok(Some(member)) => member,
-            Ok(None) => return Ok(layout),
+            Ok(None) => return Ok(()),
             Err(e) => return Err((None, e)),
         };
         let role = layout.next(&member.name);
         match visit(&member, role, &mut ar.data(&member)) {
             Ok(Next::Continue) => {}
-            Ok(Next::Stop) => return Ok(layout),
+            Ok(Next::Stop) => return Ok(()),
             Err(e) => return Err((Some(member.name), e)),
         }
     }

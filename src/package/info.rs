@@ -185,7 +185,8 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
         plugin: None,
     };
     let mut control_only = false;
-    let walked = walk::members(&mut ar, |member, role, data| {
+    let mut layout = walk::Layout::default();
+    let walked = walk::members(&mut ar, &mut layout, |member, role, data| {
         info.members.push(MemberInfo {
             name: member.name.clone(),
             size: member.size,
@@ -216,7 +217,7 @@ fn read(path: &Path, full: bool, hash: bool) -> Result<(PackageInfo, Option<Dige
         // Members after the data member are listed, as dpkg-deb --info lists them.
         Ok(walk::Next::Continue)
     });
-    let layout = walked.map_err(|(member, e)| match member {
+    walked.map_err(|(member, e)| match member {
         Some(name) => place(&format!("{name}: "), e),
         None => place("", e),
     })?;

@@ -106,7 +106,7 @@ enum Which {
 /// The state of one package check.
 struct Deb {
     shown: String,
-    members: Vec<String>,
+    members: members::MemberFacts,
     /// The file ends early: members after that point are not missing, just cut off.
     truncated: bool,
     control_read: bool,
@@ -159,7 +159,7 @@ impl Deb {
     fn new(shown: String) -> Deb {
         Deb {
             shown,
-            members: Vec::new(),
+            members: members::MemberFacts::default(),
             truncated: false,
             control_read: false,
             control: None,
@@ -195,7 +195,7 @@ struct Shipped {
 impl Deb {
     /// The checks that need several members, once everything was read.
     fn finish(&mut self, out: &mut Findings) {
-        if self.members.is_empty() && out.tags().next().is_some() {
+        if self.members.count == 0 && out.tags().next().is_some() {
             return; // not a deb at all, or unreadable: nothing more to say
         }
         self.check_members(out);

@@ -52,11 +52,13 @@ impl Deb {
             }
             Err(e) => return self.unreadable(&e, out),
         };
-        let walked = walk::members(&mut ar, |member, _, data| {
-            // Every member is read by its name, wherever it stands: the layout is judged
-            // apart ([`Deb::check_members`]), and a misplaced member's content is checked too.
+        let mut layout = walk::Layout::default();
+        let walked = walk::members(&mut ar, &mut layout, |member, role, data| {
+            // Every member is read by its name, wherever it stands: the layout is judged at
+            // the end ([`Deb::check_members`]), and a misplaced member's content is checked
+            // too.
             let name = member.name.clone();
-            self.members.push(name.clone());
+            self.members.record(&name, role);
             let result = if name == "debian-binary" {
                 self.debian_binary(data, out)
             } else if name.starts_with("control.tar") {
@@ -87,6 +89,7 @@ impl Deb {
             self.truncated = io_tag(&e) == Tag::TruncatedPackage;
             out.add(io_tag(&e), self.whole(), e.to_string());
         }
+        self.members.missing = layout.missing();
     }
 
     /// Decompresses and walks one tar member.
