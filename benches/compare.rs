@@ -32,6 +32,8 @@ usage: cargo bench --bench compare -- [OPTIONS]
   --runs N             timed runs of each side per cell (default 3; hello takes at least 11)
   --workdir DIR        where trees, copies and packages go (default: target/tmp/bench);
                        everything must be on one filesystem
+  --pluginctl PATH     time this pluginctl binary instead of the one cargo built (an
+                       older build, to compare two versions against dpkg-deb)
 ";
 
 /// Bumped whenever the generator changes, so stale trees are regenerated.
@@ -44,6 +46,7 @@ struct Options {
     compressions: Vec<String>,
     runs: usize,
     workdir: PathBuf,
+    pluginctl: PathBuf,
 }
 
 fn parse_args() -> Options {
@@ -57,6 +60,7 @@ fn parse_args() -> Options {
             .to_vec(),
         runs: 3,
         workdir: Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench"),
+        pluginctl: PathBuf::from(env!("CARGO_BIN_EXE_pluginctl")),
     };
     // `cargo bench` passes --bench; `cargo test --all-targets` runs bench binaries without
     // it, and must not start an hour of benchmarking.
@@ -79,6 +83,7 @@ fn parse_args() -> Options {
             "--compressions" => o.compressions = list(args.next()),
             "--runs" => o.runs = args.next().and_then(|v| v.parse().ok()).unwrap_or(3),
             "--workdir" => o.workdir = PathBuf::from(args.next().unwrap_or_default()),
+            "--pluginctl" => o.pluginctl = PathBuf::from(args.next().unwrap_or_default()),
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
             "-h" | "--help" => {
@@ -494,7 +499,7 @@ struct Bench {
 const EPOCH: &str = "1700000000";
 
 impl Bench {
-    fn new(work: &Path) -> Bench {
+    fn new(work: &Path, pluginctl: &Path) -> Bench {
         let plugin = work.join("plugin");
         std::fs::create_dir_all(plugin.join("wazo")).unwrap();
         std::fs::write(
@@ -515,7 +520,7 @@ impl Bench {
         Bench {
             work: work.to_path_buf(),
             plugin,
-            pluginctl: PathBuf::from(env!("CARGO_BIN_EXE_pluginctl")),
+            pluginctl: pluginctl.to_path_buf(),
         }
     }
 
@@ -675,7 +680,7 @@ fn main() {
     let o = parse_args();
     std::fs::create_dir_all(&o.workdir).unwrap();
     let work = o.workdir.canonicalize().unwrap();
-    let bench = Bench::new(&work);
+    let bench = Bench::new(&work, &o.pluginctl);
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
@@ -693,16 +698,20 @@ fn main() {
             .lines()
             .next()
             .unwrap_or(""),
-        capture(
-            "git",
-            &[
-                "-C",
-                env!("CARGO_MANIFEST_DIR"),
-                "describe",
-                "--always",
-                "--dirty"
-            ]
-        ),
+        if o.pluginctl == Path::new(env!("CARGO_BIN_EXE_pluginctl")) {
+            capture(
+                "git",
+                &[
+                    "-C",
+                    env!("CARGO_MANIFEST_DIR"),
+                    "describe",
+                    "--always",
+                    "--dirty",
+                ],
+            )
+        } else {
+            o.pluginctl.display().to_string()
+        },
     );
     println!(
         "Medians of {} alternating runs. Wall and CPU include the cleanup of the tree \
