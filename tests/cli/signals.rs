@@ -121,7 +121,8 @@ fn alive(pid: u32) -> bool {
 /// TMPDIR left empty. Returns the stop latency.
 fn interrupt(args: &[&std::ffi::OsStr], sig: i32, name: &str, tmp: &Path) -> Duration {
     let mut sh = Command::new("/bin/sh");
-    sh.arg("-c")
+    default_signals(&mut sh)
+        .arg("-c")
         .arg("\"$0\" \"$@\"; echo \"status $?\"")
         .arg(bin())
         .args(args)

@@ -15,7 +15,26 @@ pub fn bin() -> &'static str {
 pub fn pluginctl() -> Command {
     let mut c = Command::new(bin());
     c.env_remove("SOURCE_DATE_EPOCH").stdin(Stdio::null());
+    default_signals(&mut c);
     c
+}
+
+/// Gives `cmd` the default action of the signals the tests send. A signal ignored by whoever
+/// started `cargo test` (`nohup`, a background job of a script) stays ignored in every
+/// child, and pluginctl rightly leaves an ignored signal ignored: without this, the
+/// interruption tests would wait for a build that never stops.
+pub fn default_signals(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls signal(2), which is
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Runs a command, returning its output.
