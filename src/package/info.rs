@@ -23,6 +23,8 @@ use std::path::{Path, PathBuf};
 
 /// Longest interpreter `dpkg-deb --info` shows, `#!` included.
 const INTERPRETER_MAX: usize = 200;
+/// How much of a large control file is kept to find its interpreter.
+const HEAD_KEPT: usize = 4096;
 /// Where a plugin's `wazo/` folder is installed; its `plugin.yml` is found under it.
 pub(crate) const PLUGINS_PLACE: &str = "usr/lib/wazo-plugind/plugins/";
 /// The control files that dpkg runs.
@@ -338,21 +340,31 @@ fn dpkg_deb_view(head: &[u8], newlines: u64) -> (u64, Option<String>) {
 }
 
 /// Counts newlines in a stream and gives what `dpkg-deb --info` shows of it.
+///
+/// The stream goes through `io::copy` into a sink that counts and keeps the first bytes, so
+/// no buffer is zeroed per control file.
 fn count_lines(r: &mut dyn Read) -> io::Result<(u64, Option<String>)> {
-    let mut buf = [0u8; 64 << 10];
-    let mut lines = 0u64;
-    let mut head: Vec<u8> = Vec::new();
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        let chunk = &buf[..n];
-        lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-        let room = (4096 - head.len()).min(n);
-        head.extend_from_slice(&chunk[..room]);
+    struct Lines {
+        count: u64,
+        head: Vec<u8>,
     }
-    Ok(dpkg_deb_view(&head, lines))
+    impl io::Write for Lines {
+        fn write(&mut self, chunk: &[u8]) -> io::Result<usize> {
+            self.count += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            let room = (HEAD_KEPT - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..room]);
+            Ok(chunk.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut lines = Lines {
+        count: 0,
+        head: Vec::new(),
+    };
+    io::copy(r, &mut lines)?;
+    Ok(dpkg_deb_view(&lines.head, lines.count))
 }
 
 fn read_data_member(
