@@ -280,8 +280,7 @@ fn read_control_member(
             }
             let bytes =
                 reader::read_small(tar, MAX_CONTROL_FILE, &format!("the control file {name:?}"))?;
-            let newlines = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-            let (lines, interpreter) = dpkg_deb_view(&bytes, newlines);
+            let (lines, interpreter) = dpkg_deb_view(&bytes, newlines(&bytes));
             let utf8 = std::str::from_utf8(&bytes).is_ok();
             let text = String::from_utf8_lossy(&bytes).into_owned();
             if name == "control" {
@@ -340,31 +339,14 @@ fn dpkg_deb_view(head: &[u8], newlines: u64) -> (u64, Option<String>) {
 }
 
 /// Counts newlines in a stream and gives what `dpkg-deb --info` shows of it.
-///
-/// The stream goes through `io::copy` into a sink that counts and keeps the first bytes, so
-/// no buffer is zeroed per control file.
 fn count_lines(r: &mut dyn Read) -> io::Result<(u64, Option<String>)> {
-    struct Lines {
-        count: u64,
-        head: Vec<u8>,
-    }
-    impl io::Write for Lines {
-        fn write(&mut self, chunk: &[u8]) -> io::Result<usize> {
-            self.count += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-            let room = (HEAD_KEPT - self.head.len()).min(chunk.len());
-            self.head.extend_from_slice(&chunk[..room]);
-            Ok(chunk.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut lines = Lines {
-        count: 0,
-        head: Vec::new(),
-    };
-    io::copy(r, &mut lines)?;
-    Ok(dpkg_deb_view(&lines.head, lines.count))
+    let mut lines = 0;
+    let head = reader::read_through(r, HEAD_KEPT, |bytes| lines += newlines(bytes))?;
+    Ok(dpkg_deb_view(&head, lines))
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 fn read_data_member(

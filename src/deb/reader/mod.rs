@@ -257,6 +257,38 @@ pub fn read_small(r: &mut (impl Read + ?Sized), max: u64, what: &str) -> io::Res
     Ok(data)
 }
 
+/// Reads `r` to its end through `io::copy` (whose buffer is not zeroed per call), handing every
+/// chunk to `each` and returning the first `keep` bytes.
+pub fn read_through(
+    r: &mut (impl Read + ?Sized),
+    keep: usize,
+    each: impl FnMut(&[u8]),
+) -> io::Result<Vec<u8>> {
+    struct Sink<F> {
+        each: F,
+        kept: Vec<u8>,
+        keep: usize,
+    }
+    impl<F: FnMut(&[u8])> io::Write for Sink<F> {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            (self.each)(bytes);
+            let room = self.keep.saturating_sub(self.kept.len());
+            self.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sink = Sink {
+        each,
+        kept: Vec::new(),
+        keep,
+    };
+    io::copy(r, &mut sink)?;
+    Ok(sink.kept)
+}
+
 /// Drains a reader (to check a compressed stream to its end).
 pub fn drain(r: &mut impl BufRead) -> io::Result<u64> {
     io::copy(r, &mut io::sink())

@@ -140,32 +140,10 @@ fn kib(n: u64) -> u64 {
 
 /// Reads an entry's data to its end, returning its MD5 and its first `keep` bytes.
 fn digest(r: &mut (impl Read + ?Sized), keep: u64) -> io::Result<([u8; 16], Vec<u8>)> {
-    /// Takes the bytes `io::copy` hands over: into the digest, and the first ones kept.
-    struct Sink {
-        md5: Md5,
-        kept: Vec<u8>,
-        keep: usize,
-    }
-    impl io::Write for Sink {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.md5.update(bytes);
-            let room = self.keep.saturating_sub(self.kept.len());
-            self.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    // io::copy reads through a buffer it does not clear: a zeroed buffer per entry cost
-    // more than the digest on packages of many small files.
-    let mut sink = Sink {
-        md5: Md5::new(),
-        kept: Vec::new(),
-        keep: usize::try_from(keep).unwrap_or(usize::MAX),
-    };
-    io::copy(r, &mut sink)?;
-    Ok((sink.md5.finalize(), sink.kept))
+    let mut md5 = Md5::new();
+    let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+    let kept = crate::deb::reader::read_through(r, keep, |bytes| md5.update(bytes))?;
+    Ok((md5.finalize(), kept))
 }
 
 impl Deb {
