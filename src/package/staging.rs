@@ -178,27 +178,30 @@ impl Tree {
     /// All entries in archive order; later names of a hard-linked file become links.
     pub(crate) fn into_sorted(self) -> Vec<Entry> {
         let mut entries: Vec<Entry> = self.entries.into_values().collect();
-        entries.sort_by(|a, b| tree_order(&a.path, &b.path));
-        let (mut out, links): (Vec<Entry>, Vec<Entry>) = entries
-            .into_iter()
-            .partition(|e| !matches!(e.kind, Kind::Symlink { .. }));
-        let mut first_names: HashMap<(u64, u64), String> = HashMap::new();
-        for entry in &mut out {
-            if let (Some(inode), Kind::File { .. }) = (entry.inode, &entry.kind) {
+        // Paths are unique, so an unstable sort gives the one order, in place: symlinks
+        // last, each group in dpkg-deb's order.
+        let is_link = |e: &Entry| matches!(e.kind, Kind::Symlink { .. });
+        entries.sort_unstable_by(|a, b| {
+            is_link(a)
+                .cmp(&is_link(b))
+                .then_with(|| tree_order(&a.path, &b.path))
+        });
+        let mut first_names: HashMap<(u64, u64), usize> = HashMap::new();
+        for i in 0..entries.len() {
+            if let (Some(inode), Kind::File { .. }) = (entries[i].inode, &entries[i].kind) {
                 match first_names.get(&inode) {
-                    Some(first) => {
-                        entry.kind = Kind::HardLink {
-                            target: first.clone(),
+                    Some(&first) => {
+                        entries[i].kind = Kind::HardLink {
+                            target: entries[first].path.clone(),
                         }
                     }
                     None => {
-                        first_names.insert(inode, entry.path.clone());
+                        first_names.insert(inode, i);
                     }
                 }
             }
         }
-        out.extend(links);
-        out
+        entries
     }
 }
 
