@@ -8,7 +8,9 @@
 //! order through its own bounded channel, small files batched together so a thread switch
 //! is not paid per file, and the tar side takes them in archive order. So at most
 //! `readers * QUEUE` batches of about [`PIECE`] bytes are in memory, whatever the tree, and
-//! the md5sum always matches the archived bytes (each file is read once).
+//! the md5sum always matches the archived bytes (each file is read once). A file of at most
+//! [`PIECE`] bytes is read whole, and the md5sums of the whole files of a batch are computed
+//! together, several side by side ([`Md5::digest_all`]), just before the batch is sent.
 
 use crate::deb::md5::Md5;
 use crate::package::staging::Source;
@@ -119,6 +121,8 @@ struct Outbox<'a> {
     tx: &'a SyncSender<Result<Batch>>,
     batch: Batch,
     bytes: usize,
+    /// The pieces of `batch` that are whole files still without their md5sum.
+    unhashed: Vec<usize>,
 }
 
 impl Outbox<'_> {
@@ -134,9 +138,32 @@ impl Outbox<'_> {
         true
     }
 
+    /// Queues a whole file; its md5sum is computed with the batch's other whole files.
+    fn put_whole(&mut self, bytes: Vec<u8>) -> bool {
+        self.unhashed.push(self.batch.len());
+        self.put(Piece::End(bytes, [0; 16]))
+    }
+
     fn flush(&mut self) -> bool {
         if self.batch.is_empty() {
             return true;
+        }
+        if !self.unhashed.is_empty() {
+            let whole: Vec<&[u8]> = self
+                .unhashed
+                .iter()
+                .filter_map(|&i| match &self.batch[i] {
+                    Piece::End(bytes, _) => Some(bytes.as_slice()),
+                    Piece::Data(_) => None,
+                })
+                .collect();
+            let sums = Md5::digest_all(&whole);
+            for (&i, sum) in self.unhashed.iter().zip(sums) {
+                if let Piece::End(_, digest) = &mut self.batch[i] {
+                    *digest = sum;
+                }
+            }
+            self.unhashed.clear();
         }
         self.bytes = 0;
         self.tx.send(Ok(std::mem::take(&mut self.batch))).is_ok()
@@ -150,6 +177,7 @@ fn read_all(share: &[(usize, Job<'_>)], tx: &SyncSender<Result<Batch>>) {
         tx,
         batch: Vec::new(),
         bytes: 0,
+        unhashed: Vec::new(),
     };
     let mut previous = None;
     for (index, job) in share {
@@ -159,10 +187,7 @@ fn read_all(share: &[(usize, Job<'_>)], tx: &SyncSender<Result<Batch>>) {
         }
         previous = Some(*index);
         let sent = match job.source {
-            Source::Bytes(bytes) => {
-                let digest = Md5::digest(bytes);
-                out.put(Piece::End(bytes.to_vec(), digest))
-            }
+            Source::Bytes(bytes) => out.put_whole(bytes.to_vec()),
             Source::Disk { path, dev, ino } => {
                 match read_file(path, (*dev, *ino), job.size, &mut out) {
                     Ok(sent) => sent,
@@ -225,23 +250,19 @@ fn open_walked(path: &Path, (dev, ino): (u64, u64), size: u64) -> Result<File> {
 /// md5sum; false when nobody listens any more.
 fn read_file(path: &Path, id: (u64, u64), size: u64, out: &mut Outbox<'_>) -> Result<bool> {
     let mut file = open_walked(path, id, size)?;
+    if size <= PIECE as u64 {
+        // A small file: read whole, hashed with its batch.
+        crate::ui::signals::check()?;
+        let buf = read_exactly(&mut file, path, size)?;
+        return Ok(out.put_whole(buf));
+    }
     let mut md5 = Md5::new();
     let mut left = size;
     loop {
         // A large file must not delay an interrupt until it is read to the end.
         crate::ui::signals::check()?;
         let want = left.min(PIECE as u64);
-        let mut buf = Vec::with_capacity(want as usize);
-        (&mut file)
-            .take(want)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io(path, "cannot read staged file", e))?;
-        if (buf.len() as u64) < want {
-            return Err(Error::Io(format!(
-                "{}: file shrank while it was archived",
-                path.display()
-            )));
-        }
+        let buf = read_exactly(&mut file, path, want)?;
         md5.update(&buf);
         left -= want;
         if left == 0 {
@@ -251,4 +272,19 @@ fn read_file(path: &Path, id: (u64, u64), size: u64, out: &mut Outbox<'_>) -> Re
             return Ok(false);
         }
     }
+}
+
+/// The next `want` bytes of `file` (at `path`), which must have them.
+fn read_exactly(file: &mut File, path: &Path, want: u64) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(want as usize);
+    file.take(want)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(path, "cannot read staged file", e))?;
+    if (buf.len() as u64) < want {
+        return Err(Error::Io(format!(
+            "{}: file shrank while it was archived",
+            path.display()
+        )));
+    }
+    Ok(buf)
 }
