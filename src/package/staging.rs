@@ -81,10 +81,14 @@ impl Entry {
     }
 }
 
-/// The whole tree to archive, keyed by path.
+/// The whole tree to archive.
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
-    entries: BTreeMap<String, Entry>,
+    /// The staged tree, the bulk of it, as walked: already in dpkg-deb's order (names sorted,
+    /// every folder before its contents), so a list, searched by halves.
+    walked: Vec<Entry>,
+    /// The rest (the checkout's `wazo/`, generated files, missing parents), keyed by path.
+    added: BTreeMap<String, Entry>,
 }
 
 /// dpkg-deb's order: compare paths component by component.
@@ -96,14 +100,25 @@ fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 impl Tree {
+    /// The entry at `path`.
+    fn get(&self, path: &str) -> Option<&Entry> {
+        self.added.get(path).or_else(|| {
+            let at = self
+                .walked
+                .binary_search_by(|e| tree_order(&e.path, path))
+                .ok()?;
+            Some(&self.walked[at])
+        })
+    }
+
     /// True when the tree has an entry at `path`.
     pub(crate) fn contains(&self, path: &str) -> bool {
-        self.entries.contains_key(path)
+        self.get(path).is_some()
     }
 
     /// Iterates over all entries in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.values()
+        self.walked.iter().chain(self.added.values())
     }
 
     /// Adds the folders leading to `path` that are missing, as 0755 folders.
@@ -112,10 +127,10 @@ impl Tree {
         let mut end = path.len();
         while let Some(slash) = path[..end].rfind('/') {
             let parent = &path[..slash];
-            if self.entries.contains_key(parent) {
+            if self.contains(parent) {
                 return;
             }
-            self.entries.insert(
+            self.added.insert(
                 parent.to_string(),
                 Entry {
                     path: parent.to_string(),
@@ -132,7 +147,7 @@ impl Tree {
     pub(crate) fn add_bytes(&mut self, path: &str, mode: u32, bytes: Vec<u8>) {
         self.add_parents(path);
         let size = bytes.len() as u64;
-        self.entries.insert(
+        self.added.insert(
             path.to_string(),
             Entry {
                 path: path.to_string(),
@@ -148,18 +163,21 @@ impl Tree {
 
     fn add(&mut self, entry: Entry) {
         self.add_parents(&entry.path);
-        self.entries.insert(entry.path.clone(), entry);
+        self.added.insert(entry.path.clone(), entry);
     }
 
     /// Refuses an entry below something that is not a folder: a staged file or symlink where
     /// pluginctl adds files (the plugin's place, `usr/share/doc/<package>`) would make an
     /// archive that unpacks through a symlink or cannot unpack at all.
+    ///
+    /// Only the added entries are checked: the walk descends into folders only, so what it
+    /// found sits in folders it found.
     pub(crate) fn check_parents(&self) -> Result<()> {
-        for entry in self.entries.values() {
+        for entry in self.added.values() {
             let Some((parent, _)) = entry.path.rsplit_once('/') else {
                 continue;
             };
-            let what = match self.entries.get(parent).map(|p| &p.kind) {
+            let what = match self.get(parent).map(|p| &p.kind) {
                 None | Some(Kind::Dir) => continue,
                 Some(Kind::Symlink { .. }) => "a symlink",
                 Some(_) => "a file",
@@ -177,7 +195,13 @@ impl Tree {
 
     /// All entries in archive order; later names of a hard-linked file become links.
     pub(crate) fn into_sorted(self) -> Vec<Entry> {
-        let mut entries: Vec<Entry> = self.entries.into_values().collect();
+        let Tree {
+            walked: mut entries,
+            added,
+        } = self;
+        // An added entry replaces a walked one at the same path.
+        entries.retain(|e| !added.contains_key(&e.path));
+        entries.extend(added.into_values());
         // Paths are unique, so an unstable sort gives the one order, in place: symlinks
         // last, each group in dpkg-deb's order.
         let is_link = |e: &Entry| matches!(e.kind, Kind::Symlink { .. });
@@ -217,7 +241,7 @@ pub(crate) fn collect(
     let place = manifest.plugin_place();
     let refuse = |rel: &str| refuse_staged(rel, &place);
     Walker {
-        tree: &mut tree,
+        out: &mut tree.walked,
         prefix: "",
         base: stage.path(),
         place: stage.place,
@@ -235,17 +259,21 @@ pub(crate) fn collect(
     .map_err(std::io::Error::from)
     .and_then(|fd| Ok((nofollow::place_of(fd.as_fd())?.0, fd)))
     .map_err(|e| Error::io(&wazo, "cannot read", e))?;
+    let mut checkout = Vec::new();
     Walker {
-        tree: &mut tree,
+        out: &mut checkout,
         prefix: &format!("{place}/wazo"),
         base: &wazo,
         place: wazo_fd.0,
         refuse: &|_| Ok(()),
     }
     .walk(wazo_fd.1.as_fd(), "")?;
+    for entry in checkout {
+        tree.add(entry);
+    }
     // The manifest shipped is the one validated, whatever is on disk now.
     let manifest_path = format!("{place}/wazo/plugin.yml");
-    let mode = tree.entries.get(&manifest_path).map_or(0o644, |e| e.mode);
+    let mode = tree.get(&manifest_path).map_or(0o644, |e| e.mode);
     tree.add_bytes(&manifest_path, mode, validated.to_vec());
     // The rules file is shipped as a regular 0755 file, whatever it is in the checkout.
     let rules_path = format!("{place}/wazo/rules");
@@ -291,7 +319,8 @@ fn refuse_staged(rel: &str, place: &str) -> Result<(), String> {
 
 /// One walk of a folder through open folder descriptors (see [`crate::files::nofollow`]).
 struct Walker<'a> {
-    tree: &'a mut Tree,
+    /// The entries found, in the walk's order.
+    out: &'a mut Vec<Entry>,
     /// The archive path of the walked folder (empty for the staging folder).
     prefix: &'a str,
     /// The walked folder's path, to read its files later and to name it in errors.
@@ -312,7 +341,7 @@ impl Walker<'_> {
         format!("{root}/{}", rel.to_string_lossy())
     }
 
-    /// Adds everything in the open folder `dir` (at `rel` below the root) to the tree.
+    /// Lists everything in the open folder `dir` (at `rel` below the root), depth first.
     fn walk(&mut self, dir: BorrowedFd<'_>, rel: &str) -> Result<()> {
         let here = self.base.join(rel);
         let names =
@@ -352,7 +381,7 @@ impl Walker<'_> {
                 FileType::Directory => {
                     let sub = self.open_folder(dir, &name, &stat, &rel_os)?;
                     // As staged (setuid, setgid, sticky kept), minus group and other write.
-                    self.tree.add(Entry {
+                    self.out.push(Entry {
                         path,
                         kind: Kind::Dir,
                         mode: perm & !0o022,
@@ -403,7 +432,7 @@ impl Walker<'_> {
                     ));
                 }
             };
-            self.tree.add(Entry {
+            self.out.push(Entry {
                 path,
                 kind,
                 mode,
