@@ -3,10 +3,11 @@
 //!
 //! One MD5 is a chain of 64 dependent steps per block, so a core runs it at a fraction of
 //! its width; eight independent messages fill that width. Each lane takes the next message
-//! as soon as its own ends (whole messages of any length, padding included), so lanes idle
-//! only at the very end of the list.
+//! as soon as its own ends (whole messages of any length, padding included); once fewer than
+//! [`LANES_FROM`] messages are left, they finish one by one, where a lone lane would cost
+//! more than the plain computation.
 
-use super::{K, S};
+use super::{compress as compress_one, K, LANES_FROM, S};
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi32, _mm256_and_si256, _mm256_loadu_si256, _mm256_or_si256,
     _mm256_set1_epi32, _mm256_setzero_si256, _mm256_sllv_epi32, _mm256_srlv_epi32,
@@ -79,7 +80,25 @@ fn digest_all_avx2(messages: &[&[u8]]) -> Vec<[u8; 16]> {
         *word = [iv; LANES];
     }
     let mut words = [[0u32; LANES]; 16];
-    while lanes.iter().any(Option::is_some) {
+    loop {
+        let active = lanes.iter().filter(|l| l.is_some()).count();
+        if waiting.len() == 0 && active < LANES_FROM {
+            // A lane costs about what one message does alone: the last long ones finish
+            // one by one.
+            for (l, slot) in lanes.iter_mut().enumerate() {
+                if let Some(lane) = slot {
+                    let mut one = [state[0][l], state[1][l], state[2][l], state[3][l]];
+                    while !lane.done() {
+                        compress_one(&mut one, lane.block());
+                        lane.next += 1;
+                    }
+                    for (bytes, word) in out[lane.index].chunks_exact_mut(4).zip(one) {
+                        bytes.copy_from_slice(&word.to_le_bytes());
+                    }
+                }
+            }
+            break;
+        }
         for (l, lane) in lanes.iter().enumerate() {
             if let Some(lane) = lane {
                 for (w, bytes) in lane.block().chunks_exact(4).enumerate() {
