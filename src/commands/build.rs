@@ -131,7 +131,8 @@ fn build_loaded(
     check_manifest_unchanged(plugin_dir, validated, Step::Package)?;
 
     let entries = report.timed("collect the staged files", || -> Result<_> {
-        let mut tree = staging::collect(&stage, &plugin_abs, &manifest, validated)?;
+        let threads = plan.compression.threads as usize;
+        let mut tree = staging::collect(&stage, &plugin_abs, &manifest, validated, threads)?;
         extras::add_to(
             &mut tree,
             &manifest,

@@ -7,17 +7,17 @@
 
 use crate::plugin::manifest::Manifest;
 use crate::{files::nofollow, Error, Result};
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::fs::{Mode, OFlags};
 use std::collections::{BTreeMap, HashMap};
-use std::ffi::OsStr;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 mod folder;
+mod walk;
 pub(crate) use folder::{StagingDir, STAGE_PREFIX};
+use walk::Walker;
 
 /// Where a regular file's bytes come from.
 #[derive(Debug, Clone)]
@@ -229,25 +229,26 @@ impl Tree {
     }
 }
 
-/// Builds the tree from the staging folder and the plugin's `wazo/` folder, whose
-/// `plugin.yml` is shipped as the `validated` bytes; refuses what a package cannot carry.
+/// Builds the tree from the staging folder (walked on up to `threads` threads) and the
+/// plugin's `wazo/` folder, whose `plugin.yml` is shipped as the `validated` bytes; refuses
+/// what a package cannot carry.
 pub(crate) fn collect(
     stage: &StagingDir,
     plugin_dir: &Path,
     manifest: &Manifest,
     validated: &[u8],
+    threads: usize,
 ) -> Result<Tree> {
     let mut tree = Tree::default();
     let place = manifest.plugin_place();
     let refuse = |rel: &str| refuse_staged(rel, &place);
-    Walker {
-        out: &mut tree.walked,
+    tree.walked = Walker {
         prefix: "",
         base: stage.path(),
         place: stage.place,
         refuse: &refuse,
     }
-    .walk(stage.fd.as_fd(), "")?;
+    .walk_all(stage.fd.as_fd(), threads)?;
     let wazo = plugin_dir.join("wazo");
     // The checkout's own wazo/ may be a link within the checkout (the manifest loader
     // refuses one that leads out); below it, nothing is followed.
@@ -259,15 +260,13 @@ pub(crate) fn collect(
     .map_err(std::io::Error::from)
     .and_then(|fd| Ok((nofollow::place_of(fd.as_fd())?.0, fd)))
     .map_err(|e| Error::io(&wazo, "cannot read", e))?;
-    let mut checkout = Vec::new();
-    Walker {
-        out: &mut checkout,
+    let checkout = Walker {
         prefix: &format!("{place}/wazo"),
         base: &wazo,
         place: wazo_fd.0,
         refuse: &|_| Ok(()),
     }
-    .walk(wazo_fd.1.as_fd(), "")?;
+    .walk_all(wazo_fd.1.as_fd(), 1)?;
     for entry in checkout {
         tree.add(entry);
     }
@@ -315,170 +314,6 @@ fn refuse_staged(rel: &str, place: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// One walk of a folder through open folder descriptors (see [`crate::files::nofollow`]).
-struct Walker<'a> {
-    /// The entries found, in the walk's order.
-    out: &'a mut Vec<Entry>,
-    /// The archive path of the walked folder (empty for the staging folder).
-    prefix: &'a str,
-    /// The walked folder's path, to read its files later and to name it in errors.
-    base: &'a Path,
-    /// Its file system and mount: a folder elsewhere is a mount point, refused.
-    place: nofollow::Place,
-    refuse: &'a dyn Fn(&str) -> Result<(), String>,
-}
-
-impl Walker<'_> {
-    /// A path of the walk as shown: staged paths under $pkgdir, the checkout's under wazo/.
-    fn shown(&self, rel: &Path) -> String {
-        let root = if self.prefix.is_empty() {
-            "$pkgdir"
-        } else {
-            "wazo"
-        };
-        format!("{root}/{}", rel.to_string_lossy())
-    }
-
-    /// Lists everything in the open folder `dir` (at `rel` below the root), depth first.
-    fn walk(&mut self, dir: BorrowedFd<'_>, rel: &str) -> Result<()> {
-        let here = self.base.join(rel);
-        let names =
-            nofollow::list(dir).map_err(|e| Error::io(&here, "cannot read staged tree", e))?;
-        for name in names {
-            crate::ui::signals::check()?;
-            let os = OsStr::from_bytes(name.to_bytes());
-            let rel_os = Path::new(rel).join(os);
-            let Some(text) = os.to_str() else {
-                return Err(Error::plugin(
-                    self.shown(&rel_os),
-                    "the file name is not valid UTF-8; rename it",
-                ));
-            };
-            let child = if rel.is_empty() {
-                text.to_string()
-            } else {
-                format!("{rel}/{text}")
-            };
-            if child.contains(['\n', '\r']) {
-                return Err(Error::plugin(
-                    format!("{:?}", self.shown(&rel_os)),
-                    "a file name with a line break cannot be listed in md5sums; rename it",
-                ));
-            }
-            (self.refuse)(&child).map_err(|why| Error::plugin(self.shown(&rel_os), why))?;
-            let path = if self.prefix.is_empty() {
-                child.clone()
-            } else {
-                format!("{}/{child}", self.prefix)
-            };
-            let full = self.base.join(&child);
-            let stat = rustix::fs::statat(dir, &name, AtFlags::SYMLINK_NOFOLLOW)
-                .map_err(|e| Error::io(&full, "cannot read", e.into()))?;
-            let perm = stat.st_mode & 0o7777;
-            let (kind, mode, inode) = match FileType::from_raw_mode(stat.st_mode) {
-                FileType::Directory => {
-                    let sub = self.open_folder(dir, &name, &stat, &rel_os)?;
-                    // As staged (setuid, setgid, sticky kept), minus group and other write.
-                    self.out.push(Entry {
-                        path,
-                        kind: Kind::Dir,
-                        mode: perm & !0o022,
-                        inode: None,
-                    });
-                    self.walk(sub.as_fd(), &child)?;
-                    continue;
-                }
-                FileType::RegularFile => (
-                    Kind::File {
-                        size: stat.st_size as u64,
-                        source: Source::Disk {
-                            path: full,
-                            dev: stat.st_dev,
-                            ino: stat.st_ino,
-                        },
-                    },
-                    perm & !0o022,
-                    (stat.st_nlink > 1).then_some((stat.st_dev, stat.st_ino)),
-                ),
-                FileType::Symlink => {
-                    let target = rustix::fs::readlinkat(dir, &name, Vec::new())
-                        .map_err(|e| Error::io(&full, "cannot read link", e.into()))?;
-                    let Ok(target) = target.into_string() else {
-                        return Err(Error::plugin(
-                            self.shown(&rel_os),
-                            "the symlink target is not valid UTF-8",
-                        ));
-                    };
-                    (Kind::Symlink { target }, 0o777, None)
-                }
-                other => {
-                    let what = match other {
-                        FileType::Fifo => "a FIFO",
-                        FileType::Socket => "a socket",
-                        FileType::BlockDevice => "a block device",
-                        FileType::CharacterDevice => "a character device",
-                        _ => "a special file",
-                    };
-                    let fix = if self.prefix.is_empty() {
-                        "remove it in wazo/rules package"
-                    } else {
-                        "remove it from the checkout"
-                    };
-                    return Err(Error::plugin(
-                        self.shown(&rel_os),
-                        format!("{what}; a package cannot carry it ({fix})"),
-                    ));
-                }
-            };
-            self.out.push(Entry {
-                path,
-                kind,
-                mode,
-                inode,
-            });
-        }
-        Ok(())
-    }
-
-    /// Opens a sub-folder the walk found: never through a link, never on another file
-    /// system, and the very folder that was seen.
-    fn open_folder(
-        &self,
-        dir: BorrowedFd<'_>,
-        name: &std::ffi::CStr,
-        seen: &rustix::fs::Stat,
-        rel: &Path,
-    ) -> Result<OwnedFd> {
-        let mount = || {
-            Error::plugin(
-                self.shown(rel),
-                "a mount point (another file system); a package cannot carry it, \
-                 copy the files instead",
-            )
-        };
-        let changed = || {
-            Error::plugin(
-                self.shown(rel),
-                "replaced while the staged tree was read; a process started by \
-                 wazo/rules still changes it",
-            )
-        };
-        let fd = match nofollow::open_subdir(dir, name, self.place) {
-            Ok(fd) => fd,
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(changed()),
-            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Err(changed()),
-            Err(e) if e.raw_os_error().is_none() => return Err(mount()),
-            Err(e) => return Err(Error::io(self.base.join(rel), "cannot read", e)),
-        };
-        let now = rustix::fs::fstat(&fd)
-            .map_err(|e| Error::io(self.base.join(rel), "cannot read", e.into()))?;
-        if now.st_ino != seen.st_ino {
-            return Err(changed());
-        }
-        Ok(fd)
-    }
 }
 
 #[cfg(test)]

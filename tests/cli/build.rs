@@ -306,6 +306,29 @@ fn md5sums_of_many_small_files_match_md5sum() {
     );
 }
 
+#[test]
+fn a_wide_tree_walked_on_several_threads_gives_the_same_package() {
+    // The staged tree is walked on as many threads as --threads; 150 sibling folders are more
+    // than wait in the walk's queue at once, so some are walked in place, some by other
+    // threads, and the package must be the one a walk on one thread gives.
+    let p = Plugin::simple("wide", "acme", "1.0", 1);
+    p.rules(&marker_rules(
+        "        for i in $(seq 100 249); do d=\"$pkgdir/usr/share/wide/d$i\"; mkdir -p \"$d/s\"; echo $i > \"$d/f\"; echo $i > \"$d/s/g\"; ln -s f \"$d/l\"; done",
+    ));
+    let build = |threads: &str| {
+        let built = p.build_with(|c| {
+            c.args(["--threads", threads])
+                .env("SOURCE_DATE_EPOCH", "1700000000");
+        });
+        std::fs::read(&built.deb).unwrap()
+    };
+    let one = build("1");
+    assert!(one.len() > 4_000, "{} bytes", one.len());
+    for threads in ["2", "4"] {
+        assert!(build(threads) == one, "--threads {threads} and 1 differ");
+    }
+}
+
 /// A package step that stages every awkward thing dpkg must still unpack.
 const EDGE_PACKAGE: &str = r#"        d="$pkgdir/usr/share/edge"
         long="$d/$(printf 'a%.0s' $(seq 1 120))"

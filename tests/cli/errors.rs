@@ -611,6 +611,22 @@ fn staged_fifo() {
 }
 
 #[test]
+fn the_first_refusal_in_archive_order_is_the_one_reported() {
+    // The staged tree is walked on several threads; of three FIFOs far apart (the later ones
+    // nearer the top, so found sooner), the message names the first in archive order, as a
+    // walk on one thread would, every time.
+    let case = Case::package(
+        "        for i in $(seq 10 49); do mkdir -p \"$pkgdir/usr/share/w/d$i/sub\"; touch \"$pkgdir/usr/share/w/d$i/sub/f\"; done\n        mkfifo \"$pkgdir/usr/share/w/d13/sub/p\" \"$pkgdir/usr/share/w/d41/p\" \"$pkgdir/usr/share/w/zz\"",
+    );
+    for _ in 0..5 {
+        case.fails(
+            3,
+            Line::Exact("error: $pkgdir/usr/share/w/d13/sub/p: a FIFO; a package cannot carry it (remove it in wazo/rules package)"),
+        );
+    }
+}
+
+#[test]
 fn staged_socket() {
     let case = Case::package(
         "        python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \"$pkgdir/sock\"",
