@@ -102,8 +102,8 @@ pub(crate) struct BuildArgs {
     #[arg(short = 'z', long, value_name = "N")]
     pub(crate) level: Option<u32>,
 
-    /// Threads for compression and for reading the files (default and 0: all cores); the
-    /// output never depends on it.
+    /// Threads for compression, for walking the staged tree and for reading the files
+    /// (default and 0: all cores); the output never depends on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=256))]
     pub(crate) threads: Option<u32>,
 
