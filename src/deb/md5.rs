@@ -162,6 +162,26 @@ fn compress(state: &mut [u32; 4], block: &[u8]) {
     state[3] = state[3].wrapping_add(d);
 }
 
+/// The last blocks of a message of `len` bytes whose last `rest` bytes (fewer than 64) are
+/// not hashed yet: those bytes, 0x80, zeros and the length in bits; one block or two.
+fn padded_end(rest: &[u8], len: u64) -> ([u8; 128], usize) {
+    let blocks = if rest.len() < 56 { 1 } else { 2 };
+    let mut end = [0u8; 128];
+    end[..rest.len()].copy_from_slice(rest);
+    end[rest.len()] = 0x80;
+    end[blocks * 64 - 8..blocks * 64].copy_from_slice(&len.wrapping_mul(8).to_le_bytes());
+    (end, blocks)
+}
+
+/// The digest a final state stands for.
+fn digest_of(state: [u32; 4]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
+        bytes.copy_from_slice(&word.to_le_bytes());
+    }
+    out
+}
+
 /// An MD5 computation in progress.
 #[derive(Clone)]
 pub(crate) struct Md5 {
@@ -212,18 +232,12 @@ impl Md5 {
 
     /// The digest of everything hashed.
     pub(crate) fn finalize(mut self) -> [u8; 16] {
-        let bits = self.len.wrapping_mul(8);
         let used = (self.len % 64) as usize;
-        let pad = if used < 56 { 56 - used } else { 120 - used };
-        let mut padding = [0u8; 72];
-        padding[0] = 0x80;
-        padding[pad..pad + 8].copy_from_slice(&bits.to_le_bytes());
-        self.update(&padding[..pad + 8]);
-        let mut out = [0u8; 16];
-        for (bytes, word) in out.chunks_exact_mut(4).zip(self.state) {
-            bytes.copy_from_slice(&word.to_le_bytes());
+        let (end, blocks) = padded_end(&self.tail[..used], self.len);
+        for block in end[..blocks * 64].chunks_exact(64) {
+            compress(&mut self.state, block);
         }
-        out
+        digest_of(self.state)
     }
 
     /// The digest of `data`.

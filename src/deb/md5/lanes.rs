@@ -7,7 +7,7 @@
 //! [`LANES_FROM`] messages are left, they finish one by one, where a lone lane would cost
 //! more than the plain computation.
 
-use super::{compress as compress_one, K, LANES_FROM, S};
+use super::{compress as compress_one, digest_of, padded_end, IV, K, LANES_FROM, S};
 use std::arch::x86_64::{
     __m256i, _mm256_add_epi32, _mm256_and_si256, _mm256_loadu_si256, _mm256_or_si256,
     _mm256_set1_epi32, _mm256_setzero_si256, _mm256_sllv_epi32, _mm256_srlv_epi32,
@@ -15,7 +15,6 @@ use std::arch::x86_64::{
 };
 
 const LANES: usize = 8;
-const IV: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
 
 /// One message in a lane: its whole blocks, then its padded end.
 struct Lane<'a> {
@@ -31,13 +30,7 @@ struct Lane<'a> {
 impl<'a> Lane<'a> {
     fn new(index: usize, message: &'a [u8]) -> Lane<'a> {
         let whole_len = message.len() / 64 * 64;
-        let rest = &message[whole_len..];
-        let end_blocks = if rest.len() < 56 { 1 } else { 2 };
-        let mut end = [0u8; 128];
-        end[..rest.len()].copy_from_slice(rest);
-        end[rest.len()] = 0x80;
-        let bits = (message.len() as u64).wrapping_mul(8);
-        end[end_blocks * 64 - 8..end_blocks * 64].copy_from_slice(&bits.to_le_bytes());
+        let (end, end_blocks) = padded_end(&message[whole_len..], message.len() as u64);
         Lane {
             index,
             whole: &message[..whole_len],
@@ -87,14 +80,12 @@ fn digest_all_avx2(messages: &[&[u8]]) -> Vec<[u8; 16]> {
             // one by one.
             for (l, slot) in lanes.iter_mut().enumerate() {
                 if let Some(lane) = slot {
-                    let mut one = [state[0][l], state[1][l], state[2][l], state[3][l]];
+                    let mut one = lane_state(&state, l);
                     while !lane.done() {
                         compress_one(&mut one, lane.block());
                         lane.next += 1;
                     }
-                    for (bytes, word) in out[lane.index].chunks_exact_mut(4).zip(one) {
-                        bytes.copy_from_slice(&word.to_le_bytes());
-                    }
+                    out[lane.index] = digest_of(one);
                 }
             }
             break;
@@ -113,10 +104,7 @@ fn digest_all_avx2(messages: &[&[u8]]) -> Vec<[u8; 16]> {
             if !lane.done() {
                 continue;
             }
-            let digest = &mut out[lane.index];
-            for (bytes, word) in digest.chunks_exact_mut(4).zip(&state) {
-                bytes.copy_from_slice(&word[l].to_le_bytes());
-            }
+            out[lane.index] = digest_of(lane_state(&state, l));
             for (word, iv) in state.iter_mut().zip(IV) {
                 word[l] = iv;
             }
@@ -124,6 +112,11 @@ fn digest_all_avx2(messages: &[&[u8]]) -> Vec<[u8; 16]> {
         }
     }
     out
+}
+
+/// The four state words of lane `l`.
+fn lane_state(state: &[[u32; LANES]; 4], l: usize) -> [u32; 4] {
+    [state[0][l], state[1][l], state[2][l], state[3][l]]
 }
 
 /// One block in each lane: `words[w][lane]` is message word `w` of that lane's block.
