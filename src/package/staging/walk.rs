@@ -77,15 +77,18 @@ impl Pool {
             if let Some((job, dir, rel)) = state.waiting.pop_front() {
                 state.active += 1;
                 drop(state);
+                let running = Running(self);
                 let mut items = Vec::new();
                 let error = walker.walk(dir.as_fd(), &rel, &mut items, Some(self)).err();
                 drop(dir);
-                let Ok(mut again) = self.state.lock() else {
-                    return;
+                if let Ok(mut state) = self.state.lock() {
+                    state.done[job] = Some(Listing { items, error });
+                }
+                drop(running);
+                state = match self.state.lock() {
+                    Ok(state) => state,
+                    Err(_) => return,
                 };
-                again.done[job] = Some(Listing { items, error });
-                state = again;
-                self.finished(&mut state);
                 continue;
             }
             if state.active == 0 {
@@ -104,6 +107,21 @@ impl Pool {
         if state.active == 0 && state.waiting.is_empty() {
             self.wake.notify_all();
         }
+    }
+}
+
+/// A job being walked: counted as done when dropped, also by a panic, so that the other
+/// threads never wait for it forever (the panic then reaches the caller of the scope).
+struct Running<'p>(&'p Pool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        let mut state = self
+            .0
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.0.finished(&mut state);
     }
 }
 
@@ -161,10 +179,10 @@ impl Walker<'_> {
             for _ in 1..threads {
                 scope.spawn(|| pool.work(self));
             }
+            // The root's listing counts as a job from the start (`active: 1`).
+            let root_job = Running(&pool);
             let error = self.walk(root, "", &mut items, Some(&pool)).err();
-            if let Ok(mut state) = pool.state.lock() {
-                pool.finished(&mut state);
-            }
+            drop(root_job);
             pool.work(self);
             error
         });
