@@ -299,6 +299,17 @@ fn md5sums_of_many_small_files_match_md5sum() {
     let sums = built.ctrl_file("md5sums");
     assert!(sums.lines().count() > 45, "{sums}");
     md5sum_checks(&built, &sums);
+    // dpkg installs it and checks every installed file against md5sums.
+    let root = DpkgRoot::new();
+    root.install(&built.deb);
+    let verify = root.dpkg(&["--verify", "wazo-plugind-many-acme"]);
+    assert!(
+        verify.status.success() && verify.stdout.is_empty(),
+        "{}{}",
+        stdout(&verify),
+        stderr(&verify)
+    );
+    root.remove("wazo-plugind-many-acme");
 }
 
 #[test]
@@ -311,17 +322,27 @@ fn a_wide_tree_walked_on_several_threads_gives_the_same_package() {
         "        for i in $(seq 100 249); do d=\"$pkgdir/usr/share/wide/d$i\"; mkdir -p \"$d/s\"; echo $i > \"$d/f\"; echo $i > \"$d/s/g\"; ln -s f \"$d/l\"; done",
     ));
     let build = |threads: &str| {
-        let built = p.build_with(|c| {
+        p.build_with(|c| {
             c.args(["--threads", threads])
                 .env("SOURCE_DATE_EPOCH", "1700000000");
-        });
-        std::fs::read(&built.deb).unwrap()
+        })
     };
-    let one = build("1");
+    let first = build("1");
+    let one = std::fs::read(&first.deb).unwrap();
     assert!(one.len() > 4_000, "{} bytes", one.len());
     for threads in ["2", "4"] {
-        assert!(build(threads) == one, "--threads {threads} and 1 differ");
+        let many = std::fs::read(&build(threads).deb).unwrap();
+        assert!(many == one, "--threads {threads} and 1 differ");
     }
+    // Real dpkg unpacks every one of the 750 entries and removes them again.
+    let root = DpkgRoot::new();
+    root.install(&first.deb);
+    assert_eq!(
+        std::fs::read_to_string(root.path().join("usr/share/wide/d249/s/g")).unwrap(),
+        "249\n"
+    );
+    root.remove("wazo-plugind-wide-acme");
+    assert!(!root.path().join("usr/share/wide").exists());
 }
 
 /// A package step that stages every awkward thing dpkg must still unpack.
