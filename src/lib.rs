@@ -2,13 +2,14 @@
 //! Debian package, natively: validated input with exact error positions, root-owned
 //! reproducible archives, md5sums, lintian-clean output.
 //!
-//! The tree shows the layers: [`cli`] parses, [`commands`] runs one subcommand each, [`plugin`]
-//! reads the checkout, [`package`] turns it into a package, [`deb`] knows the Debian formats and
-//! nothing about Wazo, [`lint`] judges checkouts and packages, [`ui`] is what the user sees,
-//! [`files`] the file-system primitives all of them share.
+//! The tree shows the layers: [`cli`] parses, `commands` runs one subcommand each, [`plugin`]
+//! reads the checkout, `package` turns it into a package, [`deb`] knows the Debian formats and
+//! nothing about Wazo, `lint` judges checkouts and packages, [`ui`] is what the user sees,
+//! `files` the file-system primitives all of them share (the crate-private modules are named
+//! without links: `cargo doc --document-private-items` shows them).
 //!
-//! Data flows one way: [`plugin::manifest`] -> [`plugin::rules`] -> [`package::staging`] ->
-//! [`package::control`] -> [`deb::tar`] -> [`deb::compress`] -> [`deb::ar`].
+//! Data flows one way: `plugin::manifest` -> `plugin::rules` -> `package::staging` ->
+//! `package::control` -> `deb::tar` -> `deb::compress` -> `deb::ar`.
 
 pub mod cli;
 pub(crate) mod commands;

@@ -200,7 +200,8 @@ pub(crate) fn compare(a: &str, b: &str) -> std::cmp::Ordering {
         .then_with(|| compare_part(ra.as_bytes(), rb.as_bytes()))
 }
 
-/// dpkg's `verrevcmp`: non-digit runs compare by [`char_order`], digit runs as numbers.
+/// dpkg's `verrevcmp`: non-digit runs compare by `char_order` (`~` first, then the end, then
+/// letters, then the rest), digit runs as numbers.
 fn compare_part(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
     fn char_order(c: Option<&u8>) -> i32 {
         match c {

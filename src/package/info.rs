@@ -2,13 +2,13 @@
 //! fields and control files (maintainer scripts among them), the shipped `plugin.yml`, and
 //! the list of files with their type, mode, owner, size and link target.
 //!
-//! Built on [`super::walk`] (the walker `lint` uses too) and [`crate::deb::deb822`] (the control
+//! Built on [`crate::deb::walk`] (the walker `lint` uses too) and [`crate::deb::deb822`] (the control
 //! parser `lint` uses too); used by `inspect` and `index`. The package is read once, front
 //! to back, and never held in memory: only the control files (a few KiB) and the plugin's
 //! manifest are kept. It is judged as `dpkg --unpack` judges it: what dpkg refuses, the
 //! reader refuses naming the member and the line; what dpkg accepts (a date before 1970, a
 //! Latin-1 byte) it shows. A damaged package, a refused one or one past pluginctl's own
-//! limits ([`super::limits`]) yields [`Error::Package`] saying which of the three.
+//! limits ([`crate::deb::limits`]) yields [`Error::Package`] saying which of the three.
 
 use crate::deb::compress::Algorithm;
 use crate::deb::deb822::{self, Paragraph};
@@ -118,9 +118,9 @@ pub(crate) struct PackageInfo {
     pub(crate) control: Paragraph,
     /// The control member's files, in archive order.
     pub(crate) control_files: Vec<ControlFile>,
-    /// The data member's entries, in archive order (empty from [`read_control`]).
+    /// The data member's entries, in archive order.
     pub(crate) files: Vec<FileInfo>,
-    /// The shipped `plugin.yml`, when the package is a Wazo plugin (`None` from [`read_control`]).
+    /// The shipped `plugin.yml`, when the package is a Wazo plugin.
     pub(crate) plugin: Option<PluginInfo>,
 }
 

@@ -3,7 +3,7 @@
 //! Every command must stop within about a second, remove its temporaries and then die by the
 //! signal it got, so that a shell loop around pluginctl stops too (status 130 for SIGINT).
 //! The handler only stores the signal number and forwards it to the running rules process
-//! group; the work polls [`check`] (every read of an input goes through [`Interruptible`])
+//! group; the work polls `check` (every read of an input goes through `Interruptible`)
 //! and unwinds normally, so every `Drop` cleanup runs; `main` then calls [`die_if_pending`].
 //! A second signal is not waited for: the handler restores the default action and re-raises.
 //!

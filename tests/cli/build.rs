@@ -534,12 +534,8 @@ fn two_builds_are_byte_identical_across_umask_folders_tmpdir_and_time() {
 
 #[test]
 fn build_timestamp_comes_from_the_git_head_commit() {
-    if run(std::process::Command::new("git").arg("--version"))
-        .status
-        .code()
-        != Some(0)
-    {
-        eprintln!("SKIPPED: git is not installed");
+    if !runs(std::process::Command::new("git").arg("--version")) {
+        skip("build_timestamp_comes_from_the_git_head_commit: git is not installed");
         return;
     }
     let p = Plugin::simple("gitted", "acme", "1.0", 1);
@@ -621,12 +617,8 @@ fn the_staging_folder_is_outside_the_checkout_so_cp_r_dot_works() {
 
 #[test]
 fn fakeroot_lets_a_non_root_user_run_install_o_root() {
-    if run(std::process::Command::new("fakeroot").arg("true"))
-        .status
-        .code()
-        != Some(0)
-    {
-        eprintln!("SKIPPED: fakeroot is not installed");
+    if !runs(std::process::Command::new("fakeroot").arg("true")) {
+        skip("fakeroot_lets_a_non_root_user_run_install_o_root: fakeroot is not installed");
         return;
     }
     // SAFETY: geteuid has no preconditions.
@@ -645,7 +637,9 @@ fn fakeroot_lets_a_non_root_user_run_install_o_root() {
             .status
             .success()
         {
-            eprintln!("SKIPPED: cannot create the user {user} to test a non-root build");
+            skip(&format!(
+                "fakeroot_lets_a_non_root_user_run_install_o_root: cannot create the user {user}"
+            ));
             return;
         }
     }

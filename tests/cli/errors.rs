@@ -932,16 +932,16 @@ fn output_folder_read_only() {
     let bind = match Mount::new(&["--bind", ro.to_str().unwrap()], &ro) {
         Ok(m) => m,
         Err(why) => {
-            skipped(&format!(
-                "SKIPPED output_folder_read_only: cannot bind-mount ({why})"
+            skip(&format!(
+                "output_folder_read_only: cannot bind-mount ({why})"
             ));
             return;
         }
     };
     let remount = Mount::new(&["-o", "remount,bind,ro"], &ro);
     if let Err(why) = &remount {
-        skipped(&format!(
-            "SKIPPED output_folder_read_only: cannot remount read-only ({why})"
+        skip(&format!(
+            "output_folder_read_only: cannot remount read-only ({why})"
         ));
         return;
     }
@@ -967,8 +967,8 @@ fn output_folder_on_a_full_disk() {
     let tmpfs = match Mount::new(&["-t", "tmpfs", "-o", "size=1m", "tmpfs"], &case.out) {
         Ok(m) => m,
         Err(why) => {
-            skipped(&format!(
-                "SKIPPED output_folder_on_a_full_disk: cannot mount a tmpfs ({why})"
+            skip(&format!(
+                "output_folder_on_a_full_disk: cannot mount a tmpfs ({why})"
             ));
             return;
         }
@@ -1324,11 +1324,6 @@ fn bad_source_date_epoch_is_a_usage_error() {
 // ---- Helpers ----
 
 /// Says that a test could not run here, past the test harness's capture (so never silently).
-fn skipped(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{why}");
-}
-
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.

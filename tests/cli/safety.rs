@@ -219,7 +219,7 @@ fn a_bind_mount_in_the_staged_tree_is_refused_and_never_crossed() {
         .args(["--mount", "--propagation", "private", "true"])
         .output();
     if !unshare.is_ok_and(|o| o.status.success()) {
-        println!("SKIPPED a_bind_mount_in_the_staged_tree_is_refused: unshare --mount is not allowed here");
+        skip("a_bind_mount_in_the_staged_tree_is_refused: unshare --mount is not allowed here");
         return;
     }
     let scene = Scene::new(

@@ -37,10 +37,29 @@ pub fn default_signals(cmd: &mut Command) -> &mut Command {
     }
 }
 
+/// A test that cannot run here says why, where the run shows it, and passes; under CI
+/// (`CI=true`, as `.ci/run` runs) it fails instead, so that a missing install step cannot
+/// hide behind a skip.
+pub fn skip(why: &str) {
+    use std::io::Write;
+    if std::env::var_os("CI").is_some_and(|v| v == "true") {
+        panic!("cannot run under CI, where every test must run: {why}");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIPPED {why}");
+}
+
 /// Runs a command, returning its output.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output()
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// True when the command starts and exits 0: whether a tool a test needs is installed.
+pub fn runs(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Text of stderr.
