@@ -55,21 +55,32 @@ impl Entry {
     }
 }
 
-/// The `.deb` files of `dir` (not recursive), sorted by name, and the newest one's mtime.
-fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
+/// The `.deb` files of `dir` (not recursive), sorted by name, the newest one's mtime, and
+/// the hidden `.deb` files, which are not published (each is named in a warning).
+fn list_debs(dir: &Path) -> Result<(Vec<String>, u64, Vec<PathBuf>)> {
     let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read the folder", e))?;
     let mut names = Vec::new();
+    let mut hidden = Vec::new();
     let mut newest = 0u64;
     for entry in read {
         let entry = entry.map_err(|e| Error::io(dir, "cannot read the folder", e))?;
         let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            continue;
-        };
-        if !name.ends_with(".deb") || name.starts_with('.') {
+        let path = entry.path();
+        if !std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()).ends_with(b".deb") {
             continue;
         }
-        let path = entry.path();
+        // Every package of the folder is published or named: a skipped one would be
+        // missing from the repository while index says it succeeded.
+        let Some(name) = name.to_str() else {
+            return Err(Error::Usage(format!(
+                "{}: a package file name that is not UTF-8 cannot be listed in Packages; rename it",
+                path.display()
+            )));
+        };
+        if name.starts_with('.') {
+            hidden.push(path);
+            continue;
+        }
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
         if !meta.is_file() {
             // Named as a package but not one: publishing the folder without it would hide it.
@@ -96,7 +107,8 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
         names.push(name.to_string());
     }
     names.sort();
-    Ok((names, newest))
+    hidden.sort();
+    Ok((names, newest, hidden))
 }
 
 /// Reads one package, once (all of it, so a damaged data member is caught before it is
@@ -165,19 +177,10 @@ pub(crate) fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Dige
     out
 }
 
-/// The `Date` of `Release`: `SOURCE_DATE_EPOCH`, else the newest package's mtime.
+/// The `Date` of `Release`: `SOURCE_DATE_EPOCH` (checked by the rule `build` applies), else
+/// the newest package's mtime.
 fn release_date(newest: u64) -> Result<u64> {
-    match std::env::var_os("SOURCE_DATE_EPOCH") {
-        Some(value) => {
-            let text = value.to_string_lossy();
-            text.trim().parse::<u64>().map_err(|_| {
-                Error::Usage(format!(
-                    "SOURCE_DATE_EPOCH={text:?}: must be a whole number of seconds since 1970-01-01"
-                ))
-            })
-        }
-        None => Ok(newest),
-    }
+    Ok(crate::package::options::source_date_epoch()?.unwrap_or(newest))
 }
 
 /// `Valid-Until`: `days` after the time of this run. Not after `Date`: `Date` follows the
@@ -219,7 +222,7 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         .sign
         .map(crate::deb::sign::Signer::load)
         .transpose()?;
-    let (files, newest) = list_debs(dir)?;
+    let (files, newest, hidden) = list_debs(dir)?;
     let date = release_date(newest)?;
     let mut entries = Vec::with_capacity(files.len());
     for file in &files {
@@ -272,6 +275,12 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         .collect::<Result<Vec<_>>>()?;
     if let Some(signer) = &signer {
         report.info(&format!("signed Release with key {}", signer.fingerprint()));
+    }
+    for path in &hidden {
+        report.info(&format!(
+            "warning: {}: a hidden file is not published; rename it without the leading dot to publish it",
+            path.display()
+        ));
     }
     if files.is_empty() {
         report.info(&format!(
