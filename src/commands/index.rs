@@ -222,6 +222,16 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         .sign
         .map(crate::deb::sign::Signer::load)
         .transpose()?;
+    let until = valid_until(options.valid_for);
+    if let (Some(signer), Some(until)) = (&signer, until) {
+        if let Some(expires) = signer.expires().filter(|&at| at < until) {
+            report.info(&format!(
+                "warning: the signing key expires on {}, before Valid-Until ({}): apt refuses the repository from then on; extend the key (gpg --quick-set-expire) or index again before",
+                crate::deb::signkey::date(expires),
+                crate::deb::signkey::date(until)
+            ));
+        }
+    }
     let (files, newest, hidden) = list_debs(dir)?;
     let date = release_date(newest)?;
     let mut entries = Vec::with_capacity(files.len());
@@ -233,7 +243,7 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
     let packages_gz = crate::package::extras::gzip_bytes(&packages_text);
     let release_text = release(
         date,
-        valid_until(options.valid_for),
+        until,
         &[
             ("Packages", &digest::of_bytes(&packages_text)),
             ("Packages.gz", &digest::of_bytes(&packages_gz)),

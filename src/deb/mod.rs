@@ -11,6 +11,7 @@ pub(crate) mod md5;
 pub(crate) mod pgzip;
 pub mod reader;
 pub(crate) mod sign;
+pub(crate) mod signkey;
 pub(crate) mod tar;
 pub(crate) mod version;
 pub(crate) mod walk;

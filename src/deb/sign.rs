@@ -6,6 +6,7 @@
 //! does not depend on the gpg version or configuration of the machine. Signatures are v4,
 //! hashed with SHA-512 (apt refuses SHA-1), and carry the issuer's fingerprint and key ID.
 
+use crate::deb::signkey;
 use crate::{Error, Result};
 use pgp::composed::{
     ArmorOptions, CleartextSignedMessage, Deserializable, DetachedSignature, SignedPublicKey,
@@ -30,6 +31,18 @@ pub(crate) struct Signer {
 }
 
 impl Signer {
+    /// When the signatures stop being accepted (seconds since 1970): the earlier of the
+    /// primary key's and the signing subkey's expiry; `None` when neither expires.
+    pub(crate) fn expires(&self) -> Option<u64> {
+        let primary = signkey::primary_expiry(&self.key);
+        let sub = self
+            .subkey
+            .and_then(|i| signkey::subkey_expiry(&self.key.secret_subkeys[i]));
+        primary.into_iter().chain(sub).min()
+    }
+}
+
+impl Signer {
     /// Reads an armored or binary OpenPGP secret key without passphrase; every way the
     /// file can be wrong is one line naming it (exit status 2).
     pub(crate) fn load(path: &Path) -> Result<Signer> {
@@ -46,13 +59,21 @@ impl Signer {
             }
             return Err(not_a_key());
         };
+        // rPGP reads a key on a curve it does not implement as opaque bytes: its
+        // self-signatures cannot be checked, which is not the key's fault.
+        if let Some(curve) = signkey::unsupported_curve(key.primary_key.public_params()) {
+            return Err(fail(&signkey::curve_error(&curve)));
+        }
         if key.verify_bindings().is_err() {
             return Err(fail(
                 "the key's self-signatures do not verify; export the key again",
             ));
         }
-        let subkey = pick_signing_key(&key).map_err(|why| fail(&why))?;
+        let subkey = signkey::pick_signing_key(&key).map_err(|why| fail(&why))?;
         let signer = Signer { key, subkey };
+        if let Some(curve) = signkey::unsupported_curve(signer.signing_key().public_params()) {
+            return Err(fail(&signkey::curve_error(&curve)));
+        }
         if signer.signing_key().version() != KeyVersion::V4 {
             return Err(fail(
                 "not a version 4 key; apt's gpgv verifies v4 signatures: use a v4 key",
@@ -161,44 +182,4 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>> {
         )));
     }
     Ok(bytes)
-}
-
-/// Which key signs: the primary key when its self-signature allows signing, else the
-/// first signing subkey with its secret (`gpg --export-secret-subkeys` keeps the primary
-/// offline), else a primary key whose algorithm can sign and that states no usage.
-fn pick_signing_key(key: &SignedSecretKey) -> std::result::Result<Option<usize>, String> {
-    let primary_flags = key
-        .details
-        .users
-        .iter()
-        .flat_map(|u| u.signatures.iter())
-        .chain(key.details.direct_signatures.iter())
-        .map(|s| s.key_flags())
-        .find(|f| f.sign() || f.certify() || f.encrypt_comms() || f.encrypt_storage());
-    let primary_plain = !key.primary_key.secret_params().is_encrypted();
-    let primary_can = key.primary_key.algorithm().can_sign();
-    if primary_plain && primary_can && primary_flags.as_ref().is_some_and(|f| f.sign()) {
-        return Ok(None);
-    }
-    let mut locked = !primary_plain;
-    for (i, sub) in key.secret_subkeys.iter().enumerate() {
-        if !sub.signatures.iter().any(|s| s.key_flags().sign()) {
-            continue;
-        }
-        if sub.key.secret_params().is_encrypted() {
-            locked = true;
-            continue;
-        }
-        return Ok(Some(i));
-    }
-    if primary_plain && primary_can && primary_flags.is_none() {
-        return Ok(None);
-    }
-    if locked {
-        return Err("the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)".into());
-    }
-    Err(
-        "no key in the file can sign; add a signing subkey (gpg --quick-add-key FPR ed25519 sign)"
-            .into(),
-    )
 }

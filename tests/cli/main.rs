@@ -8,6 +8,7 @@ mod errors;
 mod firsthour;
 mod index;
 mod index_input;
+mod index_keys;
 mod inspect;
 mod lint;
 mod lint_real;
