@@ -184,6 +184,23 @@ pub(crate) struct IndexArgs {
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub(crate) valid_for: Option<u32>,
 
+    /// Origin field of Release (what servers pin on: Pin: release o=TEXT); kept from the
+    /// previous Release when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) origin: Option<String>,
+
+    /// Label field of Release; kept from the previous Release when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) label: Option<String>,
+
+    /// Suite field of Release (one word, such as stable); kept when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) suite: Option<String>,
+
+    /// Codename field of Release (one word); kept when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) codename: Option<String>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub(crate) quiet: bool,

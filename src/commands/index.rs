@@ -8,6 +8,8 @@
 //! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
 //! else the newest package's modification time.
 
+pub(crate) mod fields;
+
 use crate::deb::deb822::Paragraph;
 use crate::deb::digest::{self, Digests};
 use crate::package::info as package_info;
@@ -34,6 +36,8 @@ pub(crate) struct Options<'a> {
     pub(crate) sign: Option<&'a Path>,
     /// Days from now until the `Valid-Until` of `Release`.
     pub(crate) valid_for: Option<u32>,
+    /// `Origin`, `Label`, `Suite`, `Codename` given as flags (see [`fields::NAMES`]).
+    pub(crate) fields: fields::Values,
 }
 
 /// One package of the repository.
@@ -161,8 +165,14 @@ fn release_time(timestamp: u64) -> String {
 
 /// The `Release` file listing the index files with their sizes and sums; `valid_until`
 /// (seconds since 1970) makes apt refuse it after that time.
-pub(crate) fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Digests)]) -> String {
-    let mut out = format!("Date: {}\n", release_time(date));
+pub(crate) fn release(
+    names: &fields::Values,
+    date: u64,
+    valid_until: Option<u64>,
+    files: &[(&str, &Digests)],
+) -> String {
+    let mut out = fields::lines(names);
+    out.push_str(&format!("Date: {}\n", release_time(date)));
     if let Some(until) = valid_until {
         out.push_str(&format!("Valid-Until: {}\n", release_time(until)));
     }
@@ -218,6 +228,12 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
             dir.display()
         )));
     }
+    for (name, value) in fields::NAMES.iter().zip(&options.fields) {
+        if let Some(value) = value {
+            fields::check(name, value)?;
+        }
+    }
+    let (names, changed) = fields::merge(fields::previous(dir)?, &options.fields);
     let signer = options
         .sign
         .map(crate::deb::sign::Signer::load)
@@ -242,6 +258,7 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
     let packages_text = packages(&mut entries);
     let packages_gz = crate::package::extras::gzip_bytes(&packages_text);
     let release_text = release(
+        &names,
         date,
         until,
         &[
@@ -285,6 +302,16 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         .collect::<Result<Vec<_>>>()?;
     if let Some(signer) = &signer {
         report.info(&format!("signed Release with key {}", signer.fingerprint()));
+    }
+    for (name, old, new) in &changed {
+        let old = if old.is_empty() {
+            "none".to_string()
+        } else {
+            format!("{old:?}")
+        };
+        report.info(&format!(
+            "warning: {name} changed from {old} to {new:?}: apt-get update on every server now stops until run once with --allow-releaseinfo-change"
+        ));
     }
     for path in &hidden {
         report.info(&format!(

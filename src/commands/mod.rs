@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> i32 {
             let options = index::Options {
                 sign: args.sign.as_deref(),
                 valid_for: args.valid_for,
+                fields: [args.origin, args.label, args.suite, args.codename],
             };
             let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)

@@ -6,6 +6,7 @@ mod cli_docs;
 mod compression;
 mod errors;
 mod firsthour;
+mod fleet;
 mod index;
 mod index_input;
 mod index_keys;
