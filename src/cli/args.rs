@@ -201,6 +201,10 @@ pub(crate) struct IndexArgs {
     #[arg(long, value_name = "TEXT")]
     pub(crate) codename: Option<String>,
 
+    /// List only the newest N versions of each package (dpkg order); files are never deleted.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) keep: Option<u32>,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub(crate) quiet: bool,

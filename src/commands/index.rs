@@ -9,6 +9,7 @@
 //! else the newest package's modification time.
 
 pub(crate) mod fields;
+pub(crate) mod select;
 
 use crate::deb::deb822::Paragraph;
 use crate::deb::digest::{self, Digests};
@@ -38,6 +39,8 @@ pub(crate) struct Options<'a> {
     pub(crate) valid_for: Option<u32>,
     /// `Origin`, `Label`, `Suite`, `Codename` given as flags (see [`fields::NAMES`]).
     pub(crate) fields: fields::Values,
+    /// List only the newest N versions of each package.
+    pub(crate) keep: Option<u32>,
 }
 
 /// One package of the repository.
@@ -255,6 +258,15 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         crate::ui::signals::check()?;
         entries.push(report.timed(&format!("read {file}"), || entry(dir, file))?);
     }
+    select::check_duplicates(dir, &entries)?;
+    let left_out = match options.keep {
+        Some(n) => {
+            let (kept, rest) = select::keep_newest(entries, n as usize);
+            entries = kept;
+            rest
+        }
+        None => Vec::new(),
+    };
     let packages_text = packages(&mut entries);
     let packages_gz = crate::package::extras::gzip_bytes(&packages_text);
     let release_text = release(
@@ -317,6 +329,16 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         report.info(&format!(
             "warning: {}: a hidden file is not published; rename it without the leading dot to publish it",
             path.display()
+        ));
+    }
+    if !left_out.is_empty() {
+        let files: Vec<&str> = left_out.iter().map(|e| e.file.as_str()).collect();
+        report.info(&format!(
+            "--keep {}: left out {} older file{} (kept in the folder): {}",
+            options.keep.unwrap_or(0),
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            files.join(", ")
         ));
     }
     if files.is_empty() {

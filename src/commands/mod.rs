@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> i32 {
                 sign: args.sign.as_deref(),
                 valid_for: args.valid_for,
                 fields: [args.origin, args.label, args.suite, args.codename],
+                keep: args.keep,
             };
             let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)

@@ -168,3 +168,138 @@ fn bad_release_field_values_are_one_line_and_nothing_written() {
         stderr(&o)
     );
 }
+
+/// Builds `demo/<name>` at `version` into `out`; returns the file.
+fn build(out: &Path, name: &str, version: &str, epoch: &str) -> std::path::PathBuf {
+    let p = Plugin::new(&format!(
+        "name: {name}\nnamespace: demo\nversion: \"{version}\"\ndescription: Plugin {name}.\n"
+    ));
+    let o = run(p.build_cmd(out).arg("-q").env("SOURCE_DATE_EPOCH", epoch));
+    assert!(o.status.success(), "{}", stderr(&o));
+    out.join(format!("wazo-plugind-{name}-demo_{version}_all.deb"))
+}
+
+/// `a` sorts before `b` for dpkg.
+fn dpkg_lt(a: &str, b: &str) -> bool {
+    run(std::process::Command::new("dpkg").args(["--compare-versions", a, "lt", b]))
+        .status
+        .success()
+}
+
+/// The (Package, Version) pairs of the folder's Packages, in order.
+fn listed(dir: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(dir.join("Packages")).unwrap();
+    text.split("\n\n")
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            let get = |f: &str| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix(&format!("{f}: ")))
+                    .unwrap()
+                    .to_string()
+            };
+            (get("Package"), get("Version"))
+        })
+        .collect()
+}
+
+#[test]
+fn keep_lists_the_newest_versions_in_dpkg_order_and_deletes_nothing() {
+    let repo = tempfile::tempdir().unwrap();
+    let d = repo.path();
+    let versions = ["1.9", "1.10", "2.0~rc1", "0.9", "2.0~rc1+b1", "10"];
+    for v in versions {
+        build(d, "a", v, "1700000000");
+    }
+    for v in ["3.0", "3.0.1"] {
+        build(d, "b", v, "1700000000");
+    }
+    let before = names(d);
+    // The oracle: dpkg's own order.
+    let mut sorted = versions.to_vec();
+    sorted.sort_by(|a, b| {
+        if dpkg_lt(a, b) {
+            std::cmp::Ordering::Less
+        } else if dpkg_lt(b, a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
+    for keep in [1usize, 2, 3, 7] {
+        let o = index(d, &["--keep", &keep.to_string()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut want: Vec<(String, String)> = sorted
+            .iter()
+            .rev()
+            .take(keep)
+            .rev()
+            .map(|v| ("wazo-plugind-a-demo".to_string(), v.to_string()))
+            .collect();
+        for v in ["3.0", "3.0.1"].iter().rev().take(keep).rev() {
+            want.push(("wazo-plugind-b-demo".into(), v.to_string()));
+        }
+        assert_eq!(listed(d), want, "--keep {keep}");
+        let left = 8 - want.len();
+        if left > 0 {
+            let line = stderr(&o).lines().next().unwrap().to_string();
+            assert!(
+                line.starts_with(&format!(
+                    "pluginctl: --keep {keep}: left out {left} older file{} (kept in the folder): ",
+                    if left == 1 { "" } else { "s" }
+                )),
+                "{line}"
+            );
+        }
+        let mut now = names(d);
+        now.retain(|n| n.ends_with(".deb"));
+        let mut debs = before.clone();
+        debs.retain(|n| n.ends_with(".deb"));
+        assert_eq!(now, debs, "no file deleted");
+    }
+    // apt sees exactly the kept versions.
+    index_ok(d, &["--keep", "2"]);
+    let root = AptRoot::new(d, "trusted=yes");
+    let (ok, out) = apt(&root, "apt-get", &["update"]);
+    assert!(ok, "{out}");
+    let (ok, madison) = apt(&root, "apt-cache", &["madison", "wazo-plugind-a-demo"]);
+    assert!(ok, "{madison}");
+    let seen: Vec<&str> = madison
+        .lines()
+        .map(|l| l.split('|').nth(1).unwrap().trim())
+        .collect();
+    assert_eq!(seen, [sorted[5], sorted[4]], "{madison}");
+    let o = index(d, &["--keep", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn two_different_files_of_one_version_are_an_error_naming_both() {
+    let repo = tempfile::tempdir().unwrap();
+    let d = repo.path();
+    let first = build(d, "a", "1.0", "1700000000");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let rebuilt = build(elsewhere.path(), "a", "1.0", "1700000999");
+    let copy = d.join("a-copy_1.0_all.deb");
+    std::fs::copy(&first, &copy).unwrap();
+    // An identical copy is harmless.
+    index_ok(d, &[]);
+    let before = std::fs::read(d.join("Packages")).unwrap();
+    let second = d.join("a-rebuilt_1.0_all.deb");
+    std::fs::copy(&rebuilt, &second).unwrap();
+    let names_before = names(d);
+    for args in [&[][..], &["--keep", "1"][..]] {
+        let o = index(d, args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error: {}: the same package as {} (wazo-plugind-a-demo 1.0, all) with other contents; a server would install whichever apt picked: remove one, or rebuild the newer one with a higher version\n",
+                second.display(),
+                copy.display()
+            )
+        );
+        assert_eq!(names(d), names_before);
+        assert_eq!(std::fs::read(d.join("Packages")).unwrap(), before);
+    }
+}
