@@ -205,6 +205,11 @@ pub(crate) struct IndexArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) keep: Option<u32>,
 
+    /// A wazo-plugind-* dependency that no package of the repository satisfies is an error
+    /// (nothing is written), not a warning.
+    #[arg(long)]
+    pub(crate) strict: bool,
+
     /// Print nothing but errors.
     #[arg(short, long)]
     pub(crate) quiet: bool,

@@ -8,6 +8,7 @@
 //! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
 //! else the newest package's modification time.
 
+pub(crate) mod deps;
 pub(crate) mod fields;
 pub(crate) mod select;
 
@@ -41,6 +42,8 @@ pub(crate) struct Options<'a> {
     pub(crate) fields: fields::Values,
     /// List only the newest N versions of each package.
     pub(crate) keep: Option<u32>,
+    /// An unmet `wazo-plugind-*` dependency is an error, not a warning.
+    pub(crate) strict: bool,
 }
 
 /// One package of the repository.
@@ -267,6 +270,19 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         }
         None => Vec::new(),
     };
+    let unmet = deps::unmet(&entries);
+    if options.strict {
+        if let Some(first) = unmet.first() {
+            let more = match unmet.len() - 1 {
+                0 => String::new(),
+                n => format!(" ({n} more unmet)"),
+            };
+            return Err(Error::package(
+                dir.join(&first.file),
+                format!("{}{more}; --strict writes nothing", first.describe()),
+            ));
+        }
+    }
     let packages_text = packages(&mut entries);
     let packages_gz = crate::package::extras::gzip_bytes(&packages_text);
     let release_text = release(
@@ -329,6 +345,13 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         report.info(&format!(
             "warning: {}: a hidden file is not published; rename it without the leading dot to publish it",
             path.display()
+        ));
+    }
+    for u in &unmet {
+        report.info(&format!(
+            "warning: {}: {}",
+            dir.join(&u.file).display(),
+            u.describe()
         ));
     }
     if !left_out.is_empty() {

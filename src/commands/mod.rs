@@ -58,6 +58,7 @@ pub fn run(cli: Cli) -> i32 {
                 valid_for: args.valid_for,
                 fields: [args.origin, args.label, args.suite, args.codename],
                 keep: args.keep,
+                strict: args.strict,
             };
             let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)

@@ -7,6 +7,7 @@ mod compression;
 mod errors;
 mod firsthour;
 mod fleet;
+mod fleet_deps;
 mod index;
 mod index_input;
 mod index_keys;
