@@ -59,9 +59,14 @@ pub(crate) struct LintArgs {
     #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
 
-    /// Print one JSON document instead of text lines.
-    #[arg(long)]
+    /// Print one JSON document instead of text lines (short for --format json).
+    #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
+
+    /// How to print the report: text, json, github (workflow commands), gitlab (Code
+    /// Quality report) or junit (XML); the exit status is the same for each.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::lint::format::Format::Text)]
+    pub(crate) format: crate::lint::format::Format,
 
     /// Count warnings as errors (exit status 1).
     #[arg(long)]
@@ -72,11 +77,11 @@ pub(crate) struct LintArgs {
     pub(crate) wazo_version: Option<String>,
 
     /// Explain a tag and exit.
-    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "deny_warnings", "wazo_version"])]
+    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "format", "deny_warnings", "wazo_version"])]
     pub(crate) explain: Option<String>,
 
     /// List every tag with its severity and exit.
-    #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version"])]
+    #[arg(long, conflicts_with_all = ["json", "format", "deny_warnings", "wazo_version"])]
     pub(crate) list_tags: bool,
 }
 

@@ -13,6 +13,7 @@ mod index_input;
 mod index_keys;
 mod inspect;
 mod lint;
+mod lint_ci;
 mod lint_real;
 mod multi;
 mod new;
