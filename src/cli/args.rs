@@ -179,10 +179,20 @@ pub(crate) struct IndexArgs {
     #[arg(value_name = "DIR", default_value = ".")]
     pub(crate) dir: PathBuf,
 
-    /// Sign Release with this OpenPGP secret key (armored or binary, no passphrase):
-    /// also writes InRelease and Release.gpg.
-    #[arg(long, value_name = "KEYFILE")]
+    /// Sign Release with this OpenPGP secret key (armored or binary): also writes
+    /// InRelease and Release.gpg.
+    #[arg(long, value_name = "KEYFILE", conflicts_with = "sign_with")]
     pub(crate) sign: Option<PathBuf>,
+
+    /// The passphrase of a protected KEYFILE, in this file (else read from the
+    /// PLUGINCTL_KEY_PASSPHRASE environment variable; never an argument).
+    #[arg(long, value_name = "FILE", requires = "sign")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+
+    /// Sign Release through the system's gpg with this key (gpg-agent, smartcard), as
+    /// --sign does with a key file.
+    #[arg(long, value_name = "KEYID", conflicts_with = "sign")]
+    pub(crate) sign_with: Option<String>,
 
     /// Add Valid-Until to Release, this many days after its Date (apt then refuses a
     /// repository not re-indexed in time: a replayed old index is caught).

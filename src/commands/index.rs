@@ -36,6 +36,10 @@ const SIGNATURES: [&str; 2] = ["InRelease", "Release.gpg"];
 pub(crate) struct Options<'a> {
     /// An OpenPGP secret key file: sign `Release` (`InRelease`, `Release.gpg`).
     pub(crate) sign: Option<&'a Path>,
+    /// The file holding the key's passphrase (else the environment variable is read).
+    pub(crate) passphrase_file: Option<&'a Path>,
+    /// A key ID of the system's gpg to sign with, instead of a key file.
+    pub(crate) sign_with: Option<&'a str>,
     /// Days from now until the `Valid-Until` of `Release`.
     pub(crate) valid_for: Option<u32>,
     /// `Origin`, `Label`, `Suite`, `Codename` given as flags (see [`fields::NAMES`]).
@@ -240,10 +244,18 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         }
     }
     let (names, changed) = fields::merge(fields::previous(dir)?, &options.fields);
-    let signer = options
-        .sign
-        .map(crate::deb::sign::Signer::load)
-        .transpose()?;
+    use crate::deb::sign::{ReleaseSigner, Signer};
+    let signer = match (options.sign, options.sign_with) {
+        (Some(key), _) => {
+            let passphrase = crate::deb::passphrase::get(options.passphrase_file)?;
+            Some(ReleaseSigner::File(Box::new(Signer::load(
+                key,
+                passphrase.as_ref(),
+            )?)))
+        }
+        (None, Some(id)) => Some(ReleaseSigner::Gpg(crate::deb::gpg::GpgSigner::find(id)?)),
+        (None, None) => None,
+    };
     let until = valid_until(options.valid_for);
     if let (Some(signer), Some(until)) = (&signer, until) {
         if let Some(expires) = signer.expires().filter(|&at| at < until) {

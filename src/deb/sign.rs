@@ -6,6 +6,7 @@
 //! does not depend on the gpg version or configuration of the machine. Signatures are v4,
 //! hashed with SHA-512 (apt refuses SHA-1), and carry the issuer's fingerprint and key ID.
 
+use crate::deb::passphrase::Passphrase;
 use crate::deb::signkey;
 use crate::{Error, Result};
 use pgp::composed::{
@@ -43,15 +44,15 @@ impl Signer {
 }
 
 impl Signer {
-    /// Reads an armored or binary OpenPGP secret key without passphrase; every way the
-    /// file can be wrong is one line naming it (exit status 2).
-    pub(crate) fn load(path: &Path) -> Result<Signer> {
+    /// Reads an armored or binary OpenPGP secret key, unlocked with `passphrase` when it is
+    /// protected; every way the file can be wrong is one line naming it (exit status 2).
+    pub(crate) fn load(path: &Path, passphrase: Option<&Passphrase>) -> Result<Signer> {
         let fail = |why: &str| Error::Usage(format!("{}: {why}", path.display()));
         let not_a_key = || {
             fail("not an OpenPGP secret key (armored or binary); export one with gpg --export-secret-keys KEYID")
         };
         let bytes = read_key_file(path)?;
-        let Ok((key, _)) = SignedSecretKey::from_reader_single(&bytes[..]) else {
+        let Ok((mut key, _)) = SignedSecretKey::from_reader_single(&bytes[..]) else {
             if SignedPublicKey::from_reader_single(&bytes[..]).is_ok() {
                 return Err(fail(
                     "a public key only; give the secret key (gpg --export-secret-keys KEYID)",
@@ -68,6 +69,9 @@ impl Signer {
             return Err(fail(
                 "the key's self-signatures do not verify; export the key again",
             ));
+        }
+        if let Some(passphrase) = passphrase {
+            unlock(&mut key, passphrase).map_err(|why| fail(&why))?;
         }
         let subkey = signkey::pick_signing_key(&key).map_err(|why| fail(&why))?;
         let signer = Signer { key, subkey };
@@ -182,4 +186,74 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>> {
         )));
     }
     Ok(bytes)
+}
+
+/// Unlocks every protected signing secret of `key` that `passphrase` opens. One that it does not
+/// open stays locked (an offline primary key exported with `--export-secret-subkeys` has
+/// no secret to open); when none opens, the passphrase is wrong.
+fn unlock(key: &mut SignedSecretKey, passphrase: &Passphrase) -> std::result::Result<(), String> {
+    let password = Password::from(passphrase.text.as_str());
+    let mut locked = 0;
+    let mut opened = 0;
+    if key.primary_key.secret_params().is_encrypted() {
+        locked += 1;
+        opened += usize::from(key.primary_key.remove_password(&password).is_ok());
+    }
+    for sub in &mut key.secret_subkeys {
+        // Opening a secret costs a deliberately slow key derivation: only signing subkeys.
+        let signs = sub.signatures.iter().any(|s| s.key_flags().sign());
+        if signs && sub.key.secret_params().is_encrypted() {
+            locked += 1;
+            opened += usize::from(sub.key.remove_password(&password).is_ok());
+        }
+    }
+    if locked > 0 && opened == 0 {
+        return Err(format!(
+            "the passphrase from {} does not unlock the key; give the right one",
+            passphrase.source
+        ));
+    }
+    Ok(())
+}
+
+/// Whoever signs a `Release`: a key file read here, or a key held by the system's gpg.
+pub(crate) enum ReleaseSigner {
+    /// `--sign KEYFILE`.
+    File(Box<Signer>),
+    /// `--sign-with KEYID`.
+    Gpg(crate::deb::gpg::GpgSigner),
+}
+
+impl ReleaseSigner {
+    /// `Release.gpg`.
+    pub(crate) fn detached(&self, text: &str) -> Result<String> {
+        match self {
+            ReleaseSigner::File(s) => s.detached(text),
+            ReleaseSigner::Gpg(s) => s.detached(text),
+        }
+    }
+
+    /// `InRelease`.
+    pub(crate) fn clearsign(&self, text: &str) -> Result<String> {
+        match self {
+            ReleaseSigner::File(s) => s.clearsign(text),
+            ReleaseSigner::Gpg(s) => s.clearsign(text),
+        }
+    }
+
+    /// The signing key's fingerprint, as shown.
+    pub(crate) fn fingerprint(&self) -> String {
+        match self {
+            ReleaseSigner::File(s) => s.fingerprint(),
+            ReleaseSigner::Gpg(s) => s.fingerprint(),
+        }
+    }
+
+    /// When the signatures stop being accepted.
+    pub(crate) fn expires(&self) -> Option<u64> {
+        match self {
+            ReleaseSigner::File(s) => s.expires(),
+            ReleaseSigner::Gpg(s) => s.expires(),
+        }
+    }
 }

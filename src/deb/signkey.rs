@@ -147,7 +147,10 @@ pub(crate) fn pick_signing_key(
         return Ok(None);
     }
     if locked {
-        return Err("the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)".into());
+        return Err(format!(
+            "the secret key is protected by a passphrase; give it in a file (--passphrase-file FILE) or in the {} environment variable",
+            crate::deb::passphrase::ENV
+        ));
     }
     if let Some((i, at)) = expired {
         return Err(format!(

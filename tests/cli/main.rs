@@ -8,6 +8,7 @@ mod errors;
 mod firsthour;
 mod fleet;
 mod fleet_deps;
+mod fleet_keys;
 mod index;
 mod index_input;
 mod index_keys;

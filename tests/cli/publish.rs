@@ -466,11 +466,11 @@ fn every_bad_keyfile_is_one_line_exit_2_and_nothing_written() {
         ),
         (
             locked.armored.clone(),
-            format!("error: {}: the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)\n", show(&locked.armored)),
+            format!("error: {}: the secret key is protected by a passphrase; give it in a file (--passphrase-file FILE) or in the PLUGINCTL_KEY_PASSPHRASE environment variable\n", show(&locked.armored)),
         ),
         (
             locked.binary.clone(),
-            format!("error: {}: the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)\n", show(&locked.binary)),
+            format!("error: {}: the secret key is protected by a passphrase; give it in a file (--passphrase-file FILE) or in the PLUGINCTL_KEY_PASSPHRASE environment variable\n", show(&locked.binary)),
         ),
     ];
     for (keyfile, want) in cases {
