@@ -20,6 +20,7 @@ mod multi;
 mod new;
 mod publish;
 mod reading;
+mod recipes;
 mod safety;
 mod signals;
 mod support;
