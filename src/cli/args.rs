@@ -59,9 +59,14 @@ pub(crate) struct LintArgs {
     #[arg(value_name = "PATH")]
     pub(crate) paths: Vec<PathBuf>,
 
-    /// Print one JSON document instead of text lines.
-    #[arg(long)]
+    /// Print one JSON document instead of text lines (short for --format json).
+    #[arg(long, conflicts_with = "format")]
     pub(crate) json: bool,
+
+    /// How to print the report: text, json, github (workflow commands), gitlab (Code
+    /// Quality report) or junit (XML); the exit status is the same for each.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::lint::format::Format::Text)]
+    pub(crate) format: crate::lint::format::Format,
 
     /// Count warnings as errors (exit status 1).
     #[arg(long)]
@@ -72,11 +77,11 @@ pub(crate) struct LintArgs {
     pub(crate) wazo_version: Option<String>,
 
     /// Explain a tag and exit.
-    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "deny_warnings", "wazo_version"])]
+    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "format", "deny_warnings", "wazo_version"])]
     pub(crate) explain: Option<String>,
 
     /// List every tag with its severity and exit.
-    #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version"])]
+    #[arg(long, conflicts_with_all = ["json", "format", "deny_warnings", "wazo_version"])]
     pub(crate) list_tags: bool,
 }
 
@@ -174,15 +179,51 @@ pub(crate) struct IndexArgs {
     #[arg(value_name = "DIR", default_value = ".")]
     pub(crate) dir: PathBuf,
 
-    /// Sign Release with this OpenPGP secret key (armored or binary, no passphrase):
-    /// also writes InRelease and Release.gpg.
-    #[arg(long, value_name = "KEYFILE")]
+    /// Sign Release with this OpenPGP secret key (armored or binary): also writes
+    /// InRelease and Release.gpg.
+    #[arg(long, value_name = "KEYFILE", conflicts_with = "sign_with")]
     pub(crate) sign: Option<PathBuf>,
+
+    /// The passphrase of a protected KEYFILE, in this file (else read from the
+    /// PLUGINCTL_KEY_PASSPHRASE environment variable; never an argument).
+    #[arg(long, value_name = "FILE", requires = "sign")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+
+    /// Sign Release through the system's gpg with this key (gpg-agent, smartcard), as
+    /// --sign does with a key file.
+    #[arg(long, value_name = "KEYID", conflicts_with = "sign")]
+    pub(crate) sign_with: Option<String>,
 
     /// Add Valid-Until to Release, this many days after its Date (apt then refuses a
     /// repository not re-indexed in time: a replayed old index is caught).
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub(crate) valid_for: Option<u32>,
+
+    /// Origin field of Release (what servers pin on: Pin: release o=TEXT); kept from the
+    /// previous Release when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) origin: Option<String>,
+
+    /// Label field of Release; kept from the previous Release when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) label: Option<String>,
+
+    /// Suite field of Release (one word, such as stable); kept when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) suite: Option<String>,
+
+    /// Codename field of Release (one word); kept when not given.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) codename: Option<String>,
+
+    /// List only the newest N versions of each package (dpkg order); files are never deleted.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) keep: Option<u32>,
+
+    /// A wazo-plugind-* dependency that no package of the repository satisfies is an error
+    /// (nothing is written), not a warning.
+    #[arg(long)]
+    pub(crate) strict: bool,
 
     /// Print nothing but errors.
     #[arg(short, long)]

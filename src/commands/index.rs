@@ -8,6 +8,10 @@
 //! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
 //! else the newest package's modification time.
 
+pub(crate) mod deps;
+pub(crate) mod fields;
+pub(crate) mod select;
+
 use crate::deb::deb822::Paragraph;
 use crate::deb::digest::{self, Digests};
 use crate::package::info as package_info;
@@ -32,8 +36,18 @@ const SIGNATURES: [&str; 2] = ["InRelease", "Release.gpg"];
 pub(crate) struct Options<'a> {
     /// An OpenPGP secret key file: sign `Release` (`InRelease`, `Release.gpg`).
     pub(crate) sign: Option<&'a Path>,
+    /// The file holding the key's passphrase (else the environment variable is read).
+    pub(crate) passphrase_file: Option<&'a Path>,
+    /// A key ID of the system's gpg to sign with, instead of a key file.
+    pub(crate) sign_with: Option<&'a str>,
     /// Days from now until the `Valid-Until` of `Release`.
     pub(crate) valid_for: Option<u32>,
+    /// `Origin`, `Label`, `Suite`, `Codename` given as flags (see [`fields::NAMES`]).
+    pub(crate) fields: fields::Values,
+    /// List only the newest N versions of each package.
+    pub(crate) keep: Option<u32>,
+    /// An unmet `wazo-plugind-*` dependency is an error, not a warning.
+    pub(crate) strict: bool,
 }
 
 /// One package of the repository.
@@ -55,21 +69,32 @@ impl Entry {
     }
 }
 
-/// The `.deb` files of `dir` (not recursive), sorted by name, and the newest one's mtime.
-fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
+/// The `.deb` files of `dir` (not recursive), sorted by name, the newest one's mtime, and
+/// the hidden `.deb` files, which are not published (each is named in a warning).
+fn list_debs(dir: &Path) -> Result<(Vec<String>, u64, Vec<PathBuf>)> {
     let read = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read the folder", e))?;
     let mut names = Vec::new();
+    let mut hidden = Vec::new();
     let mut newest = 0u64;
     for entry in read {
         let entry = entry.map_err(|e| Error::io(dir, "cannot read the folder", e))?;
         let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            continue;
-        };
-        if !name.ends_with(".deb") || name.starts_with('.') {
+        let path = entry.path();
+        if !std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()).ends_with(b".deb") {
             continue;
         }
-        let path = entry.path();
+        // Every package of the folder is published or named: a skipped one would be
+        // missing from the repository while index says it succeeded.
+        let Some(name) = name.to_str() else {
+            return Err(Error::Usage(format!(
+                "{}: a package file name that is not UTF-8 cannot be listed in Packages; rename it",
+                path.display()
+            )));
+        };
+        if name.starts_with('.') {
+            hidden.push(path);
+            continue;
+        }
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, "cannot read", e))?;
         if !meta.is_file() {
             // Named as a package but not one: publishing the folder without it would hide it.
@@ -96,7 +121,8 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64)> {
         names.push(name.to_string());
     }
     names.sort();
-    Ok((names, newest))
+    hidden.sort();
+    Ok((names, newest, hidden))
 }
 
 /// Reads one package, once (all of it, so a damaged data member is caught before it is
@@ -149,8 +175,14 @@ fn release_time(timestamp: u64) -> String {
 
 /// The `Release` file listing the index files with their sizes and sums; `valid_until`
 /// (seconds since 1970) makes apt refuse it after that time.
-pub(crate) fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Digests)]) -> String {
-    let mut out = format!("Date: {}\n", release_time(date));
+pub(crate) fn release(
+    names: &fields::Values,
+    date: u64,
+    valid_until: Option<u64>,
+    files: &[(&str, &Digests)],
+) -> String {
+    let mut out = fields::lines(names);
+    out.push_str(&format!("Date: {}\n", release_time(date)));
     if let Some(until) = valid_until {
         out.push_str(&format!("Valid-Until: {}\n", release_time(until)));
     }
@@ -165,19 +197,10 @@ pub(crate) fn release(date: u64, valid_until: Option<u64>, files: &[(&str, &Dige
     out
 }
 
-/// The `Date` of `Release`: `SOURCE_DATE_EPOCH`, else the newest package's mtime.
+/// The `Date` of `Release`: `SOURCE_DATE_EPOCH` (checked by the rule `build` applies), else
+/// the newest package's mtime.
 fn release_date(newest: u64) -> Result<u64> {
-    match std::env::var_os("SOURCE_DATE_EPOCH") {
-        Some(value) => {
-            let text = value.to_string_lossy();
-            text.trim().parse::<u64>().map_err(|_| {
-                Error::Usage(format!(
-                    "SOURCE_DATE_EPOCH={text:?}: must be a whole number of seconds since 1970-01-01"
-                ))
-            })
-        }
-        None => Ok(newest),
-    }
+    Ok(crate::package::options::source_date_epoch()?.unwrap_or(newest))
 }
 
 /// `Valid-Until`: `days` after the time of this run. Not after `Date`: `Date` follows the
@@ -215,22 +238,69 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
             dir.display()
         )));
     }
-    let signer = options
-        .sign
-        .map(crate::deb::sign::Signer::load)
-        .transpose()?;
-    let (files, newest) = list_debs(dir)?;
+    for (name, value) in fields::NAMES.iter().zip(&options.fields) {
+        if let Some(value) = value {
+            fields::check(name, value)?;
+        }
+    }
+    let (names, changed) = fields::merge(fields::previous(dir)?, &options.fields);
+    use crate::deb::sign::{ReleaseSigner, Signer};
+    let signer = match (options.sign, options.sign_with) {
+        (Some(key), _) => {
+            let passphrase = crate::deb::passphrase::get(options.passphrase_file)?;
+            Some(ReleaseSigner::File(Box::new(Signer::load(
+                key,
+                passphrase.as_ref(),
+            )?)))
+        }
+        (None, Some(id)) => Some(ReleaseSigner::Gpg(crate::deb::gpg::GpgSigner::find(id)?)),
+        (None, None) => None,
+    };
+    let until = valid_until(options.valid_for);
+    if let (Some(signer), Some(until)) = (&signer, until) {
+        if let Some(expires) = signer.expires().filter(|&at| at < until) {
+            report.info(&format!(
+                "warning: the signing key expires on {}, before Valid-Until ({}): apt refuses the repository from then on; extend the key (gpg --quick-set-expire) or index again before",
+                crate::deb::signkey::date(expires),
+                crate::deb::signkey::date(until)
+            ));
+        }
+    }
+    let (files, newest, hidden) = list_debs(dir)?;
     let date = release_date(newest)?;
     let mut entries = Vec::with_capacity(files.len());
     for file in &files {
         crate::ui::signals::check()?;
         entries.push(report.timed(&format!("read {file}"), || entry(dir, file))?);
     }
+    select::check_duplicates(dir, &entries)?;
+    let left_out = match options.keep {
+        Some(n) => {
+            let (kept, rest) = select::keep_newest(entries, n as usize);
+            entries = kept;
+            rest
+        }
+        None => Vec::new(),
+    };
+    let unmet = deps::unmet(&entries);
+    if options.strict {
+        if let Some(first) = unmet.first() {
+            let more = match unmet.len() - 1 {
+                0 => String::new(),
+                n => format!(" ({n} more unmet)"),
+            };
+            return Err(Error::package(
+                dir.join(&first.file),
+                format!("{}{more}; --strict writes nothing", first.describe()),
+            ));
+        }
+    }
     let packages_text = packages(&mut entries);
     let packages_gz = crate::package::extras::gzip_bytes(&packages_text);
     let release_text = release(
+        &names,
         date,
-        valid_until(options.valid_for),
+        until,
         &[
             ("Packages", &digest::of_bytes(&packages_text)),
             ("Packages.gz", &digest::of_bytes(&packages_gz)),
@@ -272,6 +342,39 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         .collect::<Result<Vec<_>>>()?;
     if let Some(signer) = &signer {
         report.info(&format!("signed Release with key {}", signer.fingerprint()));
+    }
+    for (name, old, new) in &changed {
+        let old = if old.is_empty() {
+            "none".to_string()
+        } else {
+            format!("{old:?}")
+        };
+        report.info(&format!(
+            "warning: {name} changed from {old} to {new:?}: apt-get update on every server now stops until run once with --allow-releaseinfo-change"
+        ));
+    }
+    for path in &hidden {
+        report.info(&format!(
+            "warning: {}: a hidden file is not published; rename it without the leading dot to publish it",
+            path.display()
+        ));
+    }
+    for u in &unmet {
+        report.info(&format!(
+            "warning: {}: {}",
+            dir.join(&u.file).display(),
+            u.describe()
+        ));
+    }
+    if !left_out.is_empty() {
+        let files: Vec<&str> = left_out.iter().map(|e| e.file.as_str()).collect();
+        report.info(&format!(
+            "--keep {}: left out {} older file{} (kept in the folder): {}",
+            options.keep.unwrap_or(0),
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            files.join(", ")
+        ));
     }
     if files.is_empty() {
         report.info(&format!(

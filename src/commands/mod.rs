@@ -55,7 +55,12 @@ pub fn run(cli: Cli) -> i32 {
             });
             let options = index::Options {
                 sign: args.sign.as_deref(),
+                passphrase_file: args.passphrase_file.as_deref(),
+                sign_with: args.sign_with.as_deref(),
                 valid_for: args.valid_for,
+                fields: [args.origin, args.label, args.suite, args.codename],
+                keep: args.keep,
+                strict: args.strict,
             };
             let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)

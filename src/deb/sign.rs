@@ -6,6 +6,8 @@
 //! does not depend on the gpg version or configuration of the machine. Signatures are v4,
 //! hashed with SHA-512 (apt refuses SHA-1), and carry the issuer's fingerprint and key ID.
 
+use crate::deb::passphrase::Passphrase;
+use crate::deb::signkey;
 use crate::{Error, Result};
 use pgp::composed::{
     ArmorOptions, CleartextSignedMessage, Deserializable, DetachedSignature, SignedPublicKey,
@@ -30,15 +32,27 @@ pub(crate) struct Signer {
 }
 
 impl Signer {
-    /// Reads an armored or binary OpenPGP secret key without passphrase; every way the
-    /// file can be wrong is one line naming it (exit status 2).
-    pub(crate) fn load(path: &Path) -> Result<Signer> {
+    /// When the signatures stop being accepted (seconds since 1970): the earlier of the
+    /// primary key's and the signing subkey's expiry; `None` when neither expires.
+    pub(crate) fn expires(&self) -> Option<u64> {
+        let primary = signkey::primary_expiry(&self.key);
+        let sub = self
+            .subkey
+            .and_then(|i| signkey::subkey_expiry(&self.key.secret_subkeys[i]));
+        primary.into_iter().chain(sub).min()
+    }
+}
+
+impl Signer {
+    /// Reads an armored or binary OpenPGP secret key, unlocked with `passphrase` when it is
+    /// protected; every way the file can be wrong is one line naming it (exit status 2).
+    pub(crate) fn load(path: &Path, passphrase: Option<&Passphrase>) -> Result<Signer> {
         let fail = |why: &str| Error::Usage(format!("{}: {why}", path.display()));
         let not_a_key = || {
             fail("not an OpenPGP secret key (armored or binary); export one with gpg --export-secret-keys KEYID")
         };
         let bytes = read_key_file(path)?;
-        let Ok((key, _)) = SignedSecretKey::from_reader_single(&bytes[..]) else {
+        let Ok((mut key, _)) = SignedSecretKey::from_reader_single(&bytes[..]) else {
             if SignedPublicKey::from_reader_single(&bytes[..]).is_ok() {
                 return Err(fail(
                     "a public key only; give the secret key (gpg --export-secret-keys KEYID)",
@@ -46,13 +60,24 @@ impl Signer {
             }
             return Err(not_a_key());
         };
+        // rPGP reads a key on a curve it does not implement as opaque bytes: its
+        // self-signatures cannot be checked, which is not the key's fault.
+        if let Some(curve) = signkey::unsupported_curve(key.primary_key.public_params()) {
+            return Err(fail(&signkey::curve_error(&curve)));
+        }
         if key.verify_bindings().is_err() {
             return Err(fail(
                 "the key's self-signatures do not verify; export the key again",
             ));
         }
-        let subkey = pick_signing_key(&key).map_err(|why| fail(&why))?;
+        if let Some(passphrase) = passphrase {
+            unlock(&mut key, passphrase).map_err(|why| fail(&why))?;
+        }
+        let subkey = signkey::pick_signing_key(&key).map_err(|why| fail(&why))?;
         let signer = Signer { key, subkey };
+        if let Some(curve) = signkey::unsupported_curve(signer.signing_key().public_params()) {
+            return Err(fail(&signkey::curve_error(&curve)));
+        }
         if signer.signing_key().version() != KeyVersion::V4 {
             return Err(fail(
                 "not a version 4 key; apt's gpgv verifies v4 signatures: use a v4 key",
@@ -163,42 +188,72 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Which key signs: the primary key when its self-signature allows signing, else the
-/// first signing subkey with its secret (`gpg --export-secret-subkeys` keeps the primary
-/// offline), else a primary key whose algorithm can sign and that states no usage.
-fn pick_signing_key(key: &SignedSecretKey) -> std::result::Result<Option<usize>, String> {
-    let primary_flags = key
-        .details
-        .users
-        .iter()
-        .flat_map(|u| u.signatures.iter())
-        .chain(key.details.direct_signatures.iter())
-        .map(|s| s.key_flags())
-        .find(|f| f.sign() || f.certify() || f.encrypt_comms() || f.encrypt_storage());
-    let primary_plain = !key.primary_key.secret_params().is_encrypted();
-    let primary_can = key.primary_key.algorithm().can_sign();
-    if primary_plain && primary_can && primary_flags.as_ref().is_some_and(|f| f.sign()) {
-        return Ok(None);
+/// Unlocks every protected signing secret of `key` that `passphrase` opens. One that it does not
+/// open stays locked (an offline primary key exported with `--export-secret-subkeys` has
+/// no secret to open); when none opens, the passphrase is wrong.
+fn unlock(key: &mut SignedSecretKey, passphrase: &Passphrase) -> std::result::Result<(), String> {
+    let password = Password::from(passphrase.text.as_str());
+    let mut locked = 0;
+    let mut opened = 0;
+    if key.primary_key.secret_params().is_encrypted() {
+        locked += 1;
+        opened += usize::from(key.primary_key.remove_password(&password).is_ok());
     }
-    let mut locked = !primary_plain;
-    for (i, sub) in key.secret_subkeys.iter().enumerate() {
-        if !sub.signatures.iter().any(|s| s.key_flags().sign()) {
-            continue;
+    for sub in &mut key.secret_subkeys {
+        // Opening a secret costs a deliberately slow key derivation: only signing subkeys.
+        let signs = sub.signatures.iter().any(|s| s.key_flags().sign());
+        if signs && sub.key.secret_params().is_encrypted() {
+            locked += 1;
+            opened += usize::from(sub.key.remove_password(&password).is_ok());
         }
-        if sub.key.secret_params().is_encrypted() {
-            locked = true;
-            continue;
+    }
+    if locked > 0 && opened == 0 {
+        return Err(format!(
+            "the passphrase from {} does not unlock the key; give the right one",
+            passphrase.source
+        ));
+    }
+    Ok(())
+}
+
+/// Whoever signs a `Release`: a key file read here, or a key held by the system's gpg.
+pub(crate) enum ReleaseSigner {
+    /// `--sign KEYFILE`.
+    File(Box<Signer>),
+    /// `--sign-with KEYID`.
+    Gpg(crate::deb::gpg::GpgSigner),
+}
+
+impl ReleaseSigner {
+    /// `Release.gpg`.
+    pub(crate) fn detached(&self, text: &str) -> Result<String> {
+        match self {
+            ReleaseSigner::File(s) => s.detached(text),
+            ReleaseSigner::Gpg(s) => s.detached(text),
         }
-        return Ok(Some(i));
     }
-    if primary_plain && primary_can && primary_flags.is_none() {
-        return Ok(None);
+
+    /// `InRelease`.
+    pub(crate) fn clearsign(&self, text: &str) -> Result<String> {
+        match self {
+            ReleaseSigner::File(s) => s.clearsign(text),
+            ReleaseSigner::Gpg(s) => s.clearsign(text),
+        }
     }
-    if locked {
-        return Err("the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)".into());
+
+    /// The signing key's fingerprint, as shown.
+    pub(crate) fn fingerprint(&self) -> String {
+        match self {
+            ReleaseSigner::File(s) => s.fingerprint(),
+            ReleaseSigner::Gpg(s) => s.fingerprint(),
+        }
     }
-    Err(
-        "no key in the file can sign; add a signing subkey (gpg --quick-add-key FPR ed25519 sign)"
-            .into(),
-    )
+
+    /// When the signatures stop being accepted.
+    pub(crate) fn expires(&self) -> Option<u64> {
+        match self {
+            ReleaseSigner::File(s) => s.expires(),
+            ReleaseSigner::Gpg(s) => s.expires(),
+        }
+    }
 }

@@ -92,13 +92,47 @@ pub(crate) fn check_relation(item: &str) -> Result<(), String> {
     if item.trim().is_empty() {
         return Err("is empty".into());
     }
-    for alternative in item.split('|') {
-        check_alternative(alternative.trim())?;
-    }
-    Ok(())
+    parse_relation(item).map(drop)
 }
 
-fn check_alternative(alt: &str) -> Result<(), String> {
+/// One alternative of a relation: `name:arch (op version)`, as dpkg reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Alternative<'a> {
+    /// The package name, without its architecture qualifier.
+    pub(crate) name: &'a str,
+    /// The operator (`<<`, `<=`, `=`, `>=`, `>>`) and version, when constrained.
+    pub(crate) constraint: Option<(&'a str, &'a str)>,
+}
+
+impl Alternative<'_> {
+    /// Whether a package (or a versioned `Provides`) at `version` meets the constraint, by
+    /// dpkg's order; `None` is an unversioned `Provides`, which meets only no constraint.
+    pub(crate) fn accepts(&self, version: Option<&str>) -> bool {
+        let Some((op, want)) = self.constraint else {
+            return true;
+        };
+        let Some(have) = version else {
+            return false;
+        };
+        let order = compare(have, want);
+        match op {
+            "<<" => order.is_lt(),
+            "<=" => order.is_le(),
+            "=" => order.is_eq(),
+            ">=" => order.is_ge(),
+            _ => order.is_gt(),
+        }
+    }
+}
+
+/// The alternatives of one relation item (`a (>= 1) | b`), checked as [`check_relation`].
+pub(crate) fn parse_relation(item: &str) -> Result<Vec<Alternative<'_>>, String> {
+    item.split('|')
+        .map(|alternative| check_alternative(alternative.trim()))
+        .collect()
+}
+
+fn check_alternative(alt: &str) -> Result<Alternative<'_>, String> {
     if alt.is_empty() {
         return Err("has an empty alternative around '|'".into());
     }
@@ -122,6 +156,7 @@ fn check_alternative(alt: &str) -> Result<(), String> {
         None => name,
     };
     check_package_name(pkg)?;
+    let mut constraint = None;
     if let Some(after) = rest.strip_prefix('(') {
         let Some(close) = after.find(')') else {
             return Err(format!("\"{alt}\": '(' without ')'"));
@@ -135,6 +170,7 @@ fn check_alternative(alt: &str) -> Result<(), String> {
             ));
         }
         check_version(version).map_err(|e| format!("\"{alt}\": version \"{version}\" {e}"))?;
+        constraint = Some((op, version));
         rest = after[close + 1..].trim_start();
     }
     if let Some(after) = rest.strip_prefix('[') {
@@ -165,7 +201,10 @@ fn check_alternative(alt: &str) -> Result<(), String> {
             "\"{alt}\": unexpected \"{rest}\" (expected: name (op version) [arch])"
         ));
     }
-    Ok(())
+    Ok(Alternative {
+        name: pkg,
+        constraint,
+    })
 }
 
 /// Names a character for an error message: `'_'`, `a space`, `a newline`, `U+0007`.

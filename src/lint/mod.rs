@@ -10,6 +10,7 @@
 pub(crate) mod checkout;
 pub(crate) mod control;
 mod finding;
+pub(crate) mod format;
 pub(crate) mod package;
 mod report;
 pub(crate) mod script;
@@ -183,11 +184,12 @@ pub(crate) fn run(args: &LintArgs) -> Result<i32> {
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.
     crate::ui::signals::check()?;
-    print(&if args.json {
-        report.to_json()
+    let form = if args.json {
+        format::Format::Json
     } else {
-        report.to_text()
-    })?;
+        args.format
+    };
+    print(&format::render(&report, form))?;
     Ok(report.exit_status())
 }
 

@@ -7,23 +7,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A private GnuPG home; its agent is stopped when dropped.
-struct Gpg {
-    home: tempfile::TempDir,
+pub(crate) struct Gpg {
+    pub(crate) home: tempfile::TempDir,
 }
 
 /// A key made by [`Gpg::key`], exported into the GnuPG home.
-struct Key {
-    fingerprint: String,
+pub(crate) struct Key {
+    pub(crate) fingerprint: String,
     /// The secret key, armored.
-    armored: PathBuf,
+    pub(crate) armored: PathBuf,
     /// The secret key, binary.
-    binary: PathBuf,
+    pub(crate) binary: PathBuf,
     /// The public key, binary (what `signed-by` and `gpgv --keyring` read).
-    public: PathBuf,
+    pub(crate) public: PathBuf,
 }
 
 impl Gpg {
-    fn new() -> Gpg {
+    pub(crate) fn new() -> Gpg {
         // Short path: the agent's socket path must fit in a sockaddr_un.
         let home = tempfile::Builder::new()
             .prefix("gpg-")
@@ -33,7 +33,7 @@ impl Gpg {
         Gpg { home }
     }
 
-    fn cmd(&self, tool: &str) -> Command {
+    pub(crate) fn cmd(&self, tool: &str) -> Command {
         let mut c = Command::new(tool);
         c.env("GNUPGHOME", self.home.path());
         // gpgv never prompts, and refuses --batch.
@@ -43,14 +43,14 @@ impl Gpg {
         c
     }
 
-    fn ok(&self, c: &mut Command) -> Output {
+    pub(crate) fn ok(&self, c: &mut Command) -> Output {
         let o = run(c);
         assert!(o.status.success(), "{c:?}: {}", stderr(&o));
         o
     }
 
     /// A new key of `algo` (`ed25519`, `rsa3072`) with this passphrase ('' for none).
-    fn key(&self, algo: &str, uid: &str, passphrase: &str) -> Key {
+    pub(crate) fn key(&self, algo: &str, uid: &str, passphrase: &str) -> Key {
         self.ok(self.cmd("gpg").args([
             "--passphrase",
             passphrase,
@@ -94,7 +94,7 @@ impl Gpg {
     }
 
     /// `gpgv` with only `key` trusted, on `args`; returns its output.
-    fn gpgv(&self, key: &Key, args: &[&Path]) -> Output {
+    pub(crate) fn gpgv(&self, key: &Key, args: &[&Path]) -> Output {
         run(self
             .cmd("gpgv")
             .arg("--keyring")
@@ -132,7 +132,7 @@ impl Drop for Gpg {
 }
 
 /// A folder holding one built plugin `demo/<name>`.
-fn repo_with(name: &str, version: &str) -> tempfile::TempDir {
+pub(crate) fn repo_with(name: &str, version: &str) -> tempfile::TempDir {
     let p = Plugin::new(&format!(
         "name: {name}\nnamespace: demo\nversion: \"{version}\"\ndescription: Plugin {name}.\n"
     ));
@@ -164,7 +164,7 @@ fn signed_index(dir: &Path, key: &Path) -> Output {
 }
 
 /// The names in a folder, sorted.
-fn names(dir: &Path) -> Vec<String> {
+pub(crate) fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -175,22 +175,22 @@ fn names(dir: &Path) -> Vec<String> {
 
 /// apt-get with every state folder, source list and trusted key store in a temp folder:
 /// one source, `signed-by` the given public key, nothing trusted from the host.
-struct Apt(AptRoot);
+pub(crate) struct Apt(AptRoot);
 
 impl Apt {
-    fn new(repo: &Path, signed_by: &Path) -> Apt {
+    pub(crate) fn new(repo: &Path, signed_by: &Path) -> Apt {
         Apt(AptRoot::new(
             repo,
             &format!("signed-by={}", signed_by.display()),
         ))
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         run(self.0.command("apt-get").args(args))
     }
 
     /// `apt-get update` succeeds without a warning; returns its output.
-    fn update_ok(&self) -> String {
+    pub(crate) fn update_ok(&self) -> String {
         let o = self.run(&["update"]);
         let all = format!("{}{}", stdout(&o), stderr(&o));
         assert!(o.status.success(), "apt-get update failed:\n{all}");
@@ -203,7 +203,7 @@ impl Apt {
     }
 
     /// `apt-get update` refuses the repository; returns its output.
-    fn update_refused(&self) -> String {
+    pub(crate) fn update_refused(&self) -> String {
         let o = self.run(&["update"]);
         let all = format!("{}{}", stdout(&o), stderr(&o));
         assert!(!o.status.success(), "apt-get update accepted:\n{all}");
@@ -212,7 +212,7 @@ impl Apt {
 }
 
 /// gpgv accepts InRelease and Release.gpg, both SHA-256 or stronger, by this key only.
-fn assert_verified(gpg: &Gpg, key: &Key, other: &Key, repo: &Path) {
+pub(crate) fn assert_verified(gpg: &Gpg, key: &Key, other: &Key, repo: &Path) {
     let (inrelease, detached, release) = (
         repo.join("InRelease"),
         repo.join("Release.gpg"),
@@ -466,11 +466,11 @@ fn every_bad_keyfile_is_one_line_exit_2_and_nothing_written() {
         ),
         (
             locked.armored.clone(),
-            format!("error: {}: the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)\n", show(&locked.armored)),
+            format!("error: {}: the secret key is protected by a passphrase; give it in a file (--passphrase-file FILE) or in the PLUGINCTL_KEY_PASSPHRASE environment variable\n", show(&locked.armored)),
         ),
         (
             locked.binary.clone(),
-            format!("error: {}: the secret key is protected by a passphrase, which index cannot ask for; export a copy without one (gpg --passwd KEYID, empty passphrase)\n", show(&locked.binary)),
+            format!("error: {}: the secret key is protected by a passphrase; give it in a file (--passphrase-file FILE) or in the PLUGINCTL_KEY_PASSPHRASE environment variable\n", show(&locked.binary)),
         ),
     ];
     for (keyfile, want) in cases {

@@ -500,6 +500,11 @@ impl AptRoot {
         AptRoot { dir }
     }
 
+    /// The root folder (`etc/preferences.d` holds pins).
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `tool` (apt-get, apt-cache) pointed at this root.
     pub fn command(&self, tool: &str) -> Command {
         let d = self.dir.path().display();
