@@ -6,6 +6,7 @@ mod cli_docs;
 mod compression;
 mod errors;
 mod firsthour;
+mod gitref;
 mod index;
 mod inspect;
 mod lint;
