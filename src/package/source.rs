@@ -81,13 +81,10 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
     let (url, default_subdir) = match &source.url {
         Some(url) => (url.clone(), None),
         None => {
-            let top = git::top_level(checkout).ok_or_else(|| {
-                Error::Usage(format!(
-                    "{}: not in a git work tree; --ref builds a branch or tag of a repository: \
-                     run it in a clone of the plugin, or give the repository with --url",
-                    checkout.display()
-                ))
-            })?;
+            let top = match git::top_level(checkout) {
+                Some(top) => top,
+                None => return Err(not_a_work_tree(checkout)?),
+            };
             let prefix = git::prefix(checkout).unwrap_or_default();
             let prefix = prefix.trim_end_matches('/');
             (
@@ -176,6 +173,21 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
         },
         _folder: folder,
     })
+}
+
+/// The refusal of `--ref` without `--url` in a folder git does not take as a work tree,
+/// with git's reason when it is not the plain "not a git repository" (a work tree of
+/// another user is refused by git itself).
+fn not_a_work_tree(checkout: &Path) -> Result<Error> {
+    let why = match git::run(Some(checkout), &["rev-parse", "--show-toplevel"])? {
+        Err(why) if !why.starts_with("not a git repository") => format!(" ({why})"),
+        _ => String::new(),
+    };
+    Ok(Error::Usage(format!(
+        "{}: not in a git work tree{why}; --ref builds a branch or tag of a repository: \
+         run it in a clone of the plugin, or give the repository with --url",
+        checkout.display()
+    )))
 }
 
 /// Refuses a ref that `git clone --branch` would refuse: a commit id, or a name that is no
