@@ -91,6 +91,13 @@ pub(crate) enum RulesFailure {
     Wait(std::io::Error),
     /// It ended with this status (an exit code, or the signal that killed it).
     Ended(std::process::ExitStatus),
+    /// Run as the unprivileged build user, it failed after being refused this path.
+    Refused {
+        /// How it ended.
+        status: std::process::ExitStatus,
+        /// The path named by its own error line.
+        path: String,
+    },
 }
 
 impl Error {
@@ -212,6 +219,16 @@ impl fmt::Display for Error {
                         }?;
                         f.write_str("; nothing was written")
                     }
+                    RulesFailure::Refused { status, path } => write!(
+                        f,
+                        "{rules}: `{step}` failed ({}) after it was refused {path}: a Wazo \
+                         server runs the steps as an unprivileged user, who may write only \
+                         in the plugin folder, $pkgdir and $TMPDIR; nothing was written",
+                        match status.code() {
+                            Some(code) => format!("exit status {code}"),
+                            None => status.to_string(),
+                        }
+                    ),
                 }
             }
             Error::Manifest { file, diagnostic } => f.write_str(&diagnostic.render(file)),

@@ -138,6 +138,21 @@ pub(crate) struct BuildArgs {
     /// SHA-256 and plugin) instead of one path per line.
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Build this branch or tag as a Wazo server installs it: `git clone --branch REF
+    /// --depth 1` into a private temporary folder (as root, the steps run unprivileged).
+    #[arg(long = "ref", value_name = "REF")]
+    pub(crate) git_ref: Option<String>,
+
+    /// With --ref: the repository to clone (anything `git clone` takes); default: the work
+    /// tree of the plugin folder.
+    #[arg(long, value_name = "URL", requires = "git_ref")]
+    pub(crate) url: Option<std::ffi::OsString>,
+
+    /// With --ref: take the plugin from this folder of the clone, as the server's
+    /// `subdirectory` option does.
+    #[arg(long, value_name = "DIR", requires = "git_ref")]
+    pub(crate) subdirectory: Option<PathBuf>,
 }
 
 /// Options of `pluginctl inspect`.

@@ -109,22 +109,28 @@ fn build_loaded(
         .canonicalize()
         .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
 
+    let sandbox = plan.origin.as_ref().and_then(|o| o.sandbox.as_ref());
     rules::run(
         &rules_file,
         &plugin_abs,
         plugin_dir,
         Step::Build,
         None,
+        sandbox,
         report,
     )?;
     check_manifest_unchanged(plugin_dir, validated, Step::Build)?;
     let stage = StagingDir::new(&plugin_abs)?;
+    if let Some(s) = sandbox {
+        stage.give_to(s.id)?;
+    }
     rules::run(
         &rules_file,
         &plugin_abs,
         plugin_dir,
         Step::Package,
         Some(stage.path()),
+        sandbox,
         report,
     )?;
     stage.check_intact("rules package")?;
@@ -332,9 +338,27 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
 /// per-plugin summary when asked, and returns the first failure (or, with `--keep-going`,
 /// an error of the same kind counting the failures).
 pub(crate) fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
+    // `--ref`: the plugin is the clone, kept (and then removed) around the build.
+    let (fetched, from_clone);
+    let plan = match &plan.source {
+        Some(source) => {
+            let checkout = plan
+                .plugins
+                .first()
+                .map_or(Path::new("."), PathBuf::as_path);
+            fetched = crate::package::source::fetch(source, checkout, report)?;
+            from_clone = BuildPlan {
+                plugins: vec![fetched.plugin_dir.clone()],
+                origin: Some(fetched.origin.clone()),
+                ..plan.clone()
+            };
+            &from_clone
+        }
+        None => plan,
+    };
     let outcome = build_all(plan, report)?;
     if plan.json {
-        report.stdout(&json_document(&outcome)?)?;
+        report.stdout(&json_document(&outcome, plan.origin.as_ref())?)?;
     }
     let failed: Vec<String> = outcome
         .attempts
@@ -395,6 +419,12 @@ struct JsonPackage<'a> {
     size: u64,
     sha256: String,
     plugin: JsonPlugin<'a>,
+    /// `--ref`: the branch or tag built.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    git_ref: Option<&'a str>,
+    /// `--ref`: the commit it named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -413,7 +443,10 @@ struct JsonDocument<'a> {
 }
 
 /// The `build --json` document (its shape is documented in README.md).
-fn json_document(outcome: &Outcome) -> Result<String> {
+fn json_document(
+    outcome: &Outcome,
+    origin: Option<&crate::package::source::Origin>,
+) -> Result<String> {
     fn plugin<'a>(a: &Attempt, m: &'a Manifest) -> JsonPlugin<'a> {
         JsonPlugin {
             dir: a.dir.display().to_string(),
@@ -439,6 +472,8 @@ fn json_document(outcome: &Outcome) -> Result<String> {
                 size: b.written.size,
                 sha256: digest::of_file(&b.written.path)?.sha256,
                 plugin: plugin(a, &b.manifest),
+                git_ref: origin.map(|o| o.git_ref.as_str()),
+                commit: origin.map(|o| o.commit.as_str()),
             }),
             Err(e) => doc.failures.push(JsonFailure {
                 dir: a.dir.display().to_string(),

@@ -23,6 +23,7 @@ pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     // A folder without wazo/ is not a plugin: the missing manifest says it all.
     if dir.join("wazo").exists() {
         check_rules_file(dir, format, out);
+        super::git::check(dir, out);
     }
 }
 

@@ -11,6 +11,7 @@ pub(crate) mod checkout;
 pub(crate) mod control;
 mod finding;
 pub(crate) mod format;
+pub(crate) mod git;
 pub(crate) mod package;
 mod report;
 pub(crate) mod script;
@@ -126,6 +127,21 @@ pub(crate) fn before_build(
             col: f.col,
         };
         report.warn(&format!("{place}: {}: {}", f.tag.name(), f.message));
+    }
+    // What git holds differs from the working tree: said whatever the severity, since the
+    // server builds the former.
+    for f in input
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Error)
+    {
+        if git::TAGS.contains(&f.tag) {
+            let line = format!("{}: {}: {}", f.path, f.tag.name(), f.message);
+            match f.severity {
+                Severity::Warning => report.warn(&line),
+                _ => report.info(&line),
+            }
+        }
     }
     if deny && !errors.is_empty() {
         let n = errors.len();

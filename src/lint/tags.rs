@@ -406,6 +406,27 @@ tags! {
          command of `rules package` failed in a rules file without `set -e`, and the build \
          went on. Heuristic: the warning is given only when the shipped rules file has a \
          `package` branch that does more than `:`, `true` or `echo`.";
+
+    RulesNotExecutableInGit = "rules-not-executable-in-git", Error, Checkout,
+        "`wazo/rules` is executable on disk, but git holds it with mode 100644 (in the index, \
+         in HEAD, or both). A Wazo server never sees the working tree: it runs `git clone \
+         --branch REF --depth 1` and gets the mode git holds, so `wazo/rules build` fails \
+         there with permission denied, after the release is published. This is common when \
+         the plugin is written on Windows, where git cannot see the exec bit. Fix it in git: \
+         `git update-index --chmod=+x wazo/rules`, then commit (and tag the new commit). \
+         `pluginctl build --ref REF` builds from such a clone and shows the failure.";
+    UncommittedFiles = "uncommitted-files", Info, Checkout,
+        "Files under the plugin folder are modified or untracked (ignored files are not \
+         counted). A Wazo server builds the committed tree of a branch or tag, not the working \
+         tree, so a package built here may ship files, or changes, that the server's package \
+         lacks. Commit them (or add them to .gitignore when they are build products), and \
+         use `pluginctl build --ref REF` to build exactly what the server installs.";
+    ReleaseTagNotVersion = "tag-not-version", Warning, Checkout,
+        "A tag points at HEAD whose name, less one leading `v`, is not the `version` of \
+         `wazo/plugin.yml`. A market entry names the release by its tag (`\"ref\": \
+         \"v1.2.0\"`) and announces the version, but the server installs what plugin.yml \
+         says: the market then offers a release that installs another version than it shows. \
+         Tag the release `v<version>`, or change `version` before tagging.";
 }
 
 #[cfg(test)]

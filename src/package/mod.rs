@@ -8,4 +8,5 @@ pub(crate) mod info;
 pub(crate) mod leftovers;
 pub(crate) mod options;
 pub(crate) mod pipeline;
+pub(crate) mod source;
 pub(crate) mod staging;

@@ -26,6 +26,10 @@ pub(crate) struct BuildPlan {
     pub(crate) deny_warnings: bool,
     /// Print one JSON document instead of one path per line.
     pub(crate) json: bool,
+    /// `--ref`: build a branch or tag cloned as a Wazo server clones it.
+    pub(crate) source: Option<crate::package::source::RefSource>,
+    /// Set once the `--ref` clone is made: what it is, and the user the steps run as.
+    pub(crate) origin: Option<crate::package::source::Origin>,
 }
 
 impl BuildPlan {
@@ -84,6 +88,7 @@ impl BuildPlan {
             None if args.plugins.is_empty() => (plugins[0].clone(), None),
             None => (PathBuf::from("."), None),
         };
+        let source = crate::package::source::RefSource::from_args(args, plugins.len())?;
         Ok(BuildPlan {
             plugins,
             output,
@@ -97,6 +102,8 @@ impl BuildPlan {
             keep_going: args.keep_going,
             deny_warnings: args.deny_warnings,
             json: args.json,
+            source,
+            origin: None,
         })
     }
 }
@@ -221,17 +228,5 @@ pub(crate) fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
 }
 
 fn git_head_time(dir: &Path) -> Option<u64> {
-    let git = crate::plugin::rules::find_in_path("git")?;
-    let out = std::process::Command::new(git)
-        .arg("-C")
-        .arg(dir)
-        .args(["log", "-1", "--format=%ct", "HEAD"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    String::from_utf8(out.stdout).ok()?.trim().parse().ok()
+    crate::plugin::git::head_time(dir)
 }

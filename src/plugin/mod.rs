@@ -1,8 +1,10 @@
 //! The plugin checkout: plugin.yml read as the daemon reads it, the rules file, dependency order.
 
+pub(crate) mod git;
 pub(crate) mod manifest;
 pub(crate) mod order;
 pub(crate) mod paths;
 pub mod pyyaml;
+pub(crate) mod refused;
 pub(crate) mod rules;
 pub(crate) mod yaml;

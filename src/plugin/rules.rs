@@ -191,18 +191,38 @@ pub(crate) fn find_in_path(program: &str) -> Option<PathBuf> {
         })
 }
 
+/// The unprivileged identity the steps of a `--ref` build run as when pluginctl runs as
+/// root, as a Wazo server runs them as its own user `wazo-plugind`: no passwd entry is needed,
+/// and HOME and TMPDIR are folders of this build only.
+#[derive(Debug, Clone)]
+pub(crate) struct Sandbox {
+    /// The user id (and group id) the steps run as.
+    pub(crate) id: u32,
+    /// `HOME` of the steps.
+    pub(crate) home: PathBuf,
+    /// `TMPDIR` of the steps.
+    pub(crate) tmp: PathBuf,
+}
+
+/// The id the steps of a `--ref` build run as: in Debian's reserved range 65000-65533, so no
+/// account or daemon of the machine owns files with it, and below 65536, so it exists in a
+/// container whose user namespace maps only that many ids.
+pub(crate) const SANDBOX_ID: u32 = 65533;
+
 /// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`]. Messages name
-/// the rules file under `shown_dir`, the plugin folder as the user gave it.
+/// the rules file under `shown_dir`, the plugin folder as the user gave it. With a
+/// `sandbox`, the step runs as its unprivileged user, `package` under fakeroot.
 pub(crate) fn run(
     rules: &Path,
     plugin_dir: &Path,
     shown_dir: &Path,
     step: Step,
     pkgdir: Option<&Path>,
+    sandbox: Option<&Sandbox>,
     report: &Report,
 ) -> Result<()> {
     crate::ui::signals::check()?;
-    let fakeroot = if step == Step::Package && !is_root() {
+    let fakeroot = if step == Step::Package && (!is_root() || sandbox.is_some()) {
         find_in_path("fakeroot")
     } else {
         None
@@ -228,10 +248,18 @@ pub(crate) fn run(
     cmd.process_group(0);
     // A fixed umask, so the modes of what the step creates (and so the package's bytes) do
     // not depend on the caller's umask; an explicit chmod in the rules still counts.
-    // SAFETY: umask(2) is async-signal-safe and touches only the child's own state.
+    let id = sandbox.map(|s| s.id as libc::uid_t);
+    if let Some(s) = sandbox {
+        cmd.env("HOME", &s.home).env("TMPDIR", &s.tmp);
+    }
+    // SAFETY: umask(2), setgroups(2), setresgid(2), setresuid(2) and prctl(2) are
+    // async-signal-safe system calls on the child's own state; nothing is allocated.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             libc::umask(0o022);
+            if let Some(id) = id {
+                drop_root(id)?;
+            }
             Ok(())
         });
     }
@@ -244,6 +272,7 @@ pub(crate) fn run(
         step: label.clone(),
         failure,
     };
+    let seen = crate::ui::tail::Tail::default();
     let mut child = cmd.spawn().map_err(|e| failed(RulesFailure::Start(e)))?;
     crate::ui::signals::set_child_group(Some(child.id()));
     let pumps: Vec<_> = [
@@ -259,7 +288,10 @@ pub(crate) fn run(
     .into_iter()
     .flatten()
     .map(|stream| {
-        let sink = report.rules_output(&label);
+        let sink: Box<dyn Write + Send> = match sandbox {
+            Some(_) => Box::new(Tee(report.rules_output(&label), seen.sink())),
+            None => report.rules_output(&label),
+        };
         let (done, finished) = std::sync::mpsc::channel::<()>();
         std::thread::spawn(move || {
             pump(stream, sink);
@@ -268,7 +300,7 @@ pub(crate) fn run(
         finished
     })
     .collect();
-    let status = wait_step(&mut child);
+    let status = wait_group(&mut child);
     crate::ui::signals::set_child_group(None);
     // The pipes reach EOF once every process holding them is gone; one that escaped the
     // group (setsid) may hold them forever, so its output is given up after a while.
@@ -284,7 +316,45 @@ pub(crate) fn run(
         return Ok(());
     }
     report.step_failed(&label);
+    if sandbox.is_some() {
+        if let Some(path) = crate::plugin::refused::path_in(&seen.lines()) {
+            return Err(failed(RulesFailure::Refused { status, path }));
+        }
+    }
     Err(failed(RulesFailure::Ended(status)))
+}
+
+/// In the child, before exec: becomes `id` (user and group, no supplementary groups) for
+/// good, and can never gain privileges again (a setuid `sudo` in the step stays unprivileged).
+fn drop_root(id: libc::uid_t) -> std::io::Result<()> {
+    let check = |r: libc::c_int| match r {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    };
+    // SAFETY: system calls on the calling (child) process only; see `run`.
+    unsafe {
+        check(libc::setgroups(0, std::ptr::null()))?;
+        check(libc::setresgid(id, id, id))?;
+        check(libc::setresuid(id, id, id))?;
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
+    }
+    Ok(())
+}
+
+/// Writes a step's output both where the report shows it and to the lines kept to find a
+/// refused path in.
+struct Tee(Box<dyn Write + Send>, Box<dyn Write + Send>);
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.1.write_all(buf);
+        self.0.write_all(buf).map(|()| buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.1.flush();
+        self.0.flush()
+    }
 }
 
 /// How long an interrupted step may take to stop before its process group is killed.
@@ -292,10 +362,13 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How long the output of a finished step is still read.
 const PUMP_GRACE: Duration = Duration::from_secs(2);
 
-/// Waits for the step to end. Once we are interrupted, a step that does not stop within
-/// [`STOP_GRACE`] is killed. When it ends, whatever it left running in its process group is
-/// killed too, before the leader is reaped so that the group id cannot have been reused.
-fn wait_step(child: &mut std::process::Child) -> std::io::Result<std::process::ExitStatus> {
+/// Waits for a child that leads its own process group (a rules step, git) to end. Once we
+/// are interrupted, one that does not stop within [`STOP_GRACE`] is killed. When it ends,
+/// whatever it left running in its process group is killed too, before the leader is reaped
+/// so that the group id cannot have been reused.
+pub(crate) fn wait_group(
+    child: &mut std::process::Child,
+) -> std::io::Result<std::process::ExitStatus> {
     let pid = child.id() as libc::pid_t;
     let exit = ExitWatch::new(pid);
     let mut interrupted: Option<std::time::Instant> = None;

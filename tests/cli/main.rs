@@ -9,6 +9,7 @@ mod firsthour;
 mod fleet;
 mod fleet_deps;
 mod fleet_keys;
+mod gitref;
 mod index;
 mod index_input;
 mod index_keys;

@@ -34,6 +34,23 @@ pub(crate) const STAGE_PREFIX: &str = "pluginctl-stage-";
 impl StagingDir {
     /// Creates it in `TMPDIR`; refuses a place inside `plugin_dir` (a `cp -R .` would recurse).
     pub(crate) fn new(plugin_dir: &Path) -> Result<StagingDir> {
+        let stage = StagingDir::scratch()?;
+        let real = stage
+            .path
+            .canonicalize()
+            .unwrap_or_else(|_| stage.path.clone());
+        if crate::plugin::paths::is_within(&real, plugin_dir) {
+            return Err(Error::Usage(format!(
+                "{}: the staging folder would be inside the plugin folder; set TMPDIR to another place",
+                real.display()
+            )));
+        }
+        Ok(stage)
+    }
+
+    /// Creates an empty private folder of this build in `TMPDIR`, locked and removed on drop
+    /// like a staging folder (`build --ref` clones into one).
+    pub(crate) fn scratch() -> Result<StagingDir> {
         let fail = |e: std::io::Error| {
             match std::env::var_os("TMPDIR") {
             // Name the variable: the user set it, and may not think of it.
@@ -64,25 +81,23 @@ impl StagingDir {
                 return Err(fail(e));
             }
         };
-        let stage = StagingDir {
+        Ok(StagingDir {
             path,
             fd,
             place,
             dev: stat.st_dev,
             ino: stat.st_ino,
             removed: AtomicBool::new(false),
-        };
-        let real = stage
-            .path
-            .canonicalize()
-            .unwrap_or_else(|_| stage.path.clone());
-        if crate::plugin::paths::is_within(&real, plugin_dir) {
-            return Err(Error::Usage(format!(
-                "{}: the staging folder would be inside the plugin folder; set TMPDIR to another place",
-                real.display()
-            )));
-        }
-        Ok(stage)
+        })
+    }
+
+    /// Gives the folder to the unprivileged build user `id` (user and group), so that a
+    /// sandboxed `rules package` can fill it.
+    pub(crate) fn give_to(&self, id: u32) -> Result<()> {
+        let id = Some(rustix::fs::Uid::from_raw(id));
+        let gid = id.map(|u| rustix::fs::Gid::from_raw(u.as_raw()));
+        rustix::fs::fchown(&self.fd, id, gid)
+            .map_err(|e| Error::io(&self.path, "cannot give it to the build user", e.into()))
     }
 
     /// Its path.
