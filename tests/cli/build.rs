@@ -703,3 +703,37 @@ fn a_one_word_display_name_still_gives_lintian_a_real_synopsis() {
         "{tags:?}"
     );
 }
+
+/// A real plugin's one-line description of 134 characters, with no display_name: the
+/// synopsis used to be cut at 79 characters and the rest of the sentence lost.
+#[test]
+fn a_long_one_line_description_keeps_every_word() {
+    let text = "Integrates the Acme CRM into Wazo: caller lookup on incoming calls, call logging \
+                and click-to-call from the contact pages of the CRMs.";
+    assert_eq!(text.chars().count(), 134);
+    let p = Plugin::new(&format!(
+        "name: crm\nnamespace: acme\nversion: \"1.0\"\ndescription: \"{text}\"\n"
+    ));
+    let built = p.build();
+    let control = built.control();
+    let description: Vec<&str> = control
+        .lines()
+        .skip_while(|l| !l.starts_with("Description:"))
+        .collect();
+    assert_eq!(
+        description[..4],
+        [
+            "Description: Integrates the Acme CRM into Wazo: caller lookup on incoming calls, call",
+            " logging and click-to-call from the contact pages of the CRMs.",
+            " .",
+            " Wazo plugin acme/crm, packaged for wazo-plugind.",
+        ]
+    );
+    let tags = lintian_no_errors(&built.deb);
+    assert!(
+        !tags
+            .iter()
+            .any(|t| t.contains("synopsis") || t.contains("description-")),
+        "{tags:?}"
+    );
+}
