@@ -16,6 +16,7 @@ pub(crate) mod script;
 mod tag_docs;
 pub(crate) mod tags;
 mod version;
+mod wazo_bounds;
 
 use finding::{Finding, Sample, Severity};
 pub(crate) use finding::{Findings, Place};

@@ -129,9 +129,24 @@ tags! {
         "`min_wazo_version` is greater than `max_wazo_version` (compared number by number: \
          23.5 < 23.10), so no Wazo version can install the plugin. Swap or fix the bounds.";
     WazoVersionUnsupported = "wazo-version-unsupported", Error, Checkout,
-        "With `--wazo-version V`: the plugin's `min_wazo_version` / `max_wazo_version` exclude \
-         Wazo V, so the market refuses to install it there. Widen the range if the plugin \
-         works on V, or build for another Wazo.";
+        "With `--wazo-version V`: the Wazo server V refuses the plugin, as its own check \
+         would. The server reads an unquoted number as Python prints it (`20.10` becomes \
+         `\"20.1\"`) and compares `min_wazo_version <= V` and `max_wazo_version >= V` as \
+         text, not number by number: `\"23.5\"` sorts after `\"23.10\"`, so Wazo 23.10 \
+         refuses `min_wazo_version: \"23.5\"`. When the text comparison refuses what the \
+         value as written allows, the message says so and gives the text to write \
+         (`\"23.05\"`). V is taken as the server writes it (`24.1` is 24.01). Widen the range \
+         if the plugin works on V, or build for another Wazo.";
+    WazoVersionComparedAsText = "wazo-version-compared-as-text", Warning, Checkout,
+        "The Wazo server compares `min_wazo_version` and `max_wazo_version` with its own \
+         version as text (after turning an unquoted number into Python's `str()` of it), and \
+         on some Wazo from 17.01 to 30.17 that gives another verdict than the value as \
+         written means, read number by number (`23.5` = 23.05 < 23.10). `min_wazo_version: \
+         \"23.5\"` is refused on Wazo 23.10 to 23.17; an unquoted `24.1` (meant as 24.01) on \
+         24.01 to 24.09. The message names the versions affected. Write the value quoted, \
+         with two digits on each side of the dot, as Wazo writes its versions: \
+         `min_wazo_version: \"23.05\"`. A value the server cannot read as text (a date) is \
+         refused on every Wazo.";
     MissingDescription = "missing-description", Info, Checkout,
         "plugin.yml has no `description`. The Wazo daemon ignores the key, and most real \
          plugins, official ones included, have none, so this is a note: the Wazo market shows \
