@@ -201,6 +201,20 @@ tags! {
         "The shell rules file does not use `set -e`, so a failing command does not stop it: \
          a `package` step whose `cp` failed still produces a package, without the files. \
          Add `set -e` after the `#!` line.";
+    RulesPipefailInSh = "rules-pipefail-in-sh", Error, Both,
+        "The rules file starts with `#!/bin/sh` (or `#!/bin/dash`) and runs `set -o pipefail` \
+         (or `set -euo pipefail`). On Debian, sh is dash, which has no pipefail option: \
+         `set` fails with \"Illegal option -o pipefail\", and since `set` is a special \
+         builtin the script stops there, whatever follows (`|| true` does not help), so \
+         every step the server runs (`build`, `package`, `install`...) fails. Start the file \
+         with `#!/bin/bash`, or drop pipefail. Heuristic: a `set` statement with a flag word \
+         holding `o` followed by `pipefail`.";
+    RulesUnversionedPython = "rules-unversioned-python", Warning, Both,
+        "The rules file runs `python` (a command, or its `#!` line), with no version. Debian \
+         11 and later have no `python` command, only `python3` (unless python-is-python3 happens to be \
+         installed), so the step fails with \"python: not found\". Call \
+         `python3`. Heuristic: the first word of a command (after variable assignments and \
+         `exec`, `env`, `sudo`, `nohup`, `time`) is `python` or a path ending in `/python`.";
 
     NotADeb = "not-a-deb", Error, Package,
         "The file does not start with the ar magic `!<arch>\\n` that every `.deb` starts \

@@ -10,6 +10,7 @@ mod index;
 mod inspect;
 mod lint;
 mod lint_real;
+mod lint_rules;
 mod multi;
 mod new;
 mod publish;
