@@ -71,12 +71,17 @@ pub(crate) struct LintArgs {
     #[arg(long, value_name = "VERSION")]
     pub(crate) wazo_version: Option<String>,
 
+    /// Resolve each plugin's depends in this market document ({"items": [...]}) as the Wazo
+    /// server does (with --wazo-version, against each version's min/max_wazo_version).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) market: Option<PathBuf>,
+
     /// Explain a tag and exit.
-    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "deny_warnings", "wazo_version"])]
+    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "deny_warnings", "wazo_version", "market"])]
     pub(crate) explain: Option<String>,
 
     /// List every tag with its severity and exit.
-    #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version"])]
+    #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version", "market"])]
     pub(crate) list_tags: bool,
 }
 

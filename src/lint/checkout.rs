@@ -126,6 +126,9 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
     let own = (text(get(tree, "name")), text(get(tree, "namespace")));
     dependencies(tree, own, file, out);
     wazo_versions(tree, opts, file, out);
+    if let Some(market) = &opts.market {
+        super::market_deps::check(tree, market, opts.wazo_version.as_ref(), file, out);
+    }
     for (key, tag, why) in [
         (
             "description",

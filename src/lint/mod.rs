@@ -10,6 +10,7 @@
 pub(crate) mod checkout;
 pub(crate) mod control;
 mod finding;
+mod market_deps;
 pub(crate) mod package;
 mod report;
 pub(crate) mod script;
@@ -52,6 +53,8 @@ pub(crate) struct Options {
     pub(crate) wazo_version: Option<WazoVersion>,
     /// `--deny-warnings`: warnings count as errors.
     pub(crate) deny_warnings: bool,
+    /// `--market FILE`: resolve each plugin's `depends` in this market document.
+    pub(crate) market: Option<market_deps::Market>,
 }
 
 /// Checks one path: a folder as a plugin checkout, anything else as a `.deb`.
@@ -177,9 +180,16 @@ pub(crate) fn run(args: &LintArgs) -> Result<i32> {
         .map(WazoVersion::parse)
         .transpose()
         .map_err(|why| Error::Usage(format!("--wazo-version: {why}")))?;
+    let market = args
+        .market
+        .as_deref()
+        .map(market_deps::Market::load)
+        .transpose()
+        .map_err(|why| Error::Usage(format!("--market {why}")))?;
     let opts = Options {
         wazo_version,
         deny_warnings: args.deny_warnings,
+        market,
     };
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.

@@ -147,6 +147,19 @@ tags! {
          with two digits on each side of the dot, as Wazo writes its versions: \
          `min_wazo_version: \"23.05\"`. A value the server cannot read as text (a date) is \
          refused on every Wazo.";
+    DependencyUnresolvable = "dependency-unresolvable", Error, Checkout,
+        "With `--market FILE`: a `depends` entry the Wazo server would not install from that \
+         market document. The server installs dependencies from its market only, as \
+         wazo-plugind's market downloader does: it takes the first item with the entry's \
+         namespace and name, marks each of its versions upgradable when LooseVersion's \
+         `less_than` finds the running Wazo (`--wazo-version`; without it the bounds are not \
+         judged) not older than the version's `min_wazo_version` and not newer than its \
+         `max_wazo_version`, then takes the upgradable version equal to the entry's \
+         `version`, or else the first upgradable one in list order. The message names every \
+         version seen and why it was ruled out. A version whose bound LooseVersion cannot \
+         compare with the Wazo version (a number against letters: TypeError) stops the \
+         server's whole market listing, and so every dependency. Publish the dependency, \
+         widen its bounds, or fix the `version` asked for.";
     MissingDescription = "missing-description", Info, Checkout,
         "plugin.yml has no `description`. The Wazo daemon ignores the key, and most real \
          plugins, official ones included, have none, so this is a note: the Wazo market shows \

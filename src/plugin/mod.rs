@@ -1,5 +1,6 @@
 //! The plugin checkout: plugin.yml read as the daemon reads it, the rules file, dependency order.
 
+pub(crate) mod loose_version;
 pub(crate) mod manifest;
 pub(crate) mod order;
 pub(crate) mod paths;

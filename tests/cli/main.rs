@@ -9,6 +9,7 @@ mod firsthour;
 mod index;
 mod inspect;
 mod lint;
+mod lint_market;
 mod lint_real;
 mod lint_rules;
 mod multi;

@@ -137,6 +137,7 @@ fn messages(bound: Bound, text: &str, wazo: Option<&str>) -> Vec<String> {
     let opts = Options {
         wazo_version: wazo.map(|w| WazoVersion::parse(w).unwrap()),
         deny_warnings: false,
+        market: None,
     };
     let mut out = Findings::default();
     check(
