@@ -212,6 +212,11 @@ pub(crate) struct MarketArgs {
     /// Add or replace this version in a market document ({"items": [...]}) instead of printing.
     #[arg(long, value_name = "FILE")]
     pub(crate) into: Option<PathBuf>,
+
+    /// The plugin's folder inside the repository, for servers to take it from (Wazo 25.08
+    /// and later read it).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) subdirectory: Option<String>,
 }
 
 /// Options of `pluginctl completions`.

@@ -128,6 +128,7 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
     wazo_versions(tree, opts, file, out);
     if let Some(market) = &opts.market {
         super::market_deps::check(tree, market, opts.wazo_version.as_ref(), file, out);
+        super::market_deps::check_own_entry(tree, market, file, out);
     }
     for (key, tag, why) in [
         (

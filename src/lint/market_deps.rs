@@ -7,6 +7,7 @@
 
 use super::{Findings, Place, Tag, WazoVersion};
 use crate::plugin::loose_version::{less_than, PyValue};
+use crate::plugin::market_rules;
 use crate::plugin::yaml::{Node, Value};
 use serde_json::Value as Json;
 use std::path::Path;
@@ -141,6 +142,44 @@ fn upgradable(
         )));
     }
     Ok(None)
+}
+
+/// The plugin's own versions in `market` that set `options.subdirectory` yet let a Wazo
+/// older than 25.08, which ignores it, install them.
+pub(super) fn check_own_entry(tree: &Node, market: &Market, file: &Place, out: &mut Findings) {
+    let (Some(name), Some(ns)) = (text_at(tree, "name"), text_at(tree, "namespace")) else {
+        return;
+    };
+    let Some(item) = market.items.iter().find(|it| {
+        it.get("namespace").and_then(Json::as_str) == Some(ns)
+            && it.get("name").and_then(Json::as_str) == Some(name)
+    }) else {
+        return;
+    };
+    let Some(Json::Array(versions)) = item.get("versions") else {
+        return;
+    };
+    for v in versions.iter().filter_map(Json::as_object) {
+        let sub = v
+            .get("options")
+            .and_then(|o| o.get("subdirectory"))
+            .is_some_and(|s| !s.is_null());
+        let min = v
+            .get("min_wazo_version")
+            .map(|m| PyValue::from_json(m).text().to_string());
+        if sub && market_rules::allows_before_subdirectory(min.as_deref()) {
+            out.add(
+                Tag::SubdirectoryBeforeWazo2508,
+                file.clone(),
+                format!(
+                    "version {} of {ns}/{name} in {}: {}",
+                    shown_version(v),
+                    market.shown,
+                    market_rules::subdirectory_advice(min.as_deref())
+                ),
+            );
+        }
+    }
 }
 
 /// Resolves every `depends` entry of the manifest `tree` against `market`.

@@ -160,6 +160,14 @@ tags! {
          compare with the Wazo version (a number against letters: TypeError) stops the \
          server's whole market listing, and so every dependency. Publish the dependency, \
          widen its bounds, or fix the `version` asked for.";
+    SubdirectoryBeforeWazo2508 = "subdirectory-before-wazo-25-08", Warning, Checkout,
+        "With `--market FILE`: a version of this plugin in the market document sets \
+         `options.subdirectory` (the plugin lives in a sub-folder of its repository), but its \
+         `min_wazo_version` is missing or older than 25.08 (compared as the server's market \
+         compares, with LooseVersion). Wazo servers before 25.08 ignore the option, clone the \
+         repository's top folder and find no plugin there. `pluginctl market --subdirectory` \
+         warns of the same. Set `min_wazo_version: \"25.08\"` (or later) in plugin.yml and \
+         publish the entry again.";
     MissingDescription = "missing-description", Info, Checkout,
         "plugin.yml has no `description`. The Wazo daemon ignores the key, and most real \
          plugins, official ones included, have none, so this is a note: the Wazo market shows \

@@ -2,6 +2,7 @@
 
 pub(crate) mod loose_version;
 pub(crate) mod manifest;
+pub(crate) mod market_rules;
 pub(crate) mod order;
 pub(crate) mod paths;
 pub mod pyyaml;

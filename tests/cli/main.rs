@@ -12,6 +12,7 @@ mod lint;
 mod lint_market;
 mod lint_real;
 mod lint_rules;
+mod market_entry;
 mod multi;
 mod new;
 mod publish;
