@@ -76,12 +76,17 @@ pub(crate) struct LintArgs {
     #[arg(long, value_name = "VERSION")]
     pub(crate) wazo_version: Option<String>,
 
+    /// Resolve each plugin's depends in this market document ({"items": [...]}) as the Wazo
+    /// server does (with --wazo-version, against each version's min/max_wazo_version).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) market: Option<PathBuf>,
+
     /// Explain a tag and exit.
-    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "format", "deny_warnings", "wazo_version"])]
+    #[arg(long, value_name = "TAG", conflicts_with_all = ["list_tags", "json", "format", "deny_warnings", "wazo_version", "market"])]
     pub(crate) explain: Option<String>,
 
     /// List every tag with its severity and exit.
-    #[arg(long, conflicts_with_all = ["json", "format", "deny_warnings", "wazo_version"])]
+    #[arg(long, conflicts_with_all = ["json", "format", "deny_warnings", "wazo_version", "market"])]
     pub(crate) list_tags: bool,
 }
 
@@ -263,6 +268,11 @@ pub(crate) struct MarketArgs {
     /// Add or replace this version in a market document ({"items": [...]}) instead of printing.
     #[arg(long, value_name = "FILE")]
     pub(crate) into: Option<PathBuf>,
+
+    /// The plugin's folder inside the repository, for servers to take it from (Wazo 25.08
+    /// and later read it).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) subdirectory: Option<String>,
 }
 
 /// Options of `pluginctl completions`.

@@ -6,6 +6,7 @@
 //! entry is made from the same manifest reader `build` uses, scalars as written.
 
 use crate::plugin::manifest::{self, Manifest};
+use crate::plugin::market_rules;
 use crate::plugin::yaml::{Node, Value};
 use crate::ui::report::Report;
 use crate::{Error, Result};
@@ -23,11 +24,13 @@ pub(crate) struct Request<'a> {
     pub(crate) git_ref: Option<&'a str>,
     /// A market document to update instead of printing.
     pub(crate) into: Option<&'a Path>,
+    /// `options.subdirectory`: the plugin's folder inside the repository.
+    pub(crate) subdirectory: Option<&'a str>,
 }
 
 /// The item fields taken from plugin.yml, in the order they are written. Fields of an
 /// existing item that are not among these (the market's own) are kept as they are.
-const ITEM_FIELDS: [&str; 9] = [
+const ITEM_FIELDS: [&str; 12] = [
     "name",
     "namespace",
     "display_name",
@@ -37,6 +40,9 @@ const ITEM_FIELDS: [&str; 9] = [
     "color",
     "tags",
     "description",
+    "short_description",
+    "screenshots",
+    "license",
 ];
 
 /// Runs `market`.
@@ -72,6 +78,11 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     if let Some(d) = &manifest.description {
         item.insert("description".into(), d.trim().into());
     }
+    for key in ["short_description", "screenshots", "license"] {
+        if let Some(v) = extra(key)? {
+            item.insert(key.into(), v);
+        }
+    }
 
     let url = match req.url {
         Some(u) => u.to_string(),
@@ -87,6 +98,20 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     let mut options = Map::new();
     options.insert("url".into(), url.into());
     options.insert("ref".into(), git_ref.into());
+    if let Some(dir) = req.subdirectory {
+        options.insert("subdirectory".into(), subdirectory(dir)?.into());
+        let min = extra_field(&tree, "min_wazo_version")
+            .ok()
+            .flatten()
+            .and_then(|v| v.as_str().map(str::to_string));
+        if market_rules::allows_before_subdirectory(min.as_deref()) {
+            report.info(&format!(
+                "warning: {}: {}",
+                shown.display(),
+                market_rules::subdirectory_advice(min.as_deref())
+            ));
+        }
+    }
     version.insert("options".into(), options.into());
     for key in ["min_wazo_version", "max_wazo_version"] {
         if let Some(v) = extra(key)? {
@@ -102,7 +127,7 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
 }
 
 /// A market key of plugin.yml that `Manifest` does not type: a scalar as written, or for
-/// `tags` a list of them. Absent or null: `None`.
+/// `tags` and `screenshots` a list of them. Absent or null: `None`.
 fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::plugin::yaml::Pos, String)> {
     let Value::Map(entries) = &tree.value else {
         return Ok(None);
@@ -123,10 +148,10 @@ fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::plugin::y
         }
     };
     match (&node.value, key) {
-        (Value::Seq(items), "tags") => Ok(Some(Json::Array(
+        (Value::Seq(items), "tags" | "screenshots") => Ok(Some(Json::Array(
             items.iter().map(text).collect::<Result<_, _>>()?,
         ))),
-        (_, "tags") => Err((
+        (_, "tags" | "screenshots") => Err((
             node.pos,
             format!("must be a list of strings, not {}", node.kind_name()),
         )),
@@ -296,6 +321,7 @@ fn merge_into(
                 Some(Json::Array(vs)) => vs,
                 _ => Vec::new(),
             };
+            refuse_unorderable(file, &versions, manifest)?;
             let same = |v: &Json| {
                 version_of(v).is_some_and(|s| {
                     crate::deb::version::compare(s, &manifest.version) == std::cmp::Ordering::Equal
@@ -336,6 +362,41 @@ fn merge_into(
         manifest.name
     ));
     Ok(())
+}
+
+/// Refuses a version LooseVersion cannot order against one already listed for the plugin:
+/// the server compares them, and its TypeError breaks the whole market listing.
+fn refuse_unorderable(file: &Path, versions: &[Json], manifest: &Manifest) -> Result<()> {
+    let listed: Vec<&str> = versions.iter().filter_map(version_of).collect();
+    match market_rules::unorderable(&manifest.version, &listed) {
+        None => Ok(()),
+        Some((old, why)) => Err(Error::Usage(format!(
+            "{}: version {} of {}/{} cannot be ordered against version {old} already listed: \
+             {why}, and the Wazo server's market listing fails on such a pair; choose a \
+             version LooseVersion can order (numbers and dots: 1.0.2); the file was left \
+             unchanged",
+            file.display(),
+            manifest.version,
+            manifest.namespace,
+            manifest.name
+        ))),
+    }
+}
+
+/// `--subdirectory`: a relative path inside the repository, as the server joins it to its
+/// clone (no `..`, not absolute, not empty); written without `./` and trailing slashes.
+fn subdirectory(dir: &str) -> Result<String> {
+    let parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if dir.starts_with('/') || parts.is_empty() || parts.contains(&"..") {
+        return Err(Error::Usage(format!(
+            "--subdirectory {dir:?}: give the plugin's folder relative to the repository's top, \
+             inside it (such as plugins/hello)"
+        )));
+    }
+    Ok(parts.join("/"))
 }
 
 /// Sets the item fields plugin.yml owns (removing those it no longer has), in place so

@@ -96,6 +96,7 @@ pub fn run(cli: Cli) -> i32 {
                 url: args.url.as_deref(),
                 git_ref: args.git_ref.as_deref(),
                 into: args.into.as_deref(),
+                subdirectory: args.subdirectory.as_deref(),
             };
             let result = market::run(&request, &report).map(|()| error::EXIT_OK);
             (report, result)

@@ -7,6 +7,7 @@
 //! typed `Manifest` does not keep.
 
 use super::script::{self, Stage};
+use super::wazo_bounds::{self, Bound};
 use super::{closest, Findings, Options, Place, Tag, WazoVersion};
 use crate::plugin::manifest::{self, KNOWN_KEYS, MANIFEST_PATH};
 use crate::plugin::pyyaml;
@@ -126,6 +127,10 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
     let own = (text(get(tree, "name")), text(get(tree, "namespace")));
     dependencies(tree, own, file, out);
     wazo_versions(tree, opts, file, out);
+    if let Some(market) = &opts.market {
+        super::market_deps::check(tree, market, opts.wazo_version.as_ref(), file, out);
+        super::market_deps::check_own_entry(tree, market, file, out);
+    }
     for (key, tag, why) in [
         (
             "description",
@@ -268,7 +273,8 @@ fn dependencies(tree: &Node, own: (Option<&str>, Option<&str>), file: &Place, ou
     }
 }
 
-/// `min_wazo_version` and `max_wazo_version`: syntax, order, and `--wazo-version`.
+/// `min_wazo_version` and `max_wazo_version`: syntax, order, and how the server compares
+/// them ([`wazo_bounds`]).
 fn wazo_versions(tree: &Node, opts: &Options, file: &Place, out: &mut Findings) {
     let bound = |key: &str, out: &mut Findings| -> Option<(WazoVersion, Pos)> {
         let node = get(tree, key)?;
@@ -299,27 +305,11 @@ fn wazo_versions(tree: &Node, opts: &Options, file: &Place, out: &mut Findings) 
             );
         }
     }
-    let Some(wazo) = &opts.wazo_version else {
-        return;
-    };
-    if let Some((min, pos)) = &min {
-        if wazo < min {
-            out.add(
-                Tag::WazoVersionUnsupported,
-                file.at(*pos),
-                format!("Wazo {wazo} is older than min_wazo_version {min}: the plugin cannot install on it"),
-            );
-        }
-    }
-    if let Some((max, pos)) = &max {
-        if wazo > max {
-            out.add(
-                Tag::WazoVersionUnsupported,
-                file.at(*pos),
-                format!("Wazo {wazo} is newer than max_wazo_version {max}: the plugin cannot install on it"),
-            );
-        }
-    }
+    let bounds: Vec<(Bound, &Node)> = [Bound::Min, Bound::Max]
+        .into_iter()
+        .filter_map(|b| get(tree, b.key()).map(|n| (b, n)))
+        .collect();
+    wazo_bounds::check(&bounds, opts, file, out);
 }
 
 /// The rules file: where it is and what it is (the checks `build` makes, shared), then its

@@ -12,12 +12,14 @@ pub(crate) mod control;
 mod finding;
 pub(crate) mod format;
 pub(crate) mod git;
+mod market_deps;
 pub(crate) mod package;
 mod report;
 pub(crate) mod script;
 mod tag_docs;
 pub(crate) mod tags;
 mod version;
+mod wazo_bounds;
 
 use finding::{Finding, Sample, Severity};
 pub(crate) use finding::{Findings, Place};
@@ -53,6 +55,8 @@ pub(crate) struct Options {
     pub(crate) wazo_version: Option<WazoVersion>,
     /// `--deny-warnings`: warnings count as errors.
     pub(crate) deny_warnings: bool,
+    /// `--market FILE`: resolve each plugin's `depends` in this market document.
+    pub(crate) market: Option<market_deps::Market>,
 }
 
 /// Checks one path: a folder as a plugin checkout, anything else as a `.deb`.
@@ -193,9 +197,16 @@ pub(crate) fn run(args: &LintArgs) -> Result<i32> {
         .map(WazoVersion::parse)
         .transpose()
         .map_err(|why| Error::Usage(format!("--wazo-version: {why}")))?;
+    let market = args
+        .market
+        .as_deref()
+        .map(market_deps::Market::load)
+        .transpose()
+        .map_err(|why| Error::Usage(format!("--market {why}")))?;
     let opts = Options {
         wazo_version,
         deny_warnings: args.deny_warnings,
+        market,
     };
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.

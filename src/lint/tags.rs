@@ -129,9 +129,45 @@ tags! {
         "`min_wazo_version` is greater than `max_wazo_version` (compared number by number: \
          23.5 < 23.10), so no Wazo version can install the plugin. Swap or fix the bounds.";
     WazoVersionUnsupported = "wazo-version-unsupported", Error, Checkout,
-        "With `--wazo-version V`: the plugin's `min_wazo_version` / `max_wazo_version` exclude \
-         Wazo V, so the market refuses to install it there. Widen the range if the plugin \
-         works on V, or build for another Wazo.";
+        "With `--wazo-version V`: the Wazo server V refuses the plugin, as its own check \
+         would. The server reads an unquoted number as Python prints it (`20.10` becomes \
+         `\"20.1\"`) and compares `min_wazo_version <= V` and `max_wazo_version >= V` as \
+         text, not number by number: `\"23.5\"` sorts after `\"23.10\"`, so Wazo 23.10 \
+         refuses `min_wazo_version: \"23.5\"`. When the text comparison refuses what the \
+         value as written allows, the message says so and gives the text to write \
+         (`\"23.05\"`). V is taken as the server writes it (`24.1` is 24.01). Widen the range \
+         if the plugin works on V, or build for another Wazo.";
+    WazoVersionComparedAsText = "wazo-version-compared-as-text", Warning, Checkout,
+        "The Wazo server compares `min_wazo_version` and `max_wazo_version` with its own \
+         version as text (after turning an unquoted number into Python's `str()` of it), and \
+         on some Wazo from 17.01 to 30.17 that gives another verdict than the value as \
+         written means, read number by number (`23.5` = 23.05 < 23.10). `min_wazo_version: \
+         \"23.5\"` is refused on Wazo 23.10 to 23.17; an unquoted `24.1` (meant as 24.01) on \
+         24.01 to 24.09. The message names the versions affected. Write the value quoted, \
+         with two digits on each side of the dot, as Wazo writes its versions: \
+         `min_wazo_version: \"23.05\"`. A value the server cannot read as text (a date) is \
+         refused on every Wazo.";
+    DependencyUnresolvable = "dependency-unresolvable", Error, Checkout,
+        "With `--market FILE`: a `depends` entry the Wazo server would not install from that \
+         market document. The server installs dependencies from its market only, as \
+         wazo-plugind's market downloader does: it takes the first item with the entry's \
+         namespace and name, marks each of its versions upgradable when LooseVersion's \
+         `less_than` finds the running Wazo (`--wazo-version`; without it the bounds are not \
+         judged) not older than the version's `min_wazo_version` and not newer than its \
+         `max_wazo_version`, then takes the upgradable version equal to the entry's \
+         `version`, or else the first upgradable one in list order. The message names every \
+         version seen and why it was ruled out. A version whose bound LooseVersion cannot \
+         compare with the Wazo version (a number against letters: TypeError) stops the \
+         server's whole market listing, and so every dependency. Publish the dependency, \
+         widen its bounds, or fix the `version` asked for.";
+    SubdirectoryBeforeWazo2508 = "subdirectory-before-wazo-25-08", Warning, Checkout,
+        "With `--market FILE`: a version of this plugin in the market document sets \
+         `options.subdirectory` (the plugin lives in a sub-folder of its repository), but its \
+         `min_wazo_version` is missing or older than 25.08 (compared as the server's market \
+         compares, with LooseVersion). Wazo servers before 25.08 ignore the option, clone the \
+         repository's top folder and find no plugin there. `pluginctl market --subdirectory` \
+         warns of the same. Set `min_wazo_version: \"25.08\"` (or later) in plugin.yml and \
+         publish the entry again.";
     MissingDescription = "missing-description", Info, Checkout,
         "plugin.yml has no `description`. The Wazo daemon ignores the key, and most real \
          plugins, official ones included, have none, so this is a note: the Wazo market shows \
@@ -186,6 +222,20 @@ tags! {
         "The shell rules file does not use `set -e`, so a failing command does not stop it: \
          a `package` step whose `cp` failed still produces a package, without the files. \
          Add `set -e` after the `#!` line.";
+    RulesPipefailInSh = "rules-pipefail-in-sh", Error, Both,
+        "The rules file starts with `#!/bin/sh` (or `#!/bin/dash`) and runs `set -o pipefail` \
+         (or `set -euo pipefail`). On Debian, sh is dash, which has no pipefail option: \
+         `set` fails with \"Illegal option -o pipefail\", and since `set` is a special \
+         builtin the script stops there, whatever follows (`|| true` does not help), so \
+         every step the server runs (`build`, `package`, `install`...) fails. Start the file \
+         with `#!/bin/bash`, or drop pipefail. Heuristic: a `set` statement with a flag word \
+         holding `o` followed by `pipefail`.";
+    RulesUnversionedPython = "rules-unversioned-python", Warning, Both,
+        "The rules file runs `python` (a command, or its `#!` line), with no version. Debian \
+         11 and later have no `python` command, only `python3` (unless python-is-python3 happens to be \
+         installed), so the step fails with \"python: not found\". Call \
+         `python3`. Heuristic: the first word of a command (after variable assignments and \
+         `exec`, `env`, `sudo`, `nohup`, `time`) is `python` or a path ending in `/python`.";
 
     NotADeb = "not-a-deb", Error, Package,
         "The file does not start with the ar magic `!<arch>\\n` that every `.deb` starts \

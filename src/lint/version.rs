@@ -35,6 +35,22 @@ impl WazoVersion {
     }
 }
 
+impl WazoVersion {
+    /// The numbers, in order.
+    pub(crate) fn parts(&self) -> &[u64] {
+        &self.parts
+    }
+
+    /// The text a Wazo server knows itself by: `YY.NN`, the second number on two digits
+    /// (`24.1` is 24.01); other shapes as given.
+    pub(crate) fn server_text(&self) -> String {
+        match self.parts[..] {
+            [major, minor] if minor < 100 => format!("{major}.{minor:02}"),
+            _ => self.text.clone(),
+        }
+    }
+}
+
 impl PartialEq for WazoVersion {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal

@@ -11,6 +11,9 @@ pub(crate) const SECTION: &str = "wazo-plugind-plugin";
 pub(crate) const RULES_BACKUP_DIR: &str = "var/lib/wazo-plugind/rules";
 /// Longest synopsis written.
 pub(crate) const MAX_SYNOPSIS: usize = 80;
+/// Where a synopsis too long for one line is cut (at the last word boundary at or before
+/// it); the words after the cut open the extended description.
+const SYNOPSIS_CUT: usize = 79;
 
 /// Installed-Size in KiB, as dpkg-gencontrol counts it: the payload, and the maintainer
 /// scripts it finds in `DEBIAN/` (control and md5sums are written after it runs).
@@ -59,24 +62,27 @@ pub(crate) fn description(m: &Manifest) -> (String, Vec<String>) {
         .map(str::trim)
         .filter(|d| !d.is_empty());
     let (synopsis, rest) = match (display, description) {
-        (Some(d), desc) => (
-            d.lines().next().unwrap_or(d).to_string(),
-            desc.unwrap_or(""),
-        ),
+        (Some(d), desc) => {
+            let (first, more) = d.split_once('\n').unwrap_or((d, ""));
+            (
+                first.trim().to_string(),
+                join_paragraphs(more, desc.unwrap_or("")),
+            )
+        }
         (None, Some(desc)) => {
             let (first, rest) = desc.split_once('\n').unwrap_or((desc, ""));
-            (first.trim().to_string(), rest)
+            (first.trim().to_string(), rest.to_string())
         }
         (None, None) => (
             format!("Wazo plugin {}", plugin_label(m, MAX_SYNOPSIS - 12)),
-            "",
+            String::new(),
         ),
     };
     // A one-word synopsis is an error for lintian (description-too-short): say what it is.
     let synopsis = if synopsis.split_whitespace().count() < 2 {
         let word = synopsis.trim();
         let long = format!("{word} (Wazo plugin {}/{})", m.namespace, m.name);
-        if long.chars().count() <= MAX_SYNOPSIS {
+        if long.chars().count() <= SYNOPSIS_CUT {
             long
         } else {
             format!("{word} (Wazo plugin)")
@@ -84,13 +90,9 @@ pub(crate) fn description(m: &Manifest) -> (String, Vec<String>) {
     } else {
         synopsis
     };
-    let synopsis = crate::package::extras::wrap_words(&synopsis, MAX_SYNOPSIS)
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    // One word longer than a line: the synopsis is one line, so this alone is cut.
-    let synopsis: String = synopsis.chars().take(MAX_SYNOPSIS).collect();
-    let mut lines = reflow(rest, MAX_SYNOPSIS - 1);
+    let (synopsis, carried) = cut_synopsis(&synopsis);
+    let rest = join_paragraphs(&carried, &rest);
+    let mut lines = reflow(&rest, MAX_SYNOPSIS - 1);
     while lines.first().is_some_and(|l| l.trim().is_empty()) {
         lines.remove(0);
     }
@@ -109,6 +111,31 @@ pub(crate) fn description(m: &Manifest) -> (String, Vec<String>) {
         MAX_SYNOPSIS - 1,
     ));
     (synopsis, lines)
+}
+
+/// The synopsis cut at a word boundary within [`SYNOPSIS_CUT`] characters, and the words
+/// after the cut (empty when it fits). A first word longer than the line is cut inside,
+/// and then carried whole, so that no word of the plugin's text is lost.
+fn cut_synopsis(text: &str) -> (String, String) {
+    let lines = crate::package::extras::wrap_words(text, SYNOPSIS_CUT);
+    let Some(first) = lines.first() else {
+        return (String::new(), String::new());
+    };
+    if first.chars().count() > SYNOPSIS_CUT {
+        let cut: String = first.chars().take(SYNOPSIS_CUT).collect();
+        return (cut, lines.join(" "));
+    }
+    (first.clone(), lines[1..].join(" "))
+}
+
+/// Two pieces of description text as paragraphs: `first`, a blank line, `then`; either
+/// alone when the other is blank.
+fn join_paragraphs(first: &str, then: &str) -> String {
+    match (first.trim().is_empty(), then.trim().is_empty()) {
+        (true, _) => then.to_string(),
+        (false, true) => first.to_string(),
+        (false, false) => format!("{first}\n\n{then}"),
+    }
 }
 
 /// How generated text names the plugin: `<namespace>/<name>` when that word fits in

@@ -388,7 +388,7 @@ pub(crate) fn rfc2822(timestamp: u64) -> String {
     )
 }
 
-/// Adds copyright, changelog and (when `/etc` has files) the lintian override, unless the
+/// Adds copyright, changelog and the lintian overrides of the tags that fire, unless the
 /// plugin ships its own. `plugin_dir` must be canonical: license files are read only inside it.
 pub(crate) fn add_to(
     tree: &mut Tree,
@@ -412,36 +412,68 @@ pub(crate) fn add_to(
         "changelog.gz"
     };
     let changelog_path = format!("{doc}/{changelog_name}");
+    // lintian reads a one-entry changelog of a version ending in -1 as an initial upload
+    // to Debian, which should close a bug; only ours is known to have one entry.
+    let mut tags = Fires {
+        initial_upload: false,
+        file_in_etc: tree.iter().any(|e| etc_file_not_conffile(&e.path, &e.kind)),
+    };
     if !tree.contains(&changelog_path) {
         tree.add_bytes(
             &changelog_path,
             0o644,
             gzip_bytes(changelog(m, maintainer, timestamp).as_bytes()),
         );
+        tags.initial_upload = m.version.ends_with("-1");
     }
-    let has_etc_files = tree
-        .iter()
-        .any(|e| e.path.starts_with("etc/") && !matches!(e.kind, Kind::Dir));
     let override_path = format!("usr/share/lintian/overrides/{}", m.package());
     if !tree.contains(&override_path) {
-        tree.add_bytes(&override_path, 0o644, overrides(has_etc_files).into_bytes());
+        tree.add_bytes(&override_path, 0o644, overrides(tags).into_bytes());
     }
     Ok(())
+}
+
+/// Which of the overridable lintian tags fire on the package: an override is written only
+/// for a tag that fires, since lintian reports every unused one (`unused-override`).
+#[derive(Debug, Clone, Copy)]
+struct Fires {
+    /// initial-upload-closes-no-bugs: our one-entry changelog, of a version ending in `-1`.
+    initial_upload: bool,
+    /// file-in-etc-not-marked-as-conffile: a regular file under `etc/` (none is declared a
+    /// conffile).
+    file_in_etc: bool,
+}
+
+/// Whether lintian's conffile check flags this entry: a regular file under `etc/`, other
+/// than the README files and init.d templates it exempts. Hard links are not regular files
+/// in its listing; their first name, the one it reads, is.
+fn etc_file_not_conffile(path: &str, kind: &Kind) -> bool {
+    matches!(kind, Kind::File { .. })
+        && path.starts_with("etc/")
+        && !path.ends_with("/README")
+        && !matches!(
+            path,
+            "etc/init.d/skeleton" | "etc/init.d/rc" | "etc/init.d/rcS"
+        )
 }
 
 /// The lintian overrides for what is inherent to a Wazo plugin package, each with its
 /// reason. Lines name no package (the file's place says which): a long package name would
 /// not fit in [`WIDTH`] columns.
-fn overrides(has_etc_files: bool) -> String {
+fn overrides(tags: Fires) -> String {
     let mut text = String::from(
         "# The section is load-bearing: wazo-plugind lists the installed plugins by\n\
          # asking dpkg for the packages of section wazo-plugind-plugin, which Debian\n\
          # does not know.\n\
-         unknown-section\n\
-         # A Wazo plugin package is not an upload to Debian: there is no bug to close.\n\
-         initial-upload-closes-no-bugs\n",
+         unknown-section\n",
     );
-    if has_etc_files {
+    if tags.initial_upload {
+        text.push_str(
+            "# A Wazo plugin package is not an upload to Debian: there is no bug to close.\n\
+             initial-upload-closes-no-bugs\n",
+        );
+    }
+    if tags.file_in_etc {
         text.push_str(
             "# Wazo removes plugins with apt-get remove, never purge: a conffile would\n\
              # survive the removal and leave the plugin's configuration active, so none\n\

@@ -1,7 +1,9 @@
 //! The plugin checkout: plugin.yml read as the daemon reads it, the rules file, dependency order.
 
 pub(crate) mod git;
+pub(crate) mod loose_version;
 pub(crate) mod manifest;
+pub(crate) mod market_rules;
 pub(crate) mod order;
 pub(crate) mod paths;
 pub mod pyyaml;

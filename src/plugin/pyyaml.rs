@@ -306,7 +306,7 @@ fn python_float_from_text(text: &str) -> Option<f64> {
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, always with a `.` or an exponent.
-fn python_float(value: f64) -> String {
+pub(crate) fn python_float(value: f64) -> String {
     if value.is_infinite() {
         return if value > 0.0 {
             "inf".into()

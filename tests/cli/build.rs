@@ -697,3 +697,77 @@ fn a_one_word_display_name_still_gives_lintian_a_real_synopsis() {
         "{tags:?}"
     );
 }
+
+/// A real plugin's one-line description of 134 characters, with no display_name: the
+/// synopsis used to be cut at 79 characters and the rest of the sentence lost.
+#[test]
+fn a_long_one_line_description_keeps_every_word() {
+    let text = "Integrates the Acme CRM into Wazo: caller lookup on incoming calls, call logging \
+                and click-to-call from the contact pages of the CRMs.";
+    assert_eq!(text.chars().count(), 134);
+    let p = Plugin::new(&format!(
+        "name: crm\nnamespace: acme\nversion: \"1.0\"\ndescription: \"{text}\"\n"
+    ));
+    let built = p.build();
+    let control = built.control();
+    let description: Vec<&str> = control
+        .lines()
+        .skip_while(|l| !l.starts_with("Description:"))
+        .collect();
+    assert_eq!(
+        description[..4],
+        [
+            "Description: Integrates the Acme CRM into Wazo: caller lookup on incoming calls, call",
+            " logging and click-to-call from the contact pages of the CRMs.",
+            " .",
+            " Wazo plugin acme/crm, packaged for wazo-plugind.",
+        ]
+    );
+    let tags = lintian_no_errors(&built.deb);
+    assert!(
+        !tags
+            .iter()
+            .any(|t| t.contains("synopsis") || t.contains("description-")),
+        "{tags:?}"
+    );
+}
+
+/// lintian reported `unused-override initial-upload-closes-no-bugs` on nearly every real
+/// plugin: the override is written only for a version ending in `-1` (the only one lintian
+/// reads as an initial upload), the conffile one only for a regular file under etc/.
+/// `lintian_no_errors` fails on any unused override.
+#[test]
+fn overrides_are_written_only_for_tags_that_fire() {
+    let overrides_of = |version: &str, etc: bool| {
+        let p = Plugin::simple("ovr", "test", version, 1);
+        p.file("hello.conf", "x = 1\n");
+        let install = if etc {
+            "        mkdir -p \"$pkgdir/etc/ovr\"\n        cp hello.conf \"$pkgdir/etc/ovr/\""
+        } else {
+            "        mkdir -p \"$pkgdir/usr/share/ovr\"\n        cp hello.conf \"$pkgdir/usr/share/ovr/\""
+        };
+        p.rules(&marker_rules(install));
+        let built = p.build();
+        let tags = lintian_no_errors(&built.deb);
+        assert!(!tags.iter().any(|t| t.starts_with("W:")), "{tags:?}");
+        let tree = built.extract();
+        let text = std::fs::read_to_string(
+            tree.path()
+                .join("usr/share/lintian/overrides/wazo-plugind-ovr-test"),
+        )
+        .unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(overrides_of("1.0", false), ["unknown-section"]);
+    assert_eq!(
+        overrides_of("1.0-1", true),
+        [
+            "unknown-section",
+            "initial-upload-closes-no-bugs",
+            "file-in-etc-not-marked-as-conffile"
+        ]
+    );
+}

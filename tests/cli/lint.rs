@@ -534,27 +534,57 @@ fn self_dependencies_and_duplicates() {
 }
 
 #[test]
-fn wazo_version_bounds_compare_number_by_number() {
+fn wazo_version_bounds_as_the_server_compares_them() {
     let p = plugin_with("min_wazo_version: \"24.16\"\nmax_wazo_version: \"23.05\"\n");
     let r = lint_one(p.path());
     assert_eq!(r.tags(), ["E:wazo-version-range-empty"]);
     assert_eq!(r.with("wazo-version-range-empty")[0]["line"], 7);
 
+    // The server compares text: "23.5" sorts after "23.10", so Wazo 23.10 refuses it, and
+    // lint says so (a test in src/lint/wazo_bounds/tests.rs holds every verdict to
+    // marshmallow's own).
     let p = plugin_with("min_wazo_version: \"23.5\"\nmax_wazo_version: \"24.01\"\n");
-    // 23.10 is after 23.5: a string comparison would say otherwise.
+    let r = lint_json(&[p.path()], &["--wazo-version", "23.10"]);
     assert_eq!(
-        lint_json(&[p.path()], &["--wazo-version", "23.10"]).tags(),
-        Vec::<String>::new()
+        r.tags(),
+        [
+            "E:wazo-version-unsupported",
+            "W:wazo-version-compared-as-text"
+        ]
     );
-    let r = lint_json(&[p.path()], &["--wazo-version", "23.4"]);
-    assert_eq!(r.tags(), ["E:wazo-version-unsupported"]);
     assert_eq!(
         r.message("wazo-version-unsupported"),
-        "Wazo 23.4 is older than min_wazo_version 23.5: the plugin cannot install on it"
+        "Wazo 23.10 refuses min_wazo_version \"23.5\": the server compares versions as text, \
+         and \"23.5\" sorts after \"23.10\", although 23.5 as written (23.05) allows Wazo \
+         23.10; write min_wazo_version: \"23.05\""
+    );
+    let r = lint_json(&[p.path()], &["--wazo-version", "23.4"]);
+    assert_eq!(
+        r.message("wazo-version-unsupported"),
+        "Wazo 23.04 is older than min_wazo_version 23.5: the plugin cannot install on it"
     );
     let r = lint_json(&[p.path()], &["--wazo-version", "24.2"]);
-    assert_eq!(r.tags(), ["E:wazo-version-unsupported"]);
+    assert_eq!(
+        r.tags(),
+        [
+            "E:wazo-version-unsupported",
+            "W:wazo-version-compared-as-text"
+        ]
+    );
     assert_eq!(r.status, 1);
+    // Without --wazo-version, the warning alone, naming every version it changes.
+    let r = lint_one(p.path());
+    assert_eq!(r.tags(), ["W:wazo-version-compared-as-text"]);
+    assert_eq!(
+        r.message("wazo-version-compared-as-text"),
+        "min_wazo_version \"23.5\": the Wazo server compares versions as text, so it refuses \
+         the plugin on Wazo 23.05 to 23.17, which 23.5 as written (23.05) allows; write \
+         min_wazo_version: \"23.05\""
+    );
+    // Written as the server writes versions: nothing to say.
+    let p = plugin_with("min_wazo_version: \"23.05\"\nmax_wazo_version: \"24.01\"\n");
+    let r = lint_json(&[p.path()], &["--wazo-version", "23.10"]);
+    assert_eq!(r.tags(), Vec::<String>::new());
 
     let p = plugin_with("min_wazo_version: latest\n");
     assert_eq!(lint_one(p.path()).tags(), ["W:wazo-version-invalid"]);

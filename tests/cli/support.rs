@@ -382,14 +382,22 @@ impl DpkgRoot {
     }
 }
 
-/// Runs lintian on a package; returns its tags as lines, asserting there is no `E:`.
+/// Runs lintian on a package; returns its tags as lines, asserting there is no `E:` and
+/// no override that silences nothing.
 pub fn lintian_no_errors(deb: &Path) -> Vec<String> {
+    // --display-info: lintian shows unused-override, an info tag, only with it.
     let o = run(Command::new("lintian")
-        .args(["--tag-display-limit", "0", "--allow-root"])
+        .args(["--tag-display-limit", "0", "--allow-root", "--display-info"])
         .arg(deb));
     let out = stdout(&o);
     let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("E:")).collect();
     assert!(errors.is_empty(), "lintian errors:\n{out}{}", stderr(&o));
+    // Every override shipped must silence a tag that fires (lintian always shows these).
+    let unused: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("unused-override") || l.contains("mismatched-override"))
+        .collect();
+    assert!(unused.is_empty(), "lintian overrides unused:\n{out}");
     assert!(
         o.status.success() || !errors.is_empty(),
         "lintian failed to run: {}",

@@ -2,6 +2,7 @@
 //! `$1`, and the words it compares `$1` with; the rules checks read the commands it answers
 //! from them.
 
+use super::aliases::{self, expands_one_of, is_first_arg_expansion};
 use super::{statements, strip_comment, unquote};
 
 /// One branch of a `case "$1" in` statement.
@@ -40,8 +41,9 @@ impl Branch {
         self.patterns.iter().any(|p| p == "*")
     }
 
-    /// The `exit N` (N != 0) or `false` that makes this branch fail, with its line.
-    pub(super) fn failure(&self) -> Option<(usize, String)> {
+    /// The `exit N` (N != 0), `false`, or call of a function among `exiting` (one that
+    /// exits with a failure) that makes this branch fail, with its line.
+    pub(super) fn failure(&self, exiting: &[String]) -> Option<(usize, String)> {
         for (line, code) in &self.body {
             for stmt in statements(code) {
                 let mut words = stmt.split_whitespace();
@@ -54,6 +56,9 @@ impl Branch {
                         }
                     }
                     Some("false") => return Some((*line, "false".into())),
+                    Some(f) if exiting.iter().any(|e| e == f) => {
+                        return Some((*line, stmt.to_string()))
+                    }
                     _ => {}
                 }
             }
@@ -80,6 +85,8 @@ pub(super) struct Dispatch {
     pub(super) branches: Vec<Branch>,
     /// Words compared with `$1` outside a case (`[ "$1" = install ]`).
     pub(super) compared: Vec<String>,
+    /// The functions that exit with a failure (`die`), whose call fails a branch.
+    pub(super) exiting: Vec<String>,
 }
 
 impl Dispatch {
@@ -92,10 +99,10 @@ impl Dispatch {
     }
 }
 
-/// True for the subject of a case on the first argument: `$1`, `"$1"`, `${1}`, `${1:-}`.
-fn is_first_arg(subject: &str) -> bool {
-    let s = subject.trim_matches(|c| c == '"' || c == '\'');
-    s == "$1" || s.starts_with("${1}") || s.starts_with("${1:") || s.starts_with("${1-")
+/// True for the subject of a case on the first argument: `$1`, `"$1"`, `${1}`, `${1:-}`,
+/// or a variable assigned one of them (`names`).
+fn is_first_arg(subject: &str, names: &[String]) -> bool {
+    is_first_arg_expansion(subject) || expands_one_of(subject, names)
 }
 
 /// Parses `pattern)` or `(a|b) rest` at the start of a case body line.
@@ -134,7 +141,11 @@ fn branch_head(code: &str) -> Option<(Vec<String>, &str)> {
 
 /// Finds the `case` statements on `$1` and the tests of `$1` against words.
 pub(super) fn dispatch(lines: &[String]) -> Dispatch {
-    let mut d = Dispatch::default();
+    let names = aliases::first_arg_names(lines);
+    let mut d = Dispatch {
+        exiting: aliases::exiting_functions(lines),
+        ..Dispatch::default()
+    };
     let mut depth = 0usize; // nesting inside a case on $1 (0: outside)
     let mut current: Option<Branch> = None;
     let first_word = |stmt: &str| stmt.split_whitespace().next().unwrap_or("").to_string();
@@ -144,11 +155,14 @@ pub(super) fn dispatch(lines: &[String]) -> Dispatch {
         let trimmed = code.trim();
         if depth == 0 {
             let words: Vec<&str> = trimmed.split_whitespace().collect();
-            if words.len() >= 3 && words[0] == "case" && words[2] == "in" && is_first_arg(words[1])
+            if words.len() >= 3
+                && words[0] == "case"
+                && words[2] == "in"
+                && is_first_arg(words[1], &names)
             {
                 depth = 1;
             } else {
-                collect_comparisons(code, &mut d.compared);
+                collect_comparisons(code, &names, &mut d.compared);
             }
             continue;
         }
@@ -199,30 +213,49 @@ pub(super) fn dispatch(lines: &[String]) -> Dispatch {
     d
 }
 
-/// Words compared with `$1` on a line: `[ "$1" = install ]`, `test $1 == "postrm"`.
-fn collect_comparisons(code: &str, out: &mut Vec<String>) {
-    let mut rest = code;
-    while let Some(at) = rest.find("$1") {
-        let after = rest[at + 2..].trim_start_matches(['"', '\'', '}']);
-        let after_ws = after.trim_start();
-        let op = if after_ws.starts_with("==") {
-            Some(2)
-        } else if after_ws.starts_with('=') {
-            Some(1)
-        } else {
-            None
-        };
-        if let Some(len) = op.filter(|_| after_ws.len() < after.len()) {
-            let word: String = after_ws[len..]
-                .trim_start()
-                .trim_start_matches(['"', '\''])
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect();
-            if !word.is_empty() {
-                out.push(word);
+/// Words compared with `$1` (or a variable holding it, `names`) on a line:
+/// `[ "$1" = install ]`, `test $1 == "postrm"`, `[ "$CMD" = postrm ]`.
+fn collect_comparisons(code: &str, names: &[String], out: &mut Vec<String>) {
+    let mut subjects = vec!["$1".to_string()];
+    for n in names {
+        subjects.push(format!("${n}"));
+        subjects.push(format!("${{{n}}}"));
+    }
+    for subject in &subjects {
+        let mut rest = code;
+        while let Some(at) = rest.find(subject.as_str()) {
+            let tail = &rest[at + subject.len()..];
+            // `$CMD` must not be the start of `$CMDLINE`.
+            if subject != "$1"
+                && tail
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                rest = tail;
+                continue;
             }
+            let after = tail.trim_start_matches(['"', '\'', '}']);
+            let after_ws = after.trim_start();
+            let op = if after_ws.starts_with("==") {
+                Some(2)
+            } else if after_ws.starts_with('=') {
+                Some(1)
+            } else {
+                None
+            };
+            if let Some(len) = op.filter(|_| after_ws.len() < after.len()) {
+                let word: String = after_ws[len..]
+                    .trim_start()
+                    .trim_start_matches(['"', '\''])
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                if !word.is_empty() {
+                    out.push(word);
+                }
+            }
+            rest = tail;
         }
-        rest = &rest[at + 2..];
     }
 }

@@ -6,8 +6,10 @@
 //! enough for the mistakes plugin authors make (a missing `postrm)` branch, `DEB_BUILD_ARCH`,
 //! `$pkgdir` in `install`), and every check says in its explanation how it decides.
 
+mod aliases;
 mod dispatch;
 mod maintainer;
+mod portability;
 #[cfg(test)]
 mod tests;
 mod variables;
@@ -46,20 +48,27 @@ pub(crate) fn first_crlf_line(bytes: &[u8]) -> Option<usize> {
     Some(1 + bytes[..at].iter().filter(|&&b| b == b'\n').count())
 }
 
-/// True when the `#!` line names a POSIX-like shell (directly or through `env`).
-fn is_shell(first_line: &str) -> bool {
-    let Some(rest) = first_line.strip_prefix("#!") else {
-        return true; // no interpreter: a shell is what the author most likely meant
-    };
+/// The program a `#!` line runs, by its file name (`sh`, `bash`, `python3`), looking
+/// through `env`; `None` without a `#!`.
+fn interpreter(first_line: &str) -> Option<&str> {
+    let rest = first_line.strip_prefix("#!")?;
     let mut words = rest.split_whitespace();
     let mut program = words.next().unwrap_or("");
     if program.rsplit('/').next() == Some("env") {
         program = words.find(|w| !w.starts_with('-')).unwrap_or("");
     }
-    matches!(
-        program.rsplit('/').next().unwrap_or(""),
-        "sh" | "bash" | "dash" | "ksh" | "mksh" | "zsh" | "ash" | "busybox"
-    )
+    Some(program.rsplit('/').next().unwrap_or(""))
+}
+
+/// True when the `#!` line names a POSIX-like shell (directly or through `env`).
+fn is_shell(first_line: &str) -> bool {
+    // No interpreter: a shell is what the author most likely meant.
+    interpreter(first_line).is_none_or(|program| {
+        matches!(
+            program,
+            "sh" | "bash" | "dash" | "ksh" | "mksh" | "zsh" | "ash" | "busybox"
+        )
+    })
 }
 
 /// A line without its comment (a `#` at the start of a word, outside quotes).
@@ -162,9 +171,12 @@ pub(crate) fn check_rules(
         set_e: true,
         package_does_work: false,
     };
-    if !is_shell(lines.first().map_or("", String::as_str)) {
+    let first = lines.first().map_or("", String::as_str);
+    portability::check_interpreter(first, place, out);
+    if !is_shell(first) {
         return facts_default;
     }
+    portability::check_shell(&lines, place, out);
     let set_e = has_set_e(&lines);
     if !set_e {
         out.add(
@@ -186,7 +198,7 @@ pub(crate) fn check_rules(
             .branches
             .iter()
             .filter(|b| b.is_catch_all())
-            .find_map(|b| b.failure().map(|f| (b.line, f)));
+            .find_map(|b| b.failure(&d.exiting).map(|f| (b.line, f)));
         if let Some((branch_line, (_, stmt))) = failing {
             for word in words.iter().filter(|w| !d.handles(w)) {
                 out.add(

@@ -24,7 +24,10 @@ fn finds_case_branches_on_the_first_argument() {
     );
     assert!(d.branches[1].does_work());
     assert!(!d.branches[0].does_work());
-    assert_eq!(d.branches[3].failure().map(|f| f.1), Some("exit 1".into()));
+    assert_eq!(
+        d.branches[3].failure(&[]).map(|f| f.1),
+        Some("exit 1".into())
+    );
 }
 
 #[test]
