@@ -16,6 +16,7 @@ use crate::{cli, lint};
 /// Runs a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> i32 {
     signals::install();
+    crate::threads::few_arenas();
     let (report, result) = match cli.command {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {

@@ -5,6 +5,7 @@ mod build;
 mod cli_docs;
 mod compression;
 mod errors;
+mod exhausted;
 mod firsthour;
 mod index;
 mod inspect;
