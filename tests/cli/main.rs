@@ -18,4 +18,5 @@ mod reading;
 mod safety;
 mod signals;
 mod support;
+mod upward;
 mod yaml;
