@@ -32,7 +32,10 @@ impl Staged {
             .map_err(|e| Error::io(dir, "cannot create a file in the folder", e))?;
         crate::package::leftovers::hold(std::os::fd::AsFd::as_fd(tmp.as_file()))
             .map_err(|e| Error::io(tmp.path(), "cannot lock", e))?;
-        tmp.write_all(bytes)
+        // Through the File itself: NamedTempFile's own writes wrap the error, hiding the
+        // errno (ENOSPC) that the message's hint is chosen by.
+        tmp.as_file_mut()
+            .write_all(bytes)
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| Error::io(target, "cannot write", e))?;
         give_new_file_mode(&tmp, target)?;
