@@ -301,7 +301,8 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
                     crate::ui::report::human_bytes(b.written.size)
                 ));
                 if !plan.json {
-                    report.stdout(&format!("{}\n", b.written.path.display()))?;
+                    let path = b.written.path.display().to_string();
+                    report.stdout(&format!("{}\n", crate::ui::report::one_line(&path)))?;
                 }
             }
             Err(e) => {

@@ -315,7 +315,8 @@ pub(crate) fn run(
         dir.display(),
         dir.display()
     ));
-    report.stdout(&format!("{}\n", dir.display()))?;
+    let shown = dir.display().to_string();
+    report.stdout(&format!("{}\n", crate::ui::report::one_line(&shown)))?;
     Ok(dir)
 }
 

@@ -7,6 +7,7 @@ mod compression;
 mod errors;
 mod exhausted;
 mod firsthour;
+mod forged;
 mod index;
 mod inspect;
 mod lint;
