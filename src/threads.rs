@@ -60,6 +60,20 @@ pub(crate) fn few_arenas() {
     }
 }
 
+/// At most `wanted` threads, fewer when the address space is limited (`ulimit -v`) and
+/// `each` bytes per thread would take more than half of it: for a pool that allocates as it
+/// goes (zstd's workers), where running out half-way is an error, not a fallback.
+pub(crate) fn affordable(wanted: u32, each: u64) -> u32 {
+    let Ok(limit) = rustix::process::getrlimit(rustix::process::Resource::As)
+        .current
+        .ok_or(())
+    else {
+        return wanted;
+    };
+    let fit = (limit / 2 / each.max(1)).clamp(1, u64::from(u32::MAX)) as u32;
+    wanted.min(fit)
+}
+
 thread_local! {
     /// True while this thread runs [`without_panic_message`]'s closure.
     static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -234,7 +234,11 @@ impl Compression {
                 // costs a thread and its buffers, and --threads 64 on a small member would
                 // ask the system for all of that for nothing.
                 let jobs = size.div_ceil(1 << 20).max(1);
-                enc.multithread(jobs.min(u64::from(self.threads.max(1))) as u32)?;
+                let workers = jobs.min(u64::from(self.threads.max(1))) as u32;
+                // Under `ulimit -v`, no more than the address space holds: each worker takes
+                // a thread stack (8 MiB by default) and a job in and out (4 MiB each).
+                let each = u64::from(ZSTD_JOB) * 3 + (8 << 20);
+                enc.multithread(crate::threads::affordable(workers, each))?;
                 // The overlap between jobs is zstd's default for the level (each job hashes
                 // it again: a larger one costs CPU for a few tenths of a percent). So is the
                 // job size up to level 2 (4 windows: 2 MiB at level 1); above, where the

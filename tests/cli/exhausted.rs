@@ -24,14 +24,15 @@ fn ulimit_v(cmd: &mut Command, kib: u64) -> &mut Command {
     }
 }
 
-/// A plugin of many folders and 8 MiB of incompressible data: every thread pool starts.
-fn busy_plugin() -> Plugin {
+/// A plugin of many folders and `mib` MiB of incompressible data: every thread pool starts.
+fn busy_plugin(mib: u32) -> Plugin {
     let p = Plugin::simple("busy", "demo", "1.0.0", 2);
-    p.rules(&marker_rules(
+    p.rules(&marker_rules(&format!(
         "        for d in $(seq 1 40); do mkdir -p \"$pkgdir/usr/share/busy/d$d/e\"; \
          echo $d > \"$pkgdir/usr/share/busy/d$d/e/f\"; done\n\
-         \x20       head -c 8388608 /dev/urandom > \"$pkgdir/usr/share/busy/blob\"",
-    ));
+         \x20       head -c {} /dev/urandom > \"$pkgdir/usr/share/busy/blob\"",
+        mib << 20
+    )));
     p
 }
 
@@ -40,14 +41,9 @@ fn many_threads_in_little_memory_build_or_fail_in_one_line() {
     // Regression: under `ulimit -v 500000`, `-Z gzip --threads 16` aborted on a 256 KiB
     // buffer (glibc had given the address space to one malloc arena per thread), and
     // --threads 64 panicked with "failed to spawn thread"; both left the build's files.
-    let plugin = busy_plugin();
+    let plugin = busy_plugin(8);
     let tmp = tempfile::tempdir().unwrap();
-    for (algo, threads) in [
-        ("gzip", "16"),
-        ("gzip", "64"),
-        ("gzip", "128"),
-        ("zstd", "64"),
-    ] {
+    for (algo, threads) in [("gzip", "16"), ("gzip", "64"), ("gzip", "128")] {
         let out = tempfile::tempdir().unwrap();
         let o = run(ulimit_v(
             plugin
@@ -74,6 +70,27 @@ fn many_threads_in_little_memory_build_or_fail_in_one_line() {
         }
         assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "{what}");
     }
+}
+
+#[test]
+fn zstd_takes_no_more_workers_than_the_address_space_holds() {
+    // Regression: each zstd worker takes a thread stack and a job in and out; under
+    // `ulimit -v 500000`, 32 MiB at --threads 64 (32 workers) failed half-way with
+    // "allocation error : not enough memory".
+    let plugin = busy_plugin(32);
+    let out = tempfile::tempdir().unwrap();
+    let o = run(ulimit_v(
+        plugin
+            .build_cmd(out.path())
+            .args(["-q", "-Z", "zstd", "--threads", "64"]),
+        500_000,
+    ));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let debs = leftovers(out.path());
+    assert_eq!(debs.len(), 1);
+    let root = DpkgRoot::new();
+    root.install(&debs[0]);
+    root.remove("wazo-plugind-busy-demo");
 }
 
 /// The pid of a process that has ended.
