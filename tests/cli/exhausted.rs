@@ -122,3 +122,25 @@ fn a_killed_index_leaves_nothing_the_next_one_does_not_clean() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(live.exists(), "a live run's temporary was removed");
 }
+
+#[test]
+fn a_killed_new_leaves_nothing_the_next_one_does_not_clean() {
+    // Regression: `new` wrote the skeleton into `.pluginctl-new-XXXXXX/` beside the target,
+    // without a pid: a killed run's folder stayed forever.
+    let parent = tempfile::tempdir().unwrap();
+    let stale = parent
+        .path()
+        .join(format!(".pluginctl-{}-new-a1b2c3", dead_pid()));
+    write(stale.join("wazo/plugin.yml"), "half a skeleton");
+    let live = parent
+        .path()
+        .join(format!(".pluginctl-{}-new-d4e5f6", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
+    let o = run(pluginctl()
+        .args(["new", "hello", "--namespace", "demo"])
+        .arg(parent.path().join("hello")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut left = leftovers(parent.path());
+    left.sort();
+    assert_eq!(left, vec![live, parent.path().join("hello")]);
+}
