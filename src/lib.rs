@@ -21,6 +21,7 @@ pub mod fuzzing;
 pub(crate) mod lint;
 pub(crate) mod package;
 pub mod plugin;
+pub(crate) mod threads;
 pub mod ui;
 
 pub(crate) use error::{Error, Result};

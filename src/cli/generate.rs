@@ -60,8 +60,6 @@ pub(crate) fn man(dir: Option<&Path>, report: &Report) -> Result<()> {
     match dir {
         None => report.stdout(&String::from_utf8_lossy(&page(&cmd, None)?)),
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(dir, "cannot create the folder", e))?;
             let mut pages = vec![("pluginctl.1".to_string(), page(&cmd, None)?)];
             for sub in documented(&cmd) {
                 pages.push((
@@ -69,15 +67,38 @@ pub(crate) fn man(dir: Option<&Path>, report: &Report) -> Result<()> {
                     page(sub, Some(&cmd))?,
                 ));
             }
-            for (name, text) in pages {
-                let path = dir.join(name);
-                std::fs::write(&path, text)
-                    .map_err(|e| Error::io(&path, "cannot write the manual page", e))?;
+            let created = crate::files::missing_folders(dir);
+            let written = write_pages(dir, &pages);
+            if written.is_err() {
+                // Deepest first; a folder that is not empty (another writer's) stays.
+                for folder in &created {
+                    if std::fs::remove_dir(folder).is_err() {
+                        break;
+                    }
+                }
             }
+            written?;
             report.info(&format!("wrote the manual pages into {}", dir.display()));
             Ok(())
         }
     }
+}
+
+/// Writes every page into `dir` (created when missing) as the index files are written: all
+/// of them to temporaries first, then each renamed into place, which replaces whatever sits
+/// at its name (a link is replaced, never followed). Nothing of a page is left when any
+/// write fails (a full disk).
+fn write_pages(dir: &Path, pages: &[(String, Vec<u8>)]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create the folder", e))?;
+    let staged = pages
+        .iter()
+        .map(|(name, text)| crate::files::atomic::Staged::new(&dir.join(name), text))
+        .collect::<Result<Vec<_>>>()?;
+    crate::ui::signals::check()?;
+    for page in staged {
+        page.commit()?;
+    }
+    Ok(())
 }
 
 /// The subcommands that get a page (all but `help`, which `--help` covers).

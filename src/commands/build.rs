@@ -214,7 +214,7 @@ pub(crate) struct Outcome {
 /// Returns an error only when nothing could be tried: the same plugin given twice, a
 /// dependency cycle or an interruption. An invalid manifest is a failed attempt.
 pub(crate) fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
-    let created = missing_folders(&plan.output);
+    let created = crate::files::missing_folders(&plan.output);
     let outcome = build_each(plan, report);
     let nothing_written = match &outcome {
         Ok(o) => o.attempts.iter().all(|a| a.result.is_err()),
@@ -229,14 +229,6 @@ pub(crate) fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
         }
     }
     outcome
-}
-
-/// The folders of `dir` that do not exist yet, deepest first (`dir` itself included).
-fn missing_folders(dir: &Path) -> Vec<PathBuf> {
-    dir.ancestors()
-        .take_while(|d| !d.as_os_str().is_empty() && d.symlink_metadata().is_err())
-        .map(Path::to_path_buf)
-        .collect()
 }
 
 fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
@@ -315,7 +307,8 @@ fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
                     crate::ui::report::human_bytes(b.written.size)
                 ));
                 if !plan.json {
-                    report.stdout(&format!("{}\n", b.written.path.display()))?;
+                    let path = b.written.path.display().to_string();
+                    report.stdout(&format!("{}\n", crate::ui::report::one_line(&path)))?;
                 }
             }
             Err(e) => {

@@ -390,7 +390,8 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
     ));
     let mut listing = String::new();
     for p in &written {
-        listing.push_str(&format!("{}\n", p.display()));
+        let shown = p.display().to_string();
+        listing.push_str(&format!("{}\n", crate::ui::report::one_line(&shown)));
     }
     report.stdout(&listing)?;
     Ok(written)

@@ -8,7 +8,7 @@ use crate::deb::deb822::Paragraph;
 use crate::deb::reader::TarKind;
 use crate::deb::walk::escape_name;
 use crate::package::info::{self as package_info, ControlFile, FileInfo, PackageInfo};
-use crate::ui::report::Report;
+use crate::ui::report::{one_line, Report};
 use crate::Result;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -29,7 +29,9 @@ pub(crate) fn run(deb: &Path, json: bool, report: &Report) -> Result<()> {
         doc.push('\n');
         doc
     } else {
-        render_text(&info)
+        // The values are escaped where they are written; this guards the rest (a control
+        // field's value with an escape sequence).
+        crate::ui::report::lines(&render_text(&info)).into_owned()
     };
     report.stdout(&text)
 }
@@ -241,14 +243,14 @@ pub(crate) fn render_text(info: &PackageInfo) -> String {
     let _ = writeln!(
         out,
         "{}: Debian binary package, format {}, {} bytes",
-        info.path.display(),
+        one_line(&info.path.display().to_string()),
         info.format,
         info.size
     );
     let members: Vec<String> = info
         .members
         .iter()
-        .map(|m| format!("{} ({} bytes)", m.name, m.size))
+        .map(|m| format!("{} ({} bytes)", one_line(&m.name), m.size))
         .collect();
     let _ = writeln!(out, "members: {}", members.join(", "));
     out.push_str("\ncontrol archive:\n");
@@ -264,7 +266,11 @@ pub(crate) fn render_text(info: &PackageInfo) -> String {
             "\nplugin: none (no usr/lib/wazo-plugind/plugins/<namespace>/<name>/wazo/plugin.yml)\n",
         ),
         Some(p) => {
-            let _ = writeln!(out, "\nplugin: {}", crate::deb::walk::relative(&p.path));
+            let _ = writeln!(
+                out,
+                "\nplugin: {}",
+                one_line(crate::deb::walk::relative(&p.path))
+            );
             match &p.manifest {
                 Ok(m) => {
                     let depends: Vec<String> = m
@@ -289,7 +295,7 @@ pub(crate) fn render_text(info: &PackageInfo) -> String {
                 Err(errors) => {
                     out.push_str(" invalid:\n");
                     for e in errors {
-                        let _ = writeln!(out, "  {e}");
+                        let _ = writeln!(out, "  {}", one_line(e));
                     }
                 }
             }
@@ -314,11 +320,13 @@ fn control_line(f: &ControlFile) -> String {
     let exec = if f.mode & 0o111 != 0 { '*' } else { ' ' };
     let mut line = format!(
         " {:>7} bytes, {:>5} lines   {exec}  {:<20}",
-        f.size, f.lines, f.name
+        f.size,
+        f.lines,
+        one_line(&f.name)
     );
     if let Some(interp) = &f.interpreter {
         line.push_str(" #!");
-        line.push_str(interp);
+        line.push_str(&one_line(interp));
     }
     let mut line = line.trim_end().to_string();
     line.push('\n');
@@ -364,7 +372,7 @@ fn name_or_id(name: &str, id: u64) -> String {
     if name.is_empty() {
         id.to_string()
     } else {
-        name.to_string()
+        one_line(name).into_owned()
     }
 }
 

@@ -16,6 +16,7 @@ use crate::{cli, lint};
 /// Runs a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> i32 {
     signals::install();
+    crate::threads::few_arenas();
     let (report, result) = match cli.command {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {
@@ -83,10 +84,14 @@ pub fn run(cli: Cli) -> i32 {
         }
         Command::Lint(mut args) => {
             let report = Report::default();
+            let mut result = Ok(error::EXIT_OK);
             if args.paths.is_empty() && args.explain.is_none() && !args.list_tags {
-                args.paths = vec![plan::find_plugin_dir(&report)];
+                match crate::plugin::search::find_plugin_dir("lint", &report) {
+                    Ok(dir) => args.paths = vec![dir],
+                    Err(e) => result = Err(e),
+                }
             }
-            let result = lint::run(&args);
+            let result = result.and_then(|_| lint::run(&args));
             (report, result)
         }
         Command::Market(args) => {

@@ -273,10 +273,16 @@ pub(crate) fn run(
     };
     std::fs::create_dir_all(&parent)
         .map_err(|e| Error::io(&parent, "cannot create the folder", e))?;
+    // Named with our pid and locked while we work in it, as the build's temporaries are:
+    // what a killed run left here is removed by the next one.
+    crate::package::leftovers::remove_stale_temp_folders(&parent);
     let temp = tempfile::Builder::new()
-        .prefix(".pluginctl-new-")
+        .prefix(&format!("{}new-", crate::package::leftovers::temp_prefix()))
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, "cannot create a folder", e))?;
+    let _held = crate::files::nofollow::open_dir(temp.path())
+        .and_then(|fd| crate::package::leftovers::hold(std::os::fd::AsFd::as_fd(&fd)).map(|()| fd))
+        .map_err(|e| Error::io(temp.path(), "cannot lock", e))?;
     let dir_mode = 0o777 & !crate::files::umask();
     for (rel, mode, text) in skeleton.files() {
         let path = temp.path().join(&rel);
@@ -315,7 +321,8 @@ pub(crate) fn run(
         dir.display(),
         dir.display()
     ));
-    report.stdout(&format!("{}\n", dir.display()))?;
+    let shown = dir.display().to_string();
+    report.stdout(&format!("{}\n", crate::ui::report::one_line(&shown)))?;
     Ok(dir)
 }
 

@@ -221,15 +221,7 @@ impl Compression {
                 let stream = if blocks == 1 {
                     liblzma::stream::Stream::new_stream_encoder(&filters, check)
                 } else {
-                    liblzma::stream::MtStreamBuilder::new()
-                        .threads(threads as u32)
-                        // Returns to us at least every 100 ms, so signals are seen; the
-                        // timeout never changes the bytes.
-                        .timeout_ms(100)
-                        .block_size(block)
-                        .filters(filters)
-                        .check(check)
-                        .encoder()
+                    xz_threaded(threads as u32, block, &options, check)
                 }
                 .map_err(other)?;
                 Box::new(Xz::new(out, stream))
@@ -237,8 +229,16 @@ impl Compression {
             Algorithm::Zstd => {
                 let mut enc = zstd::stream::write::Encoder::new(out, self.level as i32)?;
                 // Worker mode always (even with one thread): its output does not depend on
-                // the number of workers, while single-thread mode differs from it.
-                enc.multithread(self.threads.max(1))?;
+                // the number of workers, while single-thread mode differs from it. No more
+                // workers than jobs (of 1 MiB at least, whatever the level): each one more
+                // costs a thread and its buffers, and --threads 64 on a small member would
+                // ask the system for all of that for nothing.
+                let jobs = size.div_ceil(1 << 20).max(1);
+                let workers = jobs.min(u64::from(self.threads.max(1))) as u32;
+                // Under `ulimit -v`, no more than the address space holds: each worker takes
+                // a thread stack (8 MiB by default) and a job in and out (4 MiB each).
+                let each = u64::from(ZSTD_JOB) * 3 + (8 << 20);
+                enc.multithread(crate::threads::affordable(workers, each))?;
                 // The overlap between jobs is zstd's default for the level (each job hashes
                 // it again: a larger one costs CPU for a few tenths of a percent). So is the
                 // job size up to level 2 (4 windows: 2 MiB at level 1); above, where the
@@ -252,6 +252,34 @@ impl Compression {
                 Box::new(enc)
             }
         })
+    }
+}
+
+/// liblzma's threaded encoder with `threads` threads, or fewer when the memory for that
+/// many cannot be had (each holds a block in and out and an encoder: about 90 MiB at
+/// level 6): the block size is fixed, so the bytes are the same with any number.
+fn xz_threaded(
+    mut threads: u32,
+    block: u64,
+    options: &liblzma::stream::LzmaOptions,
+    check: liblzma::stream::Check,
+) -> Result<liblzma::stream::Stream, liblzma::stream::Error> {
+    loop {
+        let mut filters = liblzma::stream::Filters::new();
+        filters.lzma2(options);
+        let made = liblzma::stream::MtStreamBuilder::new()
+            .threads(threads)
+            // Returns to us at least every 100 ms, so signals are seen; the timeout never
+            // changes the bytes.
+            .timeout_ms(100)
+            .block_size(block)
+            .filters(filters)
+            .check(check)
+            .encoder();
+        match made {
+            Err(liblzma::stream::Error::Mem) if threads > 1 => threads /= 2,
+            made => return made,
+        }
     }
 }
 

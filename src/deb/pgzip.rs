@@ -54,14 +54,19 @@ fn deflate_block(
     last: bool,
     output: &mut Vec<u8>,
 ) -> io::Result<()> {
-    // Never a reused one: see the module documentation.
-    let mut c = compressor(level);
+    // Never a reused one: see the module documentation. zlib-rs asserts that it got the
+    // memory for one (about 300 KiB): out of memory is an error here, not a panic.
+    let mut c = crate::threads::without_panic_message(|| compressor(level))
+        .ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))?;
     if !dict.is_empty() {
         c.set_dictionary(dict).map_err(io::Error::other)?;
     }
     output.clear();
-    // Stored blocks cost 5 bytes per 64 KiB at worst; the sync marker 5 more.
-    output.reserve(input.len() + input.len() / 8192 * 5 + 64);
+    // Stored blocks cost 5 bytes per 64 KiB at worst; the sync marker 5 more. Memory that
+    // cannot be had is an error to report, not an abort that leaves the build's files.
+    output
+        .try_reserve(input.len() + input.len() / 8192 * 5 + 64)
+        .map_err(out_of_memory)?;
     let flush = if last {
         FlushCompress::Finish
     } else {
@@ -77,9 +82,16 @@ fn deflate_block(
         match status {
             Status::StreamEnd => return Ok(()),
             Status::Ok | Status::BufError if all_in && room_left && !last => return Ok(()),
-            _ => output.reserve(output.capacity().max(4096)),
+            _ => output
+                .try_reserve(output.capacity().max(4096))
+                .map_err(out_of_memory)?,
         }
     }
+}
+
+/// A buffer that could not be allocated, as an I/O error that names the cause.
+pub(crate) fn out_of_memory(_: std::collections::TryReserveError) -> io::Error {
+    io::Error::from(io::ErrorKind::OutOfMemory)
 }
 
 fn compressor(level: u32) -> Compress {
@@ -94,20 +106,27 @@ struct Pool {
 }
 
 impl Pool {
-    fn start(threads: usize, level: u32) -> Pool {
+    /// Starts up to `threads` workers: as many as the system gives (none at all when it
+    /// refuses the first, and the blocks are then compressed inline).
+    fn start(threads: usize, level: u32) -> Option<Pool> {
         let (tx, rx) = mpsc::sync_channel::<Job>(threads);
         let rx = Arc::new(Mutex::new(rx));
-        let workers = (0..threads)
-            .map(|_| {
-                let rx = Arc::clone(&rx);
-                std::thread::spawn(move || work(&rx, level))
-            })
-            .collect();
-        Pool {
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let rx = Arc::clone(&rx);
+            match crate::threads::spawn(move || work(&rx, level)) {
+                Ok(worker) => workers.push(worker),
+                Err(_) => break,
+            }
+        }
+        if workers.is_empty() {
+            return None;
+        }
+        Some(Pool {
             jobs: Some(tx),
             workers,
             pending: VecDeque::new(),
-        }
+        })
     }
 }
 
@@ -211,10 +230,14 @@ impl<W: Write> ParallelGz<W> {
 
     /// Compresses the current block, on the pool or inline.
     fn end_block(&mut self, last: bool) -> io::Result<()> {
-        let next = self
-            .spare_inputs
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(BLOCK));
+        let next = match self.spare_inputs.pop() {
+            Some(spare) => spare,
+            None => {
+                let mut fresh = Vec::new();
+                fresh.try_reserve_exact(BLOCK).map_err(out_of_memory)?;
+                fresh
+            }
+        };
         let input = std::mem::replace(&mut self.block, next);
         self.block.clear();
         let dict = std::mem::take(&mut self.dict);
@@ -223,16 +246,17 @@ impl<W: Write> ParallelGz<W> {
             self.dict.extend_from_slice(&input[tail..]);
         }
         // A lone last block is compressed inline: small members never start threads.
-        if self.threads > 1 && (self.pool.is_some() || !last) {
-            if self
-                .pool
-                .as_ref()
-                .is_some_and(|p| p.pending.len() >= 2 * self.threads)
-            {
+        if self.threads > 1 && self.pool.is_none() && !last {
+            self.pool = Pool::start(self.threads, self.level);
+            // No thread to be had: the blocks are compressed here, the bytes are the same.
+            self.threads = self.pool.as_ref().map_or(1, |p| p.workers.len());
+        }
+        if let Some(pool) = self.pool.as_mut() {
+            if pool.pending.len() >= 2 * pool.workers.len() {
                 self.collect_one()?;
             }
-            let (threads, level) = (self.threads, self.level);
-            let pool = self.pool.get_or_insert_with(|| Pool::start(threads, level));
+        }
+        if let Some(pool) = self.pool.as_mut() {
             let (done, rx) = mpsc::sync_channel(1);
             pool.pending.push_back(rx);
             let job = Job {
@@ -340,6 +364,17 @@ mod tests {
                 .read_to_end(&mut back)
                 .unwrap();
             assert_eq!(back, data, "level {level}");
+        }
+    }
+
+    #[test]
+    fn refused_threads_give_the_same_bytes_with_those_left() {
+        // Regression: a thread the system refused (ulimit -v, --threads 64) panicked.
+        let data = sample(5 * BLOCK + 77);
+        let one = gz(&data, 6, 1, 1 << 20);
+        for allowed in [0, 1, 2] {
+            crate::threads::refuse_after(allowed);
+            assert_eq!(one, gz(&data, 6, 8, 100_000), "{allowed} threads allowed");
         }
     }
 

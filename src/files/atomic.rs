@@ -22,12 +22,20 @@ impl Staged {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        // Named with our pid and locked while open, as the package's temporaries are: what
+        // a killed run left here is removed by the next run that writes here.
+        crate::package::leftovers::remove_stale_temp_files(dir);
         let mut tmp = tempfile::Builder::new()
-            .prefix(".pluginctl-")
+            .prefix(&crate::package::leftovers::temp_prefix())
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, "cannot create a file in the folder", e))?;
-        tmp.write_all(bytes)
+        crate::package::leftovers::hold(std::os::fd::AsFd::as_fd(tmp.as_file()))
+            .map_err(|e| Error::io(tmp.path(), "cannot lock", e))?;
+        // Through the File itself: NamedTempFile's own writes wrap the error, hiding the
+        // errno (ENOSPC) that the message's hint is chosen by.
+        tmp.as_file_mut()
+            .write_all(bytes)
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| Error::io(target, "cannot write", e))?;
         give_new_file_mode(&tmp, target)?;

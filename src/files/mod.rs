@@ -16,3 +16,12 @@ pub(crate) fn umask() -> u32 {
         })
         .unwrap_or(0o022)
 }
+
+/// The folders of `dir` that do not exist yet, deepest first (`dir` itself included): what
+/// a command that creates `dir` removes again when it ends having written nothing there.
+pub(crate) fn missing_folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    dir.ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && d.symlink_metadata().is_err())
+        .map(std::path::Path::to_path_buf)
+        .collect()
+}

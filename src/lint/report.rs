@@ -62,7 +62,8 @@ impl LintReport {
         let mut out = String::new();
         for input in &self.inputs {
             for f in &input.findings {
-                out.push_str(&f.to_string());
+                // One finding, one line, whatever its path or message holds.
+                out.push_str(&crate::ui::report::one_line(&f.to_string()));
                 out.push('\n');
             }
         }

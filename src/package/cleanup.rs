@@ -56,19 +56,20 @@ impl Reaper {
 
 /// Starts the reaper of `stage` (whose tree `entries` were collected from) on `scope`.
 /// Dropped without [`Reaper::finished`], it stops and leaves the rest to the staging
-/// folder's own drop.
+/// folder's own drop; so does the build when the system gives no thread for it (None).
 pub(crate) fn start<'scope, 'env>(
     scope: &'scope Scope<'scope, 'env>,
     stage: &'env StagingDir,
     entries: &'env [Entry],
-) -> Reaper {
+) -> Option<Reaper> {
     let (tx, rx) = channel();
-    scope.spawn(move || {
+    crate::threads::spawn_scoped(scope, move || {
         if Walk::new(stage, entries).run(&rx) {
             stage.mark_removed();
         }
-    });
-    Reaper { progress: tx }
+    })
+    .ok()?;
+    Some(Reaper { progress: tx })
 }
 
 /// Paths to remove together: files, then (once they are gone) their folder.
@@ -131,10 +132,18 @@ impl<'a> Walk<'a> {
                 .iter()
                 .filter(|e| matches!(e.kind, Kind::Dir))
                 .count();
+            let mut deleters = 0;
             for _ in 0..(dirs / 16).clamp(1, DELETERS) {
                 let jobs = Arc::clone(&jobs_rx);
                 let done = done_tx.clone();
-                s.spawn(move || delete(root, &jobs, &done));
+                if crate::threads::spawn_scoped(s, move || delete(root, &jobs, &done)).is_err() {
+                    break;
+                }
+                deleters += 1;
+            }
+            // No thread to be had: the staging folder's own removal does it all.
+            if deleters == 0 {
+                return false;
             }
             let mut pool = Pool {
                 jobs: jobs_tx,

@@ -59,13 +59,36 @@ pub(crate) struct Feed {
 }
 
 impl Feed {
-    /// Starts up to `readers` threads in `scope` reading `jobs` in order.
+    /// Starts up to `readers` threads in `scope` reading `jobs` in order: as many as the
+    /// system gives, the files being dealt among those; an error only when it gives none.
     pub(crate) fn start<'scope, 'env>(
         scope: &'scope Scope<'scope, 'env>,
         jobs: Vec<Job<'env>>,
         readers: usize,
-    ) -> Feed {
-        let readers = readers.clamp(1, 16);
+    ) -> Result<Feed> {
+        let wanted = readers.clamp(1, 16).min(jobs.len().max(1));
+        // The threads first, each waiting for its share: a share is dealt only to a reader
+        // that exists.
+        let mut started = Vec::with_capacity(wanted);
+        let mut receivers = Vec::with_capacity(wanted);
+        for _ in 0..wanted {
+            let (share_tx, share_rx) = sync_channel::<Vec<(usize, Job<'env>)>>(1);
+            let (tx, rx) = sync_channel(QUEUE);
+            let reader = move || {
+                if let Ok(share) = share_rx.recv() {
+                    read_all(&share, &tx);
+                }
+            };
+            match crate::threads::spawn_scoped(scope, reader) {
+                Ok(_) => {
+                    started.push(share_tx);
+                    receivers.push(rx);
+                }
+                Err(e) if started.is_empty() => return Err(crate::threads::refused(e)),
+                Err(_) => break,
+            }
+        }
+        let readers = started.len();
         let mut shares: Vec<Vec<(usize, Job<'env>)>> = (0..readers).map(|_| Vec::new()).collect();
         let mut owner = Vec::with_capacity(jobs.len());
         let (mut reader, mut run_bytes, mut run_files) = (0, 0, 0);
@@ -79,22 +102,16 @@ impl Feed {
             owner.push(reader as u8);
             shares[reader].push((i, job));
         }
-        let receivers = shares
-            .into_iter()
-            .map(|share| {
-                let (tx, rx) = sync_channel(QUEUE);
-                if !share.is_empty() {
-                    scope.spawn(move || read_all(&share, &tx));
-                }
-                rx
-            })
-            .collect::<Vec<_>>();
-        Feed {
+        for (share, tx) in shares.into_iter().zip(started) {
+            // A reader with an empty share ends at once.
+            let _ = tx.send(share);
+        }
+        Ok(Feed {
             pending: receivers.iter().map(|_| VecDeque::new()).collect(),
             readers: receivers,
             owner,
             file: 0,
-        }
+        })
     }
 
     /// The next piece of the current file; after its [`Piece::End`], pieces of the next one.

@@ -32,6 +32,11 @@ pub(crate) fn remove_stale_temp_files(dir: &Path) {
     sweep(dir, TEMP_PREFIX, FileType::RegularFile);
 }
 
+/// Removes the temporary folders of dead runs (`pluginctl new`'s) from `dir`.
+pub(crate) fn remove_stale_temp_folders(dir: &Path) {
+    sweep(dir, TEMP_PREFIX, FileType::Directory);
+}
+
 /// Removes the staging folders of dead builds from `TMPDIR`.
 pub(crate) fn remove_stale_staging() {
     sweep(

@@ -61,7 +61,7 @@ impl BuildPlan {
         // A bad SOURCE_DATE_EPOCH stops the build before anything runs or is created.
         source_date_epoch()?;
         let plugins = if args.plugins.is_empty() {
-            vec![find_plugin_dir(report)]
+            vec![crate::plugin::search::find_plugin_dir("build", report)?]
         } else {
             args.plugins.clone()
         };
@@ -113,31 +113,6 @@ fn names_a_deb_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "deb")
         && !path.to_string_lossy().ends_with('/')
         && !path.is_dir()
-}
-
-/// The plugin folder to use when none is given: the nearest of the current folder and its
-/// parents that holds `wazo/plugin.yml` (as cargo finds Cargo.toml), as a relative path
-/// (`.`, `..`, `../..`). When it is not the current folder, says so. When there is none,
-/// `.`, whose errors then say what is missing.
-pub(crate) fn find_plugin_dir(report: &Report) -> PathBuf {
-    let Ok(cwd) = std::env::current_dir() else {
-        return PathBuf::from(".");
-    };
-    for (depth, dir) in cwd.ancestors().enumerate() {
-        if dir.join(crate::plugin::manifest::MANIFEST_PATH).is_file() {
-            if depth == 0 {
-                break;
-            }
-            let rel: PathBuf = std::iter::repeat_n("..", depth).collect();
-            report.info(&format!(
-                "using the plugin in {} ({})",
-                rel.display(),
-                dir.display()
-            ));
-            return rel;
-        }
-    }
-    PathBuf::from(".")
 }
 
 fn check_maintainer(m: &str) -> Result<()> {

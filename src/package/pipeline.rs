@@ -230,7 +230,8 @@ impl Package<'_> {
             self.assemble(deb, &control, data.as_file_mut(), data_len)
         })();
         let size = moved.map_err(fail)?;
-        scope.spawn(move || drop(data));
+        // Without a thread to spare, the file is freed here.
+        let _ = crate::threads::spawn_scoped(scope, move || drop(data));
         Ok(size)
     }
 
@@ -263,7 +264,8 @@ impl Package<'_> {
         // Freeing the blocks of a big file may wait for the disk: not on the way to the
         // finished package.
         if size > 64 << 20 {
-            scope.spawn(move || drop(data));
+            // Without a thread to spare, the file is freed here.
+            let _ = crate::threads::spawn_scoped(scope, move || drop(data));
         }
         Ok(size)
     }
@@ -365,10 +367,10 @@ impl Package<'_> {
             Algorithm::Xz => 1,
             _ => self.compression.threads.clamp(1, 4) as usize,
         };
-        let mut feed = Feed::start(scope, jobs, readers);
+        let mut feed = Feed::start(scope, jobs, readers)?;
         let reaper = self
             .staging
-            .map(|stage| crate::package::cleanup::start(scope, stage, self.entries));
+            .and_then(|stage| crate::package::cleanup::start(scope, stage, self.entries));
         let encoder = self
             .compression
             .encoder(out, self.data_tar_len())

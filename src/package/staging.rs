@@ -326,4 +326,45 @@ mod tests {
         paths.sort_by(|a, b| tree_order(a, b));
         assert_eq!(paths, ["a", "a/b", "a-c", "b"]);
     }
+
+    /// Walks `dir` on up to 8 threads, the system refusing every thread after the first
+    /// `allowed`; the paths found, or None when the walk did not end within a minute.
+    fn walk_with_threads_refused(dir: &Path, allowed: usize) -> Option<Vec<String>> {
+        let dir = dir.to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Not scoped: a walk that hangs must not hang the test with it.
+        std::thread::spawn(move || {
+            crate::threads::refuse_after(allowed);
+            let fd = nofollow::open_dir(&dir).unwrap();
+            let place = nofollow::place_of(fd.as_fd()).unwrap().0;
+            let walker = Walker {
+                prefix: "",
+                base: &dir,
+                place,
+                refuse: &|_| Ok(()),
+            };
+            let entries = walker.walk_all(fd.as_fd(), 8).unwrap();
+            let _ = tx.send(entries.into_iter().map(|e| e.path).collect());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+    }
+
+    #[test]
+    fn a_walk_whose_threads_are_refused_ends_with_those_it_has() {
+        // Regression: a thread refused while the walk's pool was starting panicked, and the
+        // threads already started waited forever for the root's listing (a hang deaf to
+        // SIGTERM, seen under `ulimit -v` with --threads 64).
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..40 {
+            let sub = dir.path().join(format!("d{i}/e"));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join("f"), "x").unwrap();
+        }
+        let all = walk_with_threads_refused(dir.path(), usize::MAX).unwrap();
+        assert_eq!(all.len(), 40 * 3);
+        for allowed in 0..7 {
+            let found = walk_with_threads_refused(dir.path(), allowed);
+            assert_eq!(found.as_ref(), Some(&all), "{allowed} threads allowed");
+        }
+    }
 }

@@ -9,4 +9,5 @@ pub(crate) mod paths;
 pub mod pyyaml;
 pub(crate) mod refused;
 pub(crate) mod rules;
+pub(crate) mod search;
 pub(crate) mod yaml;

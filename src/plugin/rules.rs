@@ -275,7 +275,7 @@ pub(crate) fn run(
     let seen = crate::ui::tail::Tail::default();
     let mut child = cmd.spawn().map_err(|e| failed(RulesFailure::Start(e)))?;
     crate::ui::signals::set_child_group(Some(child.id()));
-    let pumps: Vec<_> = [
+    let pumps = [
         child
             .stdout
             .take()
@@ -293,13 +293,24 @@ pub(crate) fn run(
             None => report.rules_output(&label),
         };
         let (done, finished) = std::sync::mpsc::channel::<()>();
-        std::thread::spawn(move || {
+        crate::threads::spawn(move || {
             pump(stream, sink);
             let _ = done.send(());
-        });
-        finished
+        })
+        .map(|_| finished)
     })
-    .collect();
+    .collect::<std::io::Result<Vec<_>>>();
+    let pumps = match pumps {
+        Ok(pumps) => pumps,
+        Err(e) => {
+            // Nothing could read its output: the step would block on a full pipe.
+            // SAFETY: kill(2) of the step's own process group, not reaped yet.
+            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            crate::ui::signals::set_child_group(None);
+            return Err(crate::threads::refused(e));
+        }
+    };
     let status = wait_group(&mut child);
     crate::ui::signals::set_child_group(None);
     // The pipes reach EOF once every process holding them is gone; one that escaped the

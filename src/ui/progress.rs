@@ -66,13 +66,17 @@ impl Progress {
             .map_or(DELAY, Duration::from_millis);
         let (cancel, cancelled) = mpsc::channel::<()>();
         let shown_bar = bar.clone();
-        let waiter = std::thread::spawn(move || {
+        let waiter = crate::threads::spawn(move || {
             // Disconnected (archiving ended) before the delay: the bar never appears.
             if cancelled.recv_timeout(delay) == Err(mpsc::RecvTimeoutError::Timeout) {
                 shown_bar.set_draw_target(ProgressDrawTarget::stderr());
                 shown_bar.enable_steady_tick(TICK);
             }
         });
+        // No thread to spare for a bar: the build goes on without one.
+        let Ok(waiter) = waiter else {
+            return Progress::hidden();
+        };
         Progress {
             shown: Some(Shown {
                 bar,

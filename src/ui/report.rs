@@ -140,11 +140,48 @@ pub(crate) fn write_stdout(text: &str) -> crate::Result<()> {
 }
 
 /// Writes a message line on stderr. Never panics: when stderr itself fails (closed pipe,
-/// full disk) there is nowhere left to say so, and the exit status still tells.
+/// full disk) there is nowhere left to say so, and the exit status still tells. Every
+/// message is one line: a line break or a terminal control in a value it names (a file
+/// name, a field) is escaped here, so it can never forge a line of its own.
 fn to_stderr(line: String) {
-    let mut line = line;
+    let mut line = one_line(&line).into_owned();
     line.push('\n');
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// `text` on one line, as shown: every control character escaped (`\n`, `\r`, `\t`, else
+/// `\u{1b}`), and so are the invisible marks that reorder text on screen (bidirectional
+/// overrides and isolates). A file named `x\nerror: fake.deb` is then shown as one name,
+/// never as a second, forged `error:` line; nor can an escape sequence redraw the line.
+pub(crate) fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, false)
+}
+
+/// As [`one_line`] but for a text of several lines, whose line breaks are kept: for output
+/// whose values were escaped already, as a last guard against the other controls.
+pub(crate) fn lines(text: &str) -> std::borrow::Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_line_breaks: bool) -> std::borrow::Cow<'_, str> {
+    let shown = |c: char| {
+        !(c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+            || (keep_line_breaks && c == '\n')
+    };
+    if text.chars().all(shown) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if shown(c) => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// `12.3 MiB`, `512 B`.
@@ -213,5 +250,21 @@ impl Write for LinePrefixer {
             self.emit(&line)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped_and_nothing_else() {
+        assert_eq!(one_line("plain é ü 日本"), "plain é ü 日本");
+        assert_eq!(
+            one_line("x\nerror: fake.deb\r\t\u{1b}[2K\u{7f}\u{9b}"),
+            "x\\nerror: fake.deb\\r\\t\\u{1b}[2K\\u{7f}\\u{9b}"
+        );
+        assert_eq!(one_line("a\u{202e}b\u{2066}c"), "a\\u{202e}b\\u{2066}c");
+        assert_eq!(lines("a\nb\u{1b}\n"), "a\nb\\u{1b}\n");
     }
 }

@@ -104,3 +104,76 @@ fn man_dir_writes_one_page_per_command() {
     let build = std::fs::read_to_string(dir.path().join("pluginctl-build.1")).unwrap();
     assert!(build.contains("keep\\-going"), "{build}");
 }
+
+#[test]
+fn man_dir_replaces_a_link_where_a_page_goes_and_never_writes_through_it() {
+    // Regression: `man --dir` wrote each page with a plain write, which follows a symlink
+    // sitting at its name and overwrote the file it points to.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    std::fs::create_dir(&pages).unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "not a manual page").unwrap();
+    std::os::unix::fs::symlink(&victim, pages.join("pluginctl-build.1")).unwrap();
+    // A dangling link (which a write would create the target of) and a link to a folder.
+    let created = dir.path().join("created-through-the-link");
+    std::os::unix::fs::symlink(&created, pages.join("pluginctl.1")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), pages.join("pluginctl-lint.1")).unwrap();
+    let o = run(pluginctl().arg("man").arg("--dir").arg(&pages));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not a manual page");
+    assert!(
+        !created.exists(),
+        "a page was written through a dangling link"
+    );
+    for page in ["pluginctl-build.1", "pluginctl.1", "pluginctl-lint.1"] {
+        let meta = std::fs::symlink_metadata(pages.join(page)).unwrap();
+        assert!(meta.is_file(), "{page} is not a regular file now");
+        let text = std::fs::read_to_string(pages.join(page)).unwrap();
+        assert!(text.starts_with(".TH "), "{page}: {text}");
+    }
+    let names: Vec<_> = leftovers(&pages)
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    assert_eq!(names, Vec::<std::path::PathBuf>::new(), "temporaries left");
+}
+
+#[test]
+fn man_dir_on_a_full_disk_leaves_no_page_and_no_folder_it_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    // 16 KiB: the folders and the first pages fit, not all nine.
+    let tmpfs = match crate::errors::Mount::new(&["-t", "tmpfs", "-o", "size=16k", "tmpfs"], &mnt) {
+        Ok(m) => m,
+        Err(why) => {
+            skip(&format!(
+                "man_dir_on_a_full_disk_leaves_no_page_and_no_folder_it_made: \
+                 cannot mount a tmpfs ({why})"
+            ));
+            return;
+        }
+    };
+    let pages = mnt.join("share/man1");
+    let o = run(pluginctl().arg("man").arg("--dir").arg(&pages));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("error: {}/pluginctl", pages.display()))
+            && err.ends_with(".1: cannot write: no space left on device (free some space)\n"),
+        "{err}"
+    );
+    assert_eq!(leftovers(&mnt), Vec::<std::path::PathBuf>::new());
+    // Into a folder that was there: it stays, empty.
+    std::fs::create_dir(mnt.join("there")).unwrap();
+    let o = run(pluginctl().arg("man").arg("--dir").arg(mnt.join("there")));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(leftovers(&mnt), vec![mnt.join("there")]);
+    assert_eq!(
+        leftovers(&mnt.join("there")),
+        Vec::<std::path::PathBuf>::new()
+    );
+    drop(tmpfs);
+}

@@ -906,10 +906,11 @@ fn output_folder_is_a_file() {
 }
 
 /// A mount that is undone on drop.
-struct Mount(PathBuf);
+pub(crate) struct Mount(PathBuf);
 
 impl Mount {
-    fn new(args: &[&str], at: &Path) -> Result<Mount, String> {
+    /// `mount ARGS AT`, or why it failed.
+    pub(crate) fn new(args: &[&str], at: &Path) -> Result<Mount, String> {
         let o = run(Command::new("mount").args(args).arg(at));
         if o.status.success() {
             Ok(Mount(at.to_path_buf()))
@@ -1323,7 +1324,6 @@ fn bad_source_date_epoch_is_a_usage_error() {
 
 // ---- Helpers ----
 
-/// Says that a test could not run here, past the test harness's capture (so never silently).
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.

@@ -176,11 +176,17 @@ impl Walker<'_> {
             wake: Condvar::new(),
         };
         let error = std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(|| pool.work(self));
-            }
-            // The root's listing counts as a job from the start (`active: 1`).
+            // The root's listing counts as a job from the start (`active: 1`), and is
+            // counted as done whatever happens next: before, a panic while starting the
+            // threads left those already started waiting for it forever.
             let root_job = Running(&pool);
+            // A thread the system refuses (out of memory or threads) is one fewer to walk
+            // with: the jobs go to the others, or to this one alone.
+            for _ in 1..threads {
+                if crate::threads::spawn_scoped(scope, || pool.work(self)).is_err() {
+                    break;
+                }
+            }
             let error = self.walk(root, "", &mut items, Some(&pool)).err();
             drop(root_job);
             pool.work(self);
