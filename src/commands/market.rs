@@ -248,14 +248,16 @@ fn merge_into(
             file.display()
         ))
     };
-    let mut doc = match std::fs::read(file) {
-        Ok(bytes) => {
-            serde_json::from_slice::<Json>(&bytes).map_err(|e| malformed(&e.to_string()))?
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            serde_json::json!({ "items": [] })
-        }
+    let original = match std::fs::read(file) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(file, "cannot read", e)),
+    };
+    let mut doc = match &original {
+        Some(bytes) => {
+            serde_json::from_slice::<Json>(bytes).map_err(|e| malformed(&e.to_string()))?
+        }
+        None => serde_json::json!({ "items": [] }),
     };
     let items = doc
         .as_object_mut()
@@ -327,7 +329,9 @@ fn merge_into(
             }
         }
     };
-    crate::files::atomic::write(file, (pretty(&doc) + "\n").as_bytes())?;
+    // Values pluginctl does not own keep their bytes.
+    let text = super::market_keep::pretty(&doc, original.as_deref().unwrap_or_default());
+    crate::files::atomic::write(file, (text + "\n").as_bytes())?;
     report.info(&format!(
         "{}: {what} {} of {}/{}",
         file.display(),

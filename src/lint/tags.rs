@@ -242,11 +242,13 @@ tags! {
          package's root.";
     UnsupportedTarEntry = "unsupported-tar-entry", Error, Package,
         "A tar entry has a type dpkg cannot unpack (a vendor or unknown type flag).";
-    PastLimit = "past-limit", Warning, Package,
+    PastLimit = "past-limit", Error, Package,
         "Part of the package passes a limit pluginctl sets for its own safety (a control file \
          or maintainer script over 4 MiB, a GNU long name over 1 MiB, an xz stream needing \
-         more than 256 MiB of memory); the rest of that member was not checked. dpkg may \
-         well install the package: this is pluginctl's limit, not damage.";
+         more than 256 MiB of memory, a zstd window over 128 MiB); the rest of that member \
+         was not checked. dpkg may well install the package: this is pluginctl's limit, not \
+         damage. It is an error all the same: a package lint could not read whole was not \
+         checked, and `inspect` and `index` refuse it with the same words.";
     NewlineInPath = "newline-in-path", Error, Package,
         "A tar entry's path holds a newline, which `dpkg --unpack` refuses (`newline not \
          allowed in archive object name`). The path is shown escaped, as `tar` lists it \
@@ -406,6 +408,13 @@ tags! {
          command of `rules package` failed in a rules file without `set -e`, and the build \
          went on. Heuristic: the warning is given only when the shipped rules file has a \
          `package` branch that does more than `:`, `true` or `echo`.";
+    IgnoredMemberData = "ignored-member-data", Error, Package,
+        "A compressed member goes on after the part dpkg decompresses: dpkg reads only the \
+         first xz stream or zstd frame (and gzip members up to the first bytes that are not \
+         gzip), and never reads the rest. Files kept there are never installed, or the \
+         package is refused when a file is cut in two. Compress the member as one stream \
+         (`xz`, `zstd` without concatenating outputs). xz stream padding and zstd skippable \
+         frames are not reported.";
 }
 
 #[cfg(test)]
