@@ -125,6 +125,7 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
     let own = (text(get(tree, "name")), text(get(tree, "namespace")));
     dependencies(tree, own, file, out);
     wazo_versions(tree, opts, file, out);
+    homepage_credentials(tree, file, out);
     for (key, tag, why) in [
         (
             "description",
@@ -142,6 +143,25 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
         if text(get(tree, key)).is_none_or(|t| t.trim().is_empty()) {
             out.add(tag, file.clone(), why);
         }
+    }
+}
+
+/// Warns when the homepage carries credentials, which build and market remove.
+fn homepage_credentials(tree: &Node, file: &Place, out: &mut Findings) {
+    let Some(node) = get(tree, "homepage") else {
+        return;
+    };
+    let Some(home) = text(Some(node)) else { return };
+    let public = crate::plugin::url::public(home.trim());
+    if public.removed {
+        out.add(
+            Tag::UrlCredentials,
+            file.at(node.pos),
+            format!(
+                "homepage: {} (remove them from plugin.yml)",
+                crate::plugin::url::removed_warning("the URL", &public.url)
+            ),
+        );
     }
 }
 

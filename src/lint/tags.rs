@@ -415,6 +415,12 @@ tags! {
          package is refused when a file is cut in two. Compress the member as one stream \
          (`xz`, `zstd` without concatenating outputs). xz stream padding and zstd skippable \
          frames are not reported.";
+    UrlCredentials = "url-credentials", Error, Checkout,
+        "The homepage in plugin.yml holds user information before the host \
+         (`https://TOKEN@host/...`, `https://user:password@host/...`), often a token. The \
+         package's Homepage field and copyright Source, and the market entry, get the URL \
+         without it; remove it from plugin.yml, which is public too. A user name alone in an \
+         ssh URL (`ssh://git@host/...`) is a login, not a secret, and is kept.";
 }
 
 #[cfg(test)]

@@ -269,7 +269,10 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
         .as_deref()
         .filter(|h| crate::package::control::is_web_url(h))
     {
-        out.push_str(&format!("Source: {home}\n"));
+        out.push_str(&format!(
+            "Source: {}\n",
+            crate::plugin::url::public(home).url
+        ));
     }
     out.push_str("\nFiles: *\n");
     let holder_text = holder.map_or_else(

@@ -5,4 +5,5 @@ pub(crate) mod order;
 pub(crate) mod paths;
 pub mod pyyaml;
 pub(crate) mod rules;
+pub(crate) mod url;
 pub(crate) mod yaml;
