@@ -240,7 +240,7 @@ fn merge_into(
             file.display()
         ))
     };
-    let original = match std::fs::read(file) {
+    let original = match super::market_keep::read(file) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(file, "cannot read", e)),

@@ -23,6 +23,14 @@ pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     // A folder without wazo/ is not a plugin: the missing manifest says it all.
     if dir.join("wazo").exists() {
         check_rules_file(dir, format, out);
+        if let Some((name, why)) = crate::package::extras::license_problem(dir) {
+            let shown = crate::plugin::paths::display_join(dir, name);
+            out.add(
+                Tag::LicenseUnusable,
+                Place::file(shown.display().to_string()),
+                why,
+            );
+        }
     }
 }
 
@@ -361,17 +369,16 @@ fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
             }
         }
     };
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    let read = crate::ui::signals::open_input(&path)
-        .and_then(|f| f.take(MAX_RULES_BYTES).read_to_end(&mut bytes));
-    if let Err(e) = read {
-        out.add(
-            Tag::RulesNotRegular,
-            place,
-            format!("cannot read: {}", crate::error::describe_io(&e)),
-        );
-        return;
-    }
+    let bytes = match crate::files::input::read_prefix(&path, MAX_RULES_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            out.add(
+                Tag::RulesNotRegular,
+                place,
+                format!("cannot read: {}", crate::error::describe_io(&e)),
+            );
+            return;
+        }
+    };
     script::check_rules(&bytes, format, Stage::Checkout, &place, out);
 }

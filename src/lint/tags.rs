@@ -421,6 +421,11 @@ tags! {
          package's Homepage field and copyright Source, and the market entry, get the URL \
          without it; remove it from plugin.yml, which is public too. A user name alone in an \
          ssh URL (`ssh://git@host/...`) is a login, not a secret, and is kept.";
+    LicenseUnusable = "license-unusable", Error, Checkout,
+        "A license file of the checkout (LICENSE, COPYING, ...) is one `build` refuses to \
+         read: not a regular file (a FIFO, a device), a symlink leaving the checkout (its \
+         text would publish a file of the build machine), unreadable, or larger than 1 MiB. \
+         Make it a regular file of the checkout holding the license text.";
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod compression;
 mod errors;
 mod firsthour;
 mod index;
+mod inputs;
 mod inspect;
 mod lint;
 mod lint_real;
