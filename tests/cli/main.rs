@@ -4,6 +4,7 @@
 mod build;
 mod cli_docs;
 mod compression;
+mod error_paths;
 mod errors;
 mod firsthour;
 mod index;
