@@ -79,10 +79,26 @@ fn check_manifest_unchanged(plugin_dir: &Path, validated: &[u8], step: Step) -> 
             }
             f.take(validated.len() as u64 + 1).read_to_end(&mut now)?;
             Ok(now == validated)
-        })
-        .unwrap_or(false);
-    if same {
-        return Ok(());
+        });
+    match same {
+        Ok(true) => return Ok(()),
+        // Gone, or a link now (O_NOFOLLOW): changed. Any other failure is not a change: the
+        // step left the checkout unreadable (`chmod 000 .`), and that is what to fix.
+        Err(e)
+            if e.kind() != std::io::ErrorKind::NotFound
+                && e.raw_os_error() != Some(libc::ELOOP) =>
+        {
+            return Err(Error::plugin(
+                manifest::manifest_path(plugin_dir),
+                format!(
+                    "cannot be read after `rules {}`: {}; a rules step must leave the \
+                     checkout readable",
+                    step.word(),
+                    crate::error::describe_io(&e)
+                ),
+            ));
+        }
+        _ => {}
     }
     Err(Error::plugin(manifest::manifest_path(plugin_dir), format!("changed during `rules {}`; a rules step must not edit the manifest (it was validated before the step ran)",
         step.word()

@@ -67,7 +67,13 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     ];
     for (key, value) in texts {
         if let Some(v) = value {
-            item.insert(key.into(), v.trim().into());
+            let v = match key {
+                "homepage" => {
+                    shown_url(&format!("{}: homepage", shown.display()), v.trim(), report)
+                }
+                _ => v.trim().to_string(),
+            };
+            item.insert(key.into(), v.into());
         }
     }
     for key in ["icon", "color", "tags"] {
@@ -85,7 +91,7 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     }
 
     let url = match req.url {
-        Some(u) => u.to_string(),
+        Some(u) => shown_url("--url", u, report),
         None => origin_url(req.dir, report)?,
     };
     let git_ref = match req.git_ref {
@@ -206,31 +212,17 @@ fn origin_url(dir: &Path, report: &Report) -> Result<String> {
             dir.display()
         )));
     }
-    let (clean, had_secret) = without_credentials(&url);
-    if had_secret {
-        report.info(&format!(
-            "warning: the origin URL carries credentials (a CI token?); the market entry gets {clean}"
-        ));
-    }
-    Ok(clean)
+    Ok(shown_url("the origin URL", &url, report))
 }
 
-/// Drops a `user:password@` from a URL: CI checkouts often clone with a token in the URL,
-/// and a market document is public. A bare user (`ssh://git@host`) is kept.
-fn without_credentials(url: &str) -> (String, bool) {
-    let Some(scheme_end) = url.find("://") else {
-        return (url.to_string(), false);
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) if authority[..at].contains(':') => (
-            format!("{}{}", &url[..scheme_end + 3], &rest[at + 1..]),
-            true,
-        ),
-        _ => (url.to_string(), false),
+/// `url` without credentials ([`crate::plugin::url`]), with a warning naming `what` when
+/// some were removed.
+fn shown_url(what: &str, url: &str, report: &Report) -> String {
+    let public = crate::plugin::url::public(url);
+    if public.removed {
+        report.warn(&crate::plugin::url::removed_warning(what, &public.url));
     }
+    public.url
 }
 
 /// The tag pointing at HEAD: `VERSION` or `vVERSION` when one of them does, else the first
@@ -273,14 +265,16 @@ fn merge_into(
             file.display()
         ))
     };
-    let mut doc = match std::fs::read(file) {
-        Ok(bytes) => {
-            serde_json::from_slice::<Json>(&bytes).map_err(|e| malformed(&e.to_string()))?
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            serde_json::json!({ "items": [] })
-        }
+    let original = match super::market_keep::read(file) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(file, "cannot read", e)),
+    };
+    let mut doc = match &original {
+        Some(bytes) => {
+            serde_json::from_slice::<Json>(bytes).map_err(|e| malformed(&e.to_string()))?
+        }
+        None => serde_json::json!({ "items": [] }),
     };
     let items = doc
         .as_object_mut()
@@ -353,7 +347,9 @@ fn merge_into(
             }
         }
     };
-    crate::files::atomic::write(file, (pretty(&doc) + "\n").as_bytes())?;
+    // Values pluginctl does not own keep their bytes.
+    let text = super::market_keep::pretty(&doc, original.as_deref().unwrap_or_default());
+    crate::files::atomic::write(file, (text + "\n").as_bytes())?;
     report.info(&format!(
         "{}: {what} {} of {}/{}",
         file.display(),
@@ -410,32 +406,6 @@ fn update_fields(obj: &mut Map<String, Json>, mut item: Map<String, Json>) {
             None => {
                 obj.shift_remove(key);
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_credentials;
-
-    #[test]
-    fn credentials_are_dropped_from_urls_but_a_bare_user_is_kept() {
-        let cases = [
-            (
-                "https://gitlab-ci-token:s3cr3t@gitlab.com/g/p.git",
-                "https://gitlab.com/g/p.git",
-                true,
-            ),
-            ("ssh://git@host/p.git", "ssh://git@host/p.git", false),
-            ("git@github.com:o/p.git", "git@github.com:o/p.git", false),
-            ("https://h/p@x:y", "https://h/p@x:y", false),
-        ];
-        for (url, clean, secret) in cases {
-            assert_eq!(
-                without_credentials(url),
-                (clean.to_string(), secret),
-                "{url}"
-            );
         }
     }
 }

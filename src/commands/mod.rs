@@ -4,6 +4,7 @@ pub(crate) mod build;
 pub(crate) mod index;
 pub(crate) mod inspect;
 pub(crate) mod market;
+pub(crate) mod market_keep;
 pub(crate) mod new;
 
 use crate::cli::args::{Cli, Command};

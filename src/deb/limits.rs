@@ -15,6 +15,9 @@ pub(crate) const MAX_LONG_NAME: u64 = 1 << 20;
 /// Most memory the xz decoder may use: a crafted header can ask for gigabytes, and real
 /// packages use at most 64 MiB (xz -9).
 pub(crate) const XZ_MEMLIMIT: u64 = 256 << 20;
+/// Largest zstd window, as a power of two: 128 MiB, libzstd's own default for a decoder
+/// (a frame written with `zstd --long=31` asks for 2 GiB); `zstd -19` uses 8 MiB.
+pub(crate) const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 
 /// Why a readable package is not read further, when it is not damage.
 #[derive(Debug, Clone, PartialEq, Eq)]

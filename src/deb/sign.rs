@@ -159,7 +159,6 @@ fn sign_error(e: pgp::errors::Error) -> Error {
 
 /// The key file's bytes; missing, unreadable, not a regular file or too large is an error.
 fn read_key_file(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
     let fail = |e: std::io::Error| {
         Error::Usage(format!(
             "{}: cannot read the key: {}",
@@ -174,18 +173,17 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>> {
             path.display()
         )));
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_KEY_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(fail)?;
-    if bytes.len() as u64 > MAX_KEY_BYTES {
-        return Err(Error::Usage(format!(
-            "{}: larger than {} KiB; not an OpenPGP secret key",
-            path.display(),
-            MAX_KEY_BYTES >> 10
-        )));
-    }
-    Ok(bytes)
+    crate::files::input::read_whole(path, MAX_KEY_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            Error::Usage(format!(
+                "{}: larger than {} KiB; not an OpenPGP secret key",
+                path.display(),
+                MAX_KEY_BYTES >> 10
+            ))
+        } else {
+            fail(e)
+        }
+    })
 }
 
 /// Unlocks every protected signing secret of `key` that `passphrase` opens. One that it does not

@@ -8,7 +8,7 @@
 use super::compress::Algorithm;
 use super::reader::{self, ArReader, Member, TarEntry, TarKind, TarReader};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::Path;
 
 /// Opens a package file for reading; the one place every reader opens one. A FIFO, device or
@@ -23,7 +23,7 @@ pub(crate) fn entries(
     algorithm: Algorithm,
     data: impl Read,
     mut visit: impl FnMut(&TarEntry, &mut dyn Read) -> io::Result<()>,
-) -> io::Result<()> {
+) -> io::Result<reader::Rest> {
     let mut stream = reader::decompress(algorithm, data)?;
     let mut tar = TarReader::new(&mut stream);
     let mut count: u64 = 0;
@@ -34,9 +34,9 @@ pub(crate) fn entries(
         }
         visit(&entry, &mut tar)?;
     }
-    // The tar end marker may precede padding; the compressed stream is checked to its end.
-    reader::drain(&mut BufReader::new(stream))?;
-    Ok(())
+    // The tar end marker may precede padding; the compressed stream is checked to its end,
+    // and what follows it in the member is measured.
+    stream.finish()
 }
 
 /// An archive path relative to the root it installs into: leading `/` and `./` skipped in

@@ -2,6 +2,7 @@
 //! replacement, the umask.
 
 pub(crate) mod atomic;
+pub(crate) mod input;
 pub(crate) mod nofollow;
 
 /// The process umask, read without changing it (Linux reports it in /proc).

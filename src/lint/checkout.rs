@@ -25,6 +25,14 @@ pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     if dir.join("wazo").exists() {
         check_rules_file(dir, format, out);
         super::git::check(dir, out);
+        if let Some((name, why)) = crate::package::extras::license_problem(dir) {
+            let shown = crate::plugin::paths::display_join(dir, name);
+            out.add(
+                Tag::LicenseUnusable,
+                Place::file(shown.display().to_string()),
+                why,
+            );
+        }
     }
 }
 
@@ -131,6 +139,7 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
         super::market_deps::check(tree, market, opts.wazo_version.as_ref(), file, out);
         super::market_deps::check_own_entry(tree, market, file, out);
     }
+    homepage_credentials(tree, file, out);
     for (key, tag, why) in [
         (
             "description",
@@ -148,6 +157,25 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
         if text(get(tree, key)).is_none_or(|t| t.trim().is_empty()) {
             out.add(tag, file.clone(), why);
         }
+    }
+}
+
+/// Warns when the homepage carries credentials, which build and market remove.
+fn homepage_credentials(tree: &Node, file: &Place, out: &mut Findings) {
+    let Some(node) = get(tree, "homepage") else {
+        return;
+    };
+    let Some(home) = text(Some(node)) else { return };
+    let public = crate::plugin::url::public(home.trim());
+    if public.removed {
+        out.add(
+            Tag::UrlCredentials,
+            file.at(node.pos),
+            format!(
+                "homepage: {} (remove them from plugin.yml)",
+                crate::plugin::url::removed_warning("the URL", &public.url)
+            ),
+        );
     }
 }
 
@@ -332,17 +360,16 @@ fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
             }
         }
     };
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    let read = crate::ui::signals::open_input(&path)
-        .and_then(|f| f.take(MAX_RULES_BYTES).read_to_end(&mut bytes));
-    if let Err(e) = read {
-        out.add(
-            Tag::RulesNotRegular,
-            place,
-            format!("cannot read: {}", crate::error::describe_io(&e)),
-        );
-        return;
-    }
+    let bytes = match crate::files::input::read_prefix(&path, MAX_RULES_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            out.add(
+                Tag::RulesNotRegular,
+                place,
+                format!("cannot read: {}", crate::error::describe_io(&e)),
+            );
+            return;
+        }
+    };
     script::check_rules(&bytes, format, Stage::Checkout, &place, out);
 }

@@ -292,11 +292,13 @@ tags! {
          package's root.";
     UnsupportedTarEntry = "unsupported-tar-entry", Error, Package,
         "A tar entry has a type dpkg cannot unpack (a vendor or unknown type flag).";
-    PastLimit = "past-limit", Warning, Package,
+    PastLimit = "past-limit", Error, Package,
         "Part of the package passes a limit pluginctl sets for its own safety (a control file \
          or maintainer script over 4 MiB, a GNU long name over 1 MiB, an xz stream needing \
-         more than 256 MiB of memory); the rest of that member was not checked. dpkg may \
-         well install the package: this is pluginctl's limit, not damage.";
+         more than 256 MiB of memory, a zstd window over 128 MiB); the rest of that member \
+         was not checked. dpkg may well install the package: this is pluginctl's limit, not \
+         damage. It is an error all the same: a package lint could not read whole was not \
+         checked, and `inspect` and `index` refuse it with the same words.";
     NewlineInPath = "newline-in-path", Error, Package,
         "A tar entry's path holds a newline, which `dpkg --unpack` refuses (`newline not \
          allowed in archive object name`). The path is shown escaped, as `tar` lists it \
@@ -477,6 +479,24 @@ tags! {
          \"v1.2.0\"`) and announces the version, but the server installs what plugin.yml \
          says: the market then offers a release that installs another version than it shows. \
          Tag the release `v<version>`, or change `version` before tagging.";
+    IgnoredMemberData = "ignored-member-data", Error, Package,
+        "A compressed member goes on after the part dpkg decompresses: dpkg reads only the \
+         first xz stream or zstd frame (and gzip members up to the first bytes that are not \
+         gzip), and never reads the rest. Files kept there are never installed, or the \
+         package is refused when a file is cut in two. Compress the member as one stream \
+         (`xz`, `zstd` without concatenating outputs). xz stream padding and zstd skippable \
+         frames are not reported.";
+    UrlCredentials = "url-credentials", Error, Checkout,
+        "The homepage in plugin.yml holds user information before the host \
+         (`https://TOKEN@host/...`, `https://user:password@host/...`), often a token. The \
+         package's Homepage field and copyright Source, and the market entry, get the URL \
+         without it; remove it from plugin.yml, which is public too. A user name alone in an \
+         ssh URL (`ssh://git@host/...`) is a login, not a secret, and is kept.";
+    LicenseUnusable = "license-unusable", Error, Checkout,
+        "A license file of the checkout (LICENSE, COPYING, ...) is one `build` refuses to \
+         read: not a regular file (a FIFO, a device), a symlink leaving the checkout (its \
+         text would publish a file of the build machine), unreadable, or larger than 1 MiB. \
+         Make it a regular file of the checkout holding the license text.";
 }
 
 #[cfg(test)]

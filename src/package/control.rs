@@ -217,7 +217,8 @@ pub(crate) fn control_file(m: &Manifest, maintainer: &str, installed_size: u64) 
         .map(str::trim)
         .filter(|h| is_web_url(h))
     {
-        field("Homepage", home);
+        // Never a credential (lint warns about it: url-credentials).
+        field("Homepage", &crate::plugin::url::public(home).url);
     }
     let (synopsis, lines) = description(m);
     field("Description", &synopsis);

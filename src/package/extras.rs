@@ -87,11 +87,7 @@ fn common_by_text(text: &str) -> Option<License> {
 }
 
 fn spdx_in_rules(plugin_dir: &Path) -> Option<String> {
-    use std::io::Read;
-    let mut text = Vec::new();
-    crate::ui::signals::open_input(plugin_dir.join("wazo/rules"))
-        .and_then(|f| f.take(64 << 10).read_to_end(&mut text))
-        .ok()?;
+    let text = crate::files::input::read_prefix(&plugin_dir.join("wazo/rules"), 64 << 10).ok()?;
     let text = String::from_utf8_lossy(&text).into_owned();
     let at = text.find("SPDX-License-Identifier:")?;
     let id = text[at + "SPDX-License-Identifier:".len()..]
@@ -107,7 +103,6 @@ const MAX_LICENSE_BYTES: u64 = 1 << 20;
 /// checkout, of bounded size. A symlink leaving the checkout would publish a file of the
 /// build machine in the package, and a FIFO would block the build: both are refused.
 fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
-    use std::io::Read;
     let path = plugin_dir.join(name);
     let bad = |why: String| Error::plugin(name, why);
     match std::fs::symlink_metadata(&path) {
@@ -145,11 +140,28 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
             meta.len()
         )));
     }
-    let mut bytes = Vec::new();
-    crate::ui::signals::open_input(&real)
-        .and_then(|f| f.take(MAX_LICENSE_BYTES).read_to_end(&mut bytes))
-        .map_err(|e| bad(format!("cannot read: {}", crate::error::describe_io(&e))))?;
+    let bytes = crate::files::input::read_whole(&real, MAX_LICENSE_BYTES).map_err(|e| {
+        bad(if e.kind() == std::io::ErrorKind::FileTooLarge {
+            // It grew since the check above.
+            "a license text larger than 1 MiB is refused".into()
+        } else {
+            format!("cannot read: {}", crate::error::describe_io(&e))
+        })
+    })?;
     Ok(Some(bytes))
+}
+
+/// What `build` refuses about the checkout's license files, for `lint` to report with the
+/// same words: the file and why. None when build reads them all.
+pub(crate) fn license_problem(plugin_dir: &Path) -> Option<(&'static str, String)> {
+    let dir = plugin_dir.canonicalize().ok()?;
+    LICENSE_FILES
+        .iter()
+        .find_map(|name| match read_license_file(&dir, name) {
+            Err(Error::Plugin { problem, .. }) => Some((*name, problem)),
+            Err(other) => Some((*name, other.to_string())),
+            Ok(_) => None,
+        })
 }
 
 fn find_license(plugin_dir: &Path) -> Result<License> {
@@ -269,7 +281,10 @@ fn copyright(m: &Manifest, license: License, timestamp: u64) -> String {
         .as_deref()
         .filter(|h| crate::package::control::is_web_url(h))
     {
-        out.push_str(&format!("Source: {home}\n"));
+        out.push_str(&format!(
+            "Source: {}\n",
+            crate::plugin::url::public(home).url
+        ));
     }
     out.push_str("\nFiles: *\n");
     let holder_text = holder.map_or_else(

@@ -10,4 +10,5 @@ pub mod pyyaml;
 pub(crate) mod refused;
 pub(crate) mod rules;
 pub(crate) mod search;
+pub(crate) mod url;
 pub(crate) mod yaml;

@@ -129,11 +129,9 @@ pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
     let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let bad = |why: &str| Error::plugin(&shown, why);
     let path = locate(plugin_dir).map_err(|(unfit, _)| bad(unfit.why()))?;
-    let mut head = [0u8; 256];
-    let n = crate::ui::signals::open_input(&path)
-        .and_then(|mut f| f.read(&mut head))
+    let head = crate::files::input::read_prefix(&path, 256)
         .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
-    let head = &head[..n];
+    let head = &head[..];
     if !head.starts_with(b"#!") {
         return Err(bad("does not start with #! (add a line such as #!/bin/sh)"));
     }

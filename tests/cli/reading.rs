@@ -302,7 +302,7 @@ fn a_control_file_past_the_limit_is_named_as_pluginctls_limit() {
     let found = findings(&lint_json(&deb));
     assert!(
         found.contains(&(
-            "W".into(),
+            "E".into(),
             "past-limit".into(),
             "the control file \"control\" of 10 MiB exceeds pluginctl's 4 MiB limit; it was \
              not checked"

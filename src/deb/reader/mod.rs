@@ -4,10 +4,12 @@
 //! Used by `inspect`, `lint` and the tests. A damaged package yields an error, never a panic.
 
 use super::compress::Algorithm;
-use super::limits::{limit, size_text, XZ_MEMLIMIT};
-use std::io::{self, BufRead, BufReader, Read};
+use super::limits::{limit, size_text};
+use std::io::{self, BufRead, Read};
 
+mod stream;
 mod tar;
+pub use stream::{Decoded, Rest};
 pub use tar::{TarEntry, TarKind, TarReader};
 
 /// One ar member header.
@@ -209,32 +211,9 @@ pub fn algorithm_of(name: &str) -> Option<Algorithm> {
     }
 }
 
-/// A decompressing reader for a member's data.
-pub fn decompress<'a>(
-    algorithm: Algorithm,
-    data: impl Read + 'a,
-) -> io::Result<Box<dyn Read + 'a>> {
-    // The decompressed side is checked too: a few KiB of input can be gigabytes of output.
-    Ok(Box::new(crate::ui::signals::Interruptible(
-        match algorithm {
-            Algorithm::None => Box::new(data) as Box<dyn Read + 'a>,
-            Algorithm::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(data))),
-            Algorithm::Xz => {
-                // A crafted header can ask for a dictionary of gigabytes; real packages use at
-                // most 64 MiB (xz -9), so the decoder's memory is capped well above that.
-                let stream = liblzma::stream::Stream::new_stream_decoder(
-                    XZ_MEMLIMIT,
-                    liblzma::stream::CONCATENATED,
-                )
-                .map_err(io::Error::other)?;
-                Box::new(liblzma::read::XzDecoder::new_stream(
-                    BufReader::new(data),
-                    stream,
-                ))
-            }
-            Algorithm::Zstd => Box::new(zstd::stream::read::Decoder::new(data)?),
-        },
-    )))
+/// A decompressing reader for a member's data, reading what dpkg reads ([`stream`]).
+pub fn decompress<'a>(algorithm: Algorithm, data: impl Read + 'a) -> io::Result<Decoded<'a>> {
+    stream::decode(algorithm, data)
 }
 
 /// Reads a whole small member or file into a string (control files), refusing huge ones.

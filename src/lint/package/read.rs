@@ -9,6 +9,19 @@ use crate::lint::{Findings, Tag};
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
+/// The words of an [`Tag::IgnoredMemberData`] finding.
+fn ignored_text(algorithm: Algorithm, bytes: u64) -> String {
+    let part = match algorithm {
+        Algorithm::Xz => "the first xz stream",
+        Algorithm::Zstd => "the first zstd frame",
+        _ => "the last gzip member",
+    };
+    format!(
+        "{} after {part}, which dpkg never reads (compress the member as one stream)",
+        limits::size_text(bytes)
+    )
+}
+
 /// The tag for an I/O error met while reading the package.
 fn io_tag(e: &io::Error) -> Tag {
     let text = e.to_string();
@@ -125,7 +138,15 @@ impl Deb {
         } else {
             self.control_read = true;
         }
-        let result = self.walk(which, algorithm, data, &mut facts);
+        let result = self.walk(which, algorithm, data, &mut facts).map(|rest| {
+            if rest.ignored > 0 {
+                out.add(
+                    Tag::IgnoredMemberData,
+                    place.clone(),
+                    ignored_text(algorithm, rest.ignored),
+                );
+            }
+        });
         if which == Which::Control
             && result
                 .as_ref()
@@ -189,7 +210,7 @@ impl Deb {
         algorithm: Algorithm,
         data: impl Read,
         facts: &mut TarFacts,
-    ) -> io::Result<()> {
+    ) -> io::Result<reader::Rest> {
         walk::entries(algorithm, data, |entry, tar| {
             if entry.raw_path.contains(&b'\n') {
                 // Named escaped, as tar lists it: a raw newline would split the report's line.

@@ -28,6 +28,9 @@ pub(crate) struct StagingDir {
     removed: AtomicBool,
 }
 
+/// Attempts at emptying and removing the folder before it is left to the next build.
+const REMOVE_PASSES: u32 = 5;
+
 /// The name of a staging folder starts with this, then the pid of its build and a `-`.
 pub(crate) const STAGE_PREFIX: &str = "pluginctl-stage-";
 
@@ -129,25 +132,50 @@ impl StagingDir {
     /// Removes the folder's entry, once empty: the very folder created, or a link or other
     /// file a rules step put in its place (removed, never followed).
     pub(crate) fn remove_root(&self) -> bool {
-        match std::fs::symlink_metadata(&self.path) {
-            Ok(m) if m.is_dir() && m.dev() == self.dev && m.ino() == self.ino => {
-                std::fs::remove_dir(&self.path).is_ok()
-            }
-            Ok(m) if !m.is_dir() => std::fs::remove_file(&self.path).is_ok(),
+        self.remove_root_at(&self.path)
+    }
+
+    /// [`StagingDir::remove_root`] for the folder's entry at `path`.
+    fn remove_root_at(&self, path: &Path) -> bool {
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if self.is_ours(&m) => std::fs::remove_dir(path).is_ok(),
+            Ok(m) if !m.is_dir() => std::fs::remove_file(path).is_ok(),
             Ok(_) => false,
             Err(_) => true,
         }
     }
 
+    /// True when `m` describes the very folder created.
+    fn is_ours(&self, m: &std::fs::Metadata) -> bool {
+        m.is_dir() && m.dev() == self.dev && m.ino() == self.ino
+    }
+
     /// Removes everything in it, then the folder itself; nothing followed, nothing crossed.
+    ///
+    /// A process the rules step left running (outside its process group, so not killed) may
+    /// still write into `$pkgdir/...` and create again each file removed, which left the
+    /// folder behind. So the folder is first moved away from the path that process knows
+    /// (renamed beside itself, the name still marking it as this build's), then emptied from
+    /// its descriptor; a few passes catch a process that writes relative to a folder inside.
     pub(crate) fn remove(&self) {
         if let Ok(stat) = rustix::fs::fstat(&self.fd) {
             if stat.st_mode & 0o700 != 0o700 {
                 let _ = rustix::fs::fchmod(&self.fd, Mode::from_raw_mode(stat.st_mode | 0o700));
             }
         }
-        nofollow::remove_contents(self.fd(), self.place);
-        self.remove_root();
+        let mut gone = self.path.clone().into_os_string();
+        gone.push(".removed");
+        let gone = PathBuf::from(gone);
+        let moved = std::fs::symlink_metadata(&self.path).is_ok_and(|m| self.is_ours(&m))
+            && std::fs::rename(&self.path, &gone).is_ok();
+        let at = if moved { &gone } else { &self.path };
+        for pass in 0..REMOVE_PASSES {
+            nofollow::remove_contents(self.fd(), self.place);
+            if self.remove_root_at(at) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10 << pass));
+        }
     }
 }
 

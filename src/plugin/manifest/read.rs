@@ -41,7 +41,6 @@ pub(crate) fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
 
 /// Reads a manifest file of at most [`MAX_MANIFEST_BYTES`]; errors name `shown`.
 pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> {
-    use std::io::Read;
     let meta = std::fs::metadata(path).map_err(|e| {
         crate::Error::plugin(
             shown,
@@ -66,16 +65,18 @@ pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> 
             ),
         ));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    crate::ui::signals::open_input(path)
-        .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| {
-            crate::Error::plugin(
-                shown,
-                format!("cannot read: {}", crate::error::describe_io(&e)),
+    crate::files::input::read_whole(path, MAX_MANIFEST_BYTES).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::FileTooLarge {
+            // It grew since the check above.
+            format!(
+                "a manifest larger than {} MiB is refused",
+                MAX_MANIFEST_BYTES >> 20
             )
-        })?;
-    Ok(bytes)
+        } else {
+            format!("cannot read: {}", crate::error::describe_io(&e))
+        };
+        crate::Error::plugin(shown, why)
+    })
 }
 
 /// A fix for the parser's words where they give none: an unquoted `: ` in a value is the
