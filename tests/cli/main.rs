@@ -14,6 +14,7 @@ mod multi;
 mod new;
 mod publish;
 mod reading;
+mod roundtwo;
 mod safety;
 mod signals;
 mod support;
