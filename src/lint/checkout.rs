@@ -20,6 +20,8 @@ pub(crate) const MAX_RULES_BYTES: u64 = 1 << 20;
 
 /// Checks a plugin folder.
 pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
+    // Unknown when the manifest could not be read: the format-dependent checks then stay
+    // silent rather than guess (a guess of 0 made a false rules-postrm-ignored).
     let format = check_manifest(dir, opts, out);
     // A folder without wazo/ is not a plugin: the missing manifest says it all.
     if dir.join("wazo").exists() {
@@ -36,8 +38,9 @@ pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     }
 }
 
-/// Reports the manifest's problems; returns its format version (0 when unknown).
-fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> u8 {
+/// Reports the manifest's problems; returns its format version, `None` when the manifest
+/// cannot tell it.
+fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> Option<u8> {
     let shown = manifest::manifest_path(dir);
     let file = Place::file(shown.display().to_string());
     let path = dir.join(MANIFEST_PATH);
@@ -47,7 +50,7 @@ fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> u8 {
             file,
             "not found; is this a Wazo plugin folder? (it holds wazo/plugin.yml and wazo/rules)",
         );
-        return 0;
+        return None;
     }
     let bytes = match manifest::read_inside(dir) {
         Ok(bytes) => bytes,
@@ -59,18 +62,18 @@ fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> u8 {
                 file,
                 text.strip_prefix(&prefix).unwrap_or(&text),
             );
-            return 0;
+            return None;
         }
     };
     let tree = match manifest::parse_bytes(&bytes) {
         Ok(tree) => tree,
         Err(d) => {
             out.add(Tag::ManifestInvalid, file.at(d.pos), d.message);
-            return 0;
+            return None;
         }
     };
     let format = match manifest::from_tree(&tree) {
-        Ok(m) => m.format,
+        Ok(m) => Some(m.format),
         Err(diags) => {
             for d in diags {
                 out.add(Tag::ManifestInvalid, file.at(d.pos), d.message);
@@ -110,11 +113,17 @@ pub(super) fn text_of<'a>(tree: &'a Node, key: &str) -> Option<&'a str> {
     text(get(tree, key))
 }
 
-/// The format version as the package would use it, when the manifest is otherwise invalid.
-pub(super) fn format_of(tree: &Node) -> u8 {
-    match text(get(tree, "plugin_format_version")) {
-        Some("1") | Some("2") => 1,
-        _ => 0,
+/// The format version as the package would use it, when the manifest is otherwise invalid:
+/// `None` when `plugin_format_version` holds something else than 0, 1 or 2.
+pub(super) fn format_of(tree: &Node) -> Option<u8> {
+    match get(tree, "plugin_format_version") {
+        None => Some(0),
+        Some(n) if n.is_null() => Some(0),
+        Some(n) => match text(Some(n)) {
+            Some("0") => Some(0),
+            Some("1") | Some("2") => Some(1),
+            _ => None,
+        },
     }
 }
 
@@ -342,7 +351,7 @@ fn wazo_versions(tree: &Node, opts: &Options, file: &Place, out: &mut Findings) 
 
 /// The rules file: where it is and what it is (the checks `build` makes, shared), then its
 /// text.
-fn check_rules_file(dir: &Path, format: u8, out: &mut Findings) {
+fn check_rules_file(dir: &Path, format: Option<u8>, out: &mut Findings) {
     let shown = crate::plugin::paths::display_join(dir, RULES_PATH);
     let place = Place::file(shown.display().to_string());
     let path = match rules::locate(dir) {

@@ -109,24 +109,34 @@ pub(crate) fn lint_path(path: &Path, opts: &Options) -> InputReport {
     }
 }
 
-/// What `build` checks before it runs the rules: the same checks `lint` runs on the
-/// checkout. Their errors (a rules file that makes an unremovable package, a plugin that
-/// depends on itself...) are printed as warnings, never silently; with `deny` they stop
-/// the build before anything runs.
+/// Whether a list of findings (after `--deny-warnings`) fails: the one verdict of `lint`'s
+/// exit status and of `build --deny-warnings`.
+pub(super) fn fails(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// What `build` checks before it runs the rules: exactly what `lint` checks on the
+/// checkout, with the same `--deny-warnings`. Every error and warning is printed (as a
+/// warning: without `--deny-warnings` the build goes on); with `deny`, the findings that
+/// would make `lint --deny-warnings` exit 1 stop the build before anything runs.
 pub(crate) fn before_build(
     dir: &Path,
     deny: bool,
     report: &crate::ui::report::Report,
 ) -> Result<()> {
-    let input = lint_path(dir, &Options::default());
-    let errors: Vec<&Finding> = input
+    let opts = Options {
+        deny_warnings: deny,
+        ..Options::default()
+    };
+    let input = lint_path(dir, &opts);
+    let shown: Vec<&Finding> = input
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| f.severity != Severity::Info)
         // The build stops on it with the same words: one line, not two.
         .filter(|f| f.tag != Tag::LicenseUnusable)
         .collect();
-    for f in &errors {
+    for f in &shown {
         let place = Place {
             path: f.path.clone(),
             line: f.line,
@@ -134,23 +144,17 @@ pub(crate) fn before_build(
         };
         report.warn(&format!("{place}: {}: {}", f.tag.name(), f.message));
     }
-    // What git holds differs from the working tree: said whatever the severity, since the
+    // What git holds differs from the working tree: said even as information, since the
     // server builds the former.
     for f in input
         .findings
         .iter()
-        .filter(|f| f.severity != Severity::Error)
+        .filter(|f| f.severity == Severity::Info && git::TAGS.contains(&f.tag))
     {
-        if git::TAGS.contains(&f.tag) {
-            let line = format!("{}: {}: {}", f.path, f.tag.name(), f.message);
-            match f.severity {
-                Severity::Warning => report.warn(&line),
-                _ => report.info(&line),
-            }
-        }
+        report.info(&format!("{}: {}: {}", f.path, f.tag.name(), f.message));
     }
-    if deny && !errors.is_empty() {
-        let n = errors.len();
+    if deny && fails(&input.findings) {
+        let n = shown.len();
         let what = if n == 1 { "error" } else { "errors" };
         return Err(Error::plugin(
             dir,

@@ -48,9 +48,9 @@ pub(crate) struct LintReport {
 }
 
 impl LintReport {
-    /// 0 without errors, 1 with at least one.
+    /// 0 without errors, 1 with at least one (the verdict `build --deny-warnings` shares).
     pub(crate) fn exit_status(&self) -> i32 {
-        if self.summary.errors > 0 {
+        if self.inputs.iter().any(|i| super::fails(&i.findings)) {
             crate::error::EXIT_FAILURE
         } else {
             crate::error::EXIT_OK

@@ -14,6 +14,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const GOOD: &str = "name: hello\nnamespace: demo\nversion: \"1.0\"\n";
+/// GOOD with the display_name that `build` would otherwise warn about (as lint does).
+const SHOWN: &str = "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\n";
 const DEB: &str = "wazo-plugind-hello-demo_1.0_all.deb";
 
 /// A rules file that appends each step to `$MARKS/ran`, then runs `package` for `package`.
@@ -35,7 +37,7 @@ struct Case {
 impl Case {
     /// A checkout with this manifest (any bytes) and rules that stage nothing.
     fn new(manifest: impl AsRef<[u8]>) -> Case {
-        let plugin = Plugin::new(GOOD);
+        let plugin = Plugin::new(SHOWN);
         plugin.file("wazo/plugin.yml", manifest);
         plugin.rules(&recording_rules("        :"));
         let out_parent = tempfile::Builder::new().prefix("out-").tempdir().unwrap();
@@ -55,7 +57,7 @@ impl Case {
 
     /// A valid checkout whose `rules package` runs this shell snippet.
     fn package(snippet: &str) -> Case {
-        let case = Case::new(GOOD);
+        let case = Case::new(SHOWN);
         case.plugin.rules(&recording_rules(snippet));
         case
     }
@@ -273,7 +275,7 @@ bad_manifests! {
 
 #[test]
 fn manifest_missing() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::fs::remove_file(case.path().join("wazo/plugin.yml")).unwrap();
     case.fails(
         3,
@@ -284,7 +286,7 @@ fn manifest_missing() {
 
 #[test]
 fn manifest_is_a_folder() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::fs::remove_file(case.path().join("wazo/plugin.yml")).unwrap();
     std::fs::create_dir(case.path().join("wazo/plugin.yml")).unwrap();
     case.fails(3, Line::Exact("error: wazo/plugin.yml: not a regular file"));
@@ -293,7 +295,7 @@ fn manifest_is_a_folder() {
 
 #[test]
 fn manifest_is_a_fifo_and_is_not_read() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let path = case.path().join("wazo/plugin.yml");
     std::fs::remove_file(&path).unwrap();
     mkfifo(&path);
@@ -302,7 +304,7 @@ fn manifest_is_a_fifo_and_is_not_read() {
 
 #[test]
 fn manifest_symlink_leaving_the_checkout_is_not_read() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let secret = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(secret.path(), GOOD).unwrap();
     let path = case.path().join("wazo/plugin.yml");
@@ -416,7 +418,7 @@ fn bad_rules(case: &Case, line: &str) {
 
 #[test]
 fn rules_missing() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::fs::remove_file(case.path().join("wazo/rules")).unwrap();
     bad_rules(
         &case,
@@ -426,7 +428,7 @@ fn rules_missing() {
 
 #[test]
 fn rules_is_a_folder() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::fs::remove_file(case.path().join("wazo/rules")).unwrap();
     std::fs::create_dir(case.path().join("wazo/rules")).unwrap();
     bad_rules(
@@ -437,7 +439,7 @@ fn rules_is_a_folder() {
 
 #[test]
 fn rules_not_executable() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     chmod(case.path().join("wazo/rules"), 0o644);
     bad_rules(
         &case,
@@ -447,7 +449,7 @@ fn rules_not_executable() {
 
 #[test]
 fn rules_with_a_missing_interpreter() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     case.plugin
         .rules("#!/nonexistent/interpreter -e\necho \"$1\" >> \"$MARKS/ran\"\n");
     bad_rules(
@@ -458,7 +460,7 @@ fn rules_with_a_missing_interpreter() {
 
 #[test]
 fn rules_without_shebang() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     case.plugin.rules("echo \"$1\" >> \"$MARKS/ran\"\n");
     bad_rules(
         &case,
@@ -468,7 +470,7 @@ fn rules_without_shebang() {
 
 #[test]
 fn rules_empty_file() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     case.plugin.rules("");
     bad_rules(
         &case,
@@ -478,7 +480,7 @@ fn rules_empty_file() {
 
 #[test]
 fn rules_with_crlf_line_endings() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     case.plugin
         .rules(&recording_rules("        :").replace('\n', "\r\n"));
     bad_rules(&case, "error: wazo/rules: has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix wazo/rules)");
@@ -486,7 +488,7 @@ fn rules_with_crlf_line_endings() {
 
 #[test]
 fn rules_symlink_leaving_the_checkout() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let outside = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(outside.path(), recording_rules("        :")).unwrap();
     chmod(outside.path(), 0o755);
@@ -503,7 +505,7 @@ fn rules_symlink_leaving_the_checkout() {
 
 #[test]
 fn rules_dangling_symlink() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::fs::remove_file(case.path().join("wazo/rules")).unwrap();
     std::os::unix::fs::symlink("nowhere", case.path().join("wazo/rules")).unwrap();
     bad_rules(
@@ -515,8 +517,8 @@ fn rules_dangling_symlink() {
 #[test]
 fn wazo_folder_symlink_leaving_the_checkout() {
     // The whole wazo/ folder is a link to another checkout: nothing of it is read or run.
-    let case = Case::new(GOOD);
-    let other = Plugin::new(GOOD);
+    let case = Case::new(SHOWN);
+    let other = Plugin::new(SHOWN);
     other.rules(&recording_rules("        :"));
     std::fs::remove_dir_all(case.path().join("wazo")).unwrap();
     std::os::unix::fs::symlink(other.path().join("wazo"), case.path().join("wazo")).unwrap();
@@ -549,7 +551,7 @@ fn wazo_folder_symlink_leaving_the_checkout() {
 
 #[test]
 fn rules_build_step_fails() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     case.plugin
         .rules("#!/bin/sh\necho \"$1\" >> \"$MARKS/ran\"\n[ \"$1\" = build ] && exit 2\nexit 0\n");
     case.fails(
@@ -657,7 +659,7 @@ fn staged_block_device() {
 
 #[test]
 fn fifo_in_the_checkouts_wazo_folder() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     mkfifo(&case.path().join("wazo/pipe"));
     case.fails(
         3,
@@ -669,7 +671,7 @@ fn fifo_in_the_checkouts_wazo_folder() {
 
 #[test]
 fn non_utf8_file_name_in_the_checkouts_wazo_folder() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let name = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9");
     std::fs::write(case.path().join("wazo").join(name), "x").unwrap();
     case.fails(
@@ -813,7 +815,7 @@ fn leftover_background_process_does_not_hang_the_build() {
 
 #[test]
 fn plugin_folder_missing() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let o = run(pluginctl()
         .args(["build", "no-such-plugin", "-q", "-o"])
         .arg(&case.out)
@@ -828,7 +830,7 @@ fn plugin_folder_missing() {
 
 #[test]
 fn plugin_folder_is_a_file() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let o = run(pluginctl()
         .args(["build", "wazo/plugin.yml", "-q", "-o"])
         .arg(&case.out)
@@ -843,7 +845,7 @@ fn plugin_folder_is_a_file() {
 
 #[test]
 fn tmpdir_missing() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let missing = case.tmp.path().join("gone");
     let o = run(case.cmd().env("TMPDIR", &missing));
     case.assert_failed(
@@ -859,7 +861,7 @@ fn tmpdir_missing() {
 #[test]
 fn tmpdir_inside_the_checkout() {
     // `cp -R . "$pkgdir"` would copy the staging folder into itself.
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::fs::create_dir(case.path().join("tmp")).unwrap();
     let inside = case.path().canonicalize().unwrap().join("tmp");
     let o = run(case.cmd().env("TMPDIR", &inside));
@@ -877,7 +879,7 @@ fn tmpdir_inside_the_checkout() {
 
 #[test]
 fn output_folder_missing_is_created() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let out = case.out.join("a/b");
     let o = run(&mut case.cmd_to(&out));
     assert!(o.status.success(), "{}", stderr(&o));
@@ -887,7 +889,7 @@ fn output_folder_missing_is_created() {
 
 #[test]
 fn output_folder_is_a_file() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let file = case.out.join("file");
     std::fs::write(&file, "x").unwrap();
     let o = run(&mut case.cmd_to(&file));
@@ -928,7 +930,7 @@ impl Drop for Mount {
 
 #[test]
 fn output_folder_read_only() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let ro = case.out.clone();
     let bind = match Mount::new(&["--bind", ro.to_str().unwrap()], &ro) {
         Ok(m) => m,
@@ -998,7 +1000,7 @@ fn existing_package_is_kept_when_the_build_fails() {
 
 #[test]
 fn existing_package_is_replaced_on_success() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let deb = case.out.join(DEB);
     std::fs::write(&deb, "the previous package").unwrap();
     let old_inode = std::fs::metadata(&deb).unwrap().ino();
@@ -1223,7 +1225,7 @@ fn staged_symlinks_are_archived_as_links_never_followed() {
 
 #[test]
 fn symlinks_in_the_wazo_folder_are_archived_as_links() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     std::os::unix::fs::symlink("/etc/shadow", case.path().join("wazo/secret")).unwrap();
     let o = run(&mut case.cmd());
     assert!(o.status.success(), "{}", stderr(&o));
@@ -1236,7 +1238,7 @@ fn symlinks_in_the_wazo_folder_are_archived_as_links() {
 
 #[test]
 fn license_symlink_leaving_the_checkout_is_not_published() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let secret = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(secret.path(), "a secret of the build machine").unwrap();
     std::os::unix::fs::symlink(secret.path(), case.path().join("LICENSE")).unwrap();
@@ -1253,7 +1255,7 @@ fn license_symlink_leaving_the_checkout_is_not_published() {
 
 #[test]
 fn license_fifo_does_not_hang_the_build() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     mkfifo(&case.path().join("LICENSE"));
     case.fails(
         3,
@@ -1298,7 +1300,7 @@ fn description_cannot_start_a_new_field() {
 
 #[test]
 fn maintainer_cannot_inject_a_field() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let o = run(case
         .cmd()
         .args(["--maintainer", "Bob <bob@example.org>\nPackage: evil"]));
@@ -1312,7 +1314,7 @@ fn maintainer_cannot_inject_a_field() {
 
 #[test]
 fn bad_source_date_epoch_is_a_usage_error() {
-    let case = Case::new(GOOD);
+    let case = Case::new(SHOWN);
     let o = run(case.cmd().env("SOURCE_DATE_EPOCH", "yesterday"));
     case.assert_failed(
         &o,

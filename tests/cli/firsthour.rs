@@ -8,7 +8,7 @@ use std::process::Command;
 
 fn plugin(name: &str) -> Plugin {
     Plugin::new(&format!(
-        "name: {name}\nnamespace: demo\nversion: \"1.0\"\n"
+        "name: {name}\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Demo\n"
     ))
 }
 

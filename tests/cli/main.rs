@@ -30,6 +30,7 @@ mod new;
 mod publish;
 mod reading;
 mod recipes;
+mod roundtwo;
 mod safety;
 mod signals;
 mod streams;

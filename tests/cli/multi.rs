@@ -9,7 +9,7 @@ use std::process::Command;
 /// A plugin `demo/<name>` depending on the given `demo/` plugins.
 fn plugin(name: &str, depends: &[&str]) -> Plugin {
     let mut m = format!(
-        "name: {name}\nnamespace: demo\nversion: \"1.{}\"\n",
+        "name: {name}\nnamespace: demo\nversion: \"1.{}\"\ndisplay_name: Demo\n",
         name.len()
     );
     if !depends.is_empty() {

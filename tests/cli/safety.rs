@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const GOOD: &str = "name: safe\nnamespace: demo\nversion: \"1.0\"\n";
+const GOOD: &str = "name: safe\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Safe\n";
 const DEB: &str = "wazo-plugind-safe-demo_1.0_all.deb";
 
 /// A checkout, its own TMPDIR and output folder, and a victim folder the rules may point at.

@@ -226,7 +226,7 @@ fn sigterm_and_sighup_stop_inspect() {
 
 #[test]
 fn sigint_stops_build_waiting_for_its_rules() {
-    let plugin = Plugin::new("name: slow\nnamespace: demo\nversion: \"1.0\"\n");
+    let plugin = Plugin::new("name: slow\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Slow\n");
     plugin.rules(&marker_rules("        sleep 600"));
     let out = tempfile::tempdir().unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -253,7 +253,7 @@ fn sigint_stops_build_waiting_for_its_rules() {
 fn a_second_signal_ends_the_run_at_once() {
     // The rules step ignores the first signal, so the build would wait out a grace period;
     // the second SIGINT ends pluginctl and the step at once.
-    let plugin = Plugin::new("name: slow\nnamespace: demo\nversion: \"1.0\"\n");
+    let plugin = Plugin::new("name: slow\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Slow\n");
     let marks = tempfile::tempdir().unwrap();
     plugin.rules(&marker_rules(&format!(
         "        trap '' INT TERM HUP\n        echo $$ > {0}/pid.tmp && mv {0}/pid.tmp {0}/pid\n        sleep 600",

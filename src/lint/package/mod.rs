@@ -180,7 +180,8 @@ struct Shipped {
     /// `name` and `namespace` from the file (or from its place when unreadable).
     name: String,
     namespace: String,
-    format: u8,
+    /// Its format version; `None` when the file cannot tell it.
+    format: Option<u8>,
 }
 
 impl Deb {

@@ -50,7 +50,7 @@ impl Deb {
             place: first.place.clone(),
             name: name_dir.clone(),
             namespace: ns_dir.clone(),
-            format: 0,
+            format: None,
         };
         if first.kind != TarKind::File {
             out.add(
@@ -69,7 +69,7 @@ impl Deb {
         };
         let text = |key: &str| crate::lint::checkout::text_of(&tree, key).map(str::to_string);
         match manifest::from_tree(&tree) {
-            Ok(m) => shipped.format = m.format,
+            Ok(m) => shipped.format = Some(m.format),
             Err(diags) => {
                 for diag in diags {
                     out.add(Tag::PluginYmlInvalid, place.at(diag.pos), diag.message);

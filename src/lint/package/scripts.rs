@@ -87,9 +87,10 @@ impl Deb {
                 ),
             );
         }
-        if s.format == 0 {
+        // Unknown (an unreadable plugin.yml): no guess, no finding made up.
+        let Some(format) = s.format.filter(|&f| f != 0) else {
             return;
-        }
+        };
         let saves_backup = |t: &String| {
             script::expand_assigned(t)
                 .iter()
@@ -103,7 +104,7 @@ impl Deb {
                     "prerm does not save the rules file as /{}/{backup}, so postrm cannot run \
                      it (plugin_format_version {})",
                     crate::package::control::RULES_BACKUP_DIR,
-                    s.format
+                    format
                 ),
             );
         }
@@ -117,7 +118,7 @@ impl Deb {
                 format!(
                     "{}: the saved .../{backup} postrm (plugin_format_version {})",
                     missing(&postrm, "postrm"),
-                    s.format
+                    format
                 )
             };
             out.add(Tag::RulesNotCalled, place_of("postrm", &postrm), why);

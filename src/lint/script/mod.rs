@@ -132,10 +132,12 @@ fn purpose(word: &str) -> &'static str {
 }
 
 /// Checks a rules file's text (from a checkout or a package) and returns what the package
-/// checks need; the mode and the file type are the caller's business.
+/// checks need; the mode and the file type are the caller's business. `format` is the
+/// plugin's format version, `None` when the manifest cannot tell it: the checks that
+/// depend on it are then skipped.
 pub(crate) fn check_rules(
     bytes: &[u8],
-    format: u8,
+    format: Option<u8>,
     stage: Stage,
     place: &Place,
     out: &mut Findings,
@@ -190,7 +192,7 @@ pub(crate) fn check_rules(
         Stage::Checkout => vec!["build", "package", "install", "uninstall"],
         Stage::Package => vec!["install", "uninstall"],
     };
-    if format >= 1 {
+    if format.is_some_and(|f| f >= 1) {
         words.push("postrm");
     }
     if !d.is_empty() {
@@ -213,7 +215,7 @@ pub(crate) fn check_rules(
             }
         }
     }
-    if format == 0 {
+    if format == Some(0) {
         if let Some(b) = d
             .branches
             .iter()

@@ -79,9 +79,68 @@ pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> 
     })
 }
 
-/// A fix for the parser's words where they give none: an unquoted `: ` in a value is the
-/// usual cause of "mapping values are not allowed".
+/// The parser's words when a line is indented less or more than its block allows.
+const MISINDENTED: [&str; 4] = [
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "simple key expect ':'",
+    "could not find expected ':'",
+];
+
+/// The column (0-based) where the content of `line` starts, after its indentation and any
+/// `- ` list markers: where a line continuing its block lines up.
+fn content_column(line: &str) -> usize {
+    let mut col = line.len() - line.trim_start_matches(' ').len();
+    let mut rest = &line[col..];
+    while let Some(after) = rest.strip_prefix("- ") {
+        let spaces = after.len() - after.trim_start_matches(' ').len();
+        col += 2 + spaces;
+        rest = &after[spaces..];
+    }
+    col
+}
+
+/// "line N needs indenting", when the parser stopped at a line that does not line up with
+/// the line before it (a continued value or a key of a list item indented too little).
+fn indent_hint(text: &str, line: usize, message: &str) -> Option<String> {
+    if !MISINDENTED.iter().any(|m| message.contains(m)) {
+        return None;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let content = |i: &usize| {
+        let l = lines[*i].trim_start();
+        !l.is_empty() && !l.starts_with('#')
+    };
+    // The parser stops on the bad line's own token, or (a key without ':') on the next
+    // token after it.
+    let simple_key = message.contains("expect ':'") || message.contains("expected ':'");
+    let bad = if simple_key {
+        (0..line.saturating_sub(1).min(lines.len()))
+            .rev()
+            .find(content)?
+    } else {
+        line.checked_sub(1).filter(|i| *i < lines.len())?
+    };
+    let above = (0..bad).rev().find(content)?;
+    let indent = lines[bad].len() - lines[bad].trim_start_matches(' ').len();
+    let want = content_column(lines[above]);
+    if indent >= want {
+        return None;
+    }
+    let spaces = if want == 1 { "space" } else { "spaces" };
+    Some(format!(
+        "; line {} needs indenting: indent it by {want} {spaces} to line up with line {}",
+        bad + 1,
+        above + 1
+    ))
+}
+
+/// A fix for the parser's words where they give none: a line indented too little, or an
+/// unquoted `: ` in a value (the usual cause of "mapping values are not allowed").
 fn syntax_hint(text: &str, line: usize, message: &str) -> String {
+    if let Some(hint) = indent_hint(text, line, message) {
+        return hint;
+    }
     if !message.starts_with("mapping values are not allowed") {
         return String::new();
     }

@@ -1,0 +1,140 @@
+//! The first hour, round two (issue 28): build and lint agree on warnings, no finding made
+//! up after a YAML error, the Maintainer from `author`, a package left in the plugin folder,
+//! allowing a finding, and the help and manual pages.
+
+use crate::support::*;
+use std::path::Path;
+
+/// Rules that stage nothing and answer every command.
+const RULES: &str =
+    "#!/bin/sh\nset -e\ncase \"$1\" in\n    build|package|install|uninstall|postrm) ;;\nesac\n";
+
+/// A plugin with this manifest and [`RULES`].
+fn plugin(manifest: &str) -> Plugin {
+    let p = Plugin::new(manifest);
+    p.rules(RULES);
+    p
+}
+
+/// The .deb files in `dir`.
+fn debs(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------- 1: one list, one verdict
+
+#[test]
+fn build_prints_every_warning_lint_gives_and_deny_warnings_is_the_same_verdict() {
+    let p = plugin(
+        "name: hello\nnamespace: demo\nversion: 1.10\ndisplay_name: Hello\n\
+         debian_depend:\n  - curl\n",
+    );
+    let yml = p.path().join("wazo/plugin.yml");
+    let warnings = format!(
+        "warning: {yml}:3:10: version-read-as-number: version 1.10: the Wazo daemon's YAML 1.1 \
+         reader takes it as the number 1.1, not the text \"1.10\"; quote it: version: \"1.10\"\n\
+         warning: {yml}:5:1: unknown-key-typo: unknown key \"debian_depend\": did you mean \
+         \"debian_depends\"? (unknown keys are kept for the market, so this one is silently \
+         ignored)\n",
+        yml = yml.display()
+    );
+    let out = tempfile::tempdir().unwrap();
+    let o = run(p.build_cmd(out.path()).arg("--quiet"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), warnings);
+
+    let lint = run(pluginctl().args(["lint", "--deny-warnings"]).arg(p.path()));
+    assert_eq!(lint.status.code(), Some(1), "{}", stdout(&lint));
+    let out = tempfile::tempdir().unwrap();
+    let o = run(p.build_cmd(out.path()).arg("--deny-warnings"));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{warnings}error: {}: 2 lint errors in the checkout (above) and --deny-warnings: \
+             nothing was built; fix them, or build without --deny-warnings\n",
+            p.path().display()
+        )
+    );
+    assert!(debs(out.path()).is_empty());
+
+    // A clean checkout: lint --deny-warnings passes, and so does build.
+    p.manifest(
+        "name: hello\nnamespace: demo\nversion: \"1.10\"\ndisplay_name: Hello\n\
+         description: Says hello.\nauthor: Acme <dev@acme.example>\n",
+    );
+    let lint = run(pluginctl().args(["lint", "--deny-warnings"]).arg(p.path()));
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+    let o = run(p.build_cmd(out.path()).arg("--deny-warnings"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning:"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------- 2: after a YAML error
+
+/// Rules whose postrm branch does work: worth a warning only for plugin_format_version 0.
+const POSTRM_RULES: &str = "#!/bin/sh\nset -e\ncase \"$1\" in\n    build|package|install|uninstall) ;;\n    postrm) rm -f \"$DPKG_ROOT/var/lib/hello-state\" ;;\nesac\n";
+
+#[test]
+fn no_format_dependent_finding_after_a_yaml_error_and_the_misindented_line_is_named() {
+    let p = plugin(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\nplugin_format_version: 1\n\
+         depends:\n  - name: other\n   namespace: demo\n",
+    );
+    p.rules(POSTRM_RULES);
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "E: {}/wazo/plugin.yml:7:4: manifest-invalid: YAML syntax: while parsing a block \
+             collection, did not find expected '-' indicator; line 7 needs indenting: indent it \
+             by 4 spaces to line up with line 6\n\
+             1 input checked: 1 error, 0 warnings, 0 info\n",
+            p.path().display()
+        )
+    );
+    // A format version the manifest does not make clear: no guess either.
+    p.manifest("name: hello\nnamespace: demo\nversion: \"1.0\"\nplugin_format_version: 3\ndisplay_name: Hello\ndescription: Hi.\n");
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert!(
+        !stdout(&o).contains("rules-postrm-ignored"),
+        "{}",
+        stdout(&o)
+    );
+    // The check itself still runs when the manifest says format 0.
+    p.manifest(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Hi.\n",
+    );
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert!(stdout(&o).contains("W: "), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("rules-postrm-ignored"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A continued value whose line is not indented: build names the line to indent.
+    p.manifest(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndescription: >\n  Says hello\n\
+         to everyone\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let o = run(&mut p.build_cmd(out.path()));
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}/wazo/plugin.yml:7:1: YAML syntax: simple key expect ':'; line 6 needs \
+             indenting: indent it by 2 spaces to line up with line 5\n",
+            p.path().display()
+        )
+    );
+}
