@@ -55,8 +55,9 @@ fn ar_member(out: &mut Vec<u8>, name: &str, data: &[u8]) {
     }
 }
 
-/// A valid package whose one data file is `gib` GiB of zeros, stored as zstd frames (each
-/// 64 MiB of zeros compresses to a few KiB): seconds of work for any reader, tiny on disk.
+/// A valid package whose data files hold `gib` GiB of zeros, stored as one zstd frame of
+/// RLE blocks (each 128 KiB of zeros is 4 bytes): seconds of work for any reader, tiny on
+/// disk. One frame, as dpkg reads only the first one.
 fn slow_package(dir: &Path, gib: u64) -> PathBuf {
     let control_text = "Package: slow\nVersion: 1.0\nArchitecture: all\nMaintainer: A <a@example.com>\nDescription: slow to read\n";
     let mut control = Vec::new();
@@ -70,23 +71,22 @@ fn slow_package(dir: &Path, gib: u64) -> PathBuf {
     control.extend_from_slice(control_text.as_bytes());
     control.resize(control.len().div_ceil(512) * 512 + 1024, 0);
     // Files of 7 GiB each (ustar sizes stop below 8 GiB).
-    let chunk = 64u64 << 20;
-    let per_file = 7 * 1024 / 64;
-    let mut data = Vec::new();
-    let mut head = Vec::new();
+    let per_file = 7u64 << 30;
+    let mut frame = ZstdFrame::new();
     for (name, kind) in [("./", b'5'), ("./usr/", b'5')] {
-        head.extend_from_slice(&tar_header(name, 0, 0o755, kind));
+        frame.raw(&tar_header(name, 0, 0o755, kind));
     }
-    data.extend(zstd::stream::encode_all(&head[..], 1).unwrap());
-    let zeros = zstd::stream::encode_all(&vec![0u8; chunk as usize][..], 1).unwrap();
     for i in 0..gib.div_ceil(7) {
-        let header = tar_header(&format!("./usr/zeros{i}"), chunk * per_file, 0o644, b'0');
-        data.extend(zstd::stream::encode_all(&header[..], 1).unwrap());
-        for _ in 0..per_file {
-            data.extend_from_slice(&zeros);
-        }
+        frame.raw(&tar_header(
+            &format!("./usr/zeros{i}"),
+            per_file,
+            0o644,
+            b'0',
+        ));
+        frame.zeros(per_file);
     }
-    data.extend(zstd::stream::encode_all(&[0u8; 1024][..], 1).unwrap());
+    frame.zeros(1024);
+    let data = frame.end();
     let mut deb = b"!<arch>\n".to_vec();
     ar_member(&mut deb, "debian-binary", b"2.0\n");
     ar_member(
@@ -98,6 +98,45 @@ fn slow_package(dir: &Path, gib: u64) -> PathBuf {
     let path = dir.join("slow_1.0_all.deb");
     std::fs::write(&path, deb).unwrap();
     path
+}
+
+/// A zstd frame written by hand: raw blocks for bytes, RLE blocks for runs of zeros.
+struct ZstdFrame(Vec<u8>);
+
+impl ZstdFrame {
+    /// Largest block: 128 KiB, within the 128 KiB window declared.
+    const BLOCK: u64 = 128 << 10;
+
+    fn new() -> Self {
+        // Magic; no checksum, content size or dictionary; window 2^17 (exponent 7).
+        ZstdFrame(vec![0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3])
+    }
+
+    fn block(&mut self, kind: u32, size: u64, body: &[u8]) {
+        let header = ((size as u32) << 3) | (kind << 1);
+        self.0.extend_from_slice(&header.to_le_bytes()[..3]);
+        self.0.extend_from_slice(body);
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(Self::BLOCK as usize) {
+            self.block(0, chunk.len() as u64, chunk);
+        }
+    }
+
+    fn zeros(&mut self, mut n: u64) {
+        while n > 0 {
+            let size = n.min(Self::BLOCK);
+            self.block(1, size, &[0]);
+            n -= size;
+        }
+    }
+
+    /// The frame, ended by an empty last raw block.
+    fn end(mut self) -> Vec<u8> {
+        self.0.extend_from_slice(&1u32.to_le_bytes()[..3]);
+        self.0
+    }
 }
 
 /// The children of a process, from /proc.
