@@ -36,7 +36,7 @@ esac
 
 #[test]
 fn a_staged_file_written_from_outside_the_step_is_refused_and_nothing_is_left() {
-    let p = Plugin::new("name: grows\nnamespace: acme\nversion: \"1.0\"\n");
+    let p = Plugin::new("name: grows\nnamespace: acme\nversion: \"1.0\"\ndisplay_name: Grows\n");
     let marks = tempfile::tempdir().unwrap();
     let stop = marks.path().join("stop");
     p.rules(&rules_with_writer(&stop));

@@ -26,7 +26,9 @@ fn ulimit_v(cmd: &mut Command, kib: u64) -> &mut Command {
 
 /// A plugin of many folders and `mib` MiB of incompressible data: every thread pool starts.
 fn busy_plugin(mib: u32) -> Plugin {
-    let p = Plugin::simple("busy", "demo", "1.0.0", 2);
+    let p = Plugin::new(
+        "name: busy\nnamespace: demo\nversion: \"1.0.0\"\nplugin_format_version: 2\ndisplay_name: Busy\n",
+    );
     p.rules(&marker_rules(&format!(
         "        for d in $(seq 1 40); do mkdir -p \"$pkgdir/usr/share/busy/d$d/e\"; \
          echo $d > \"$pkgdir/usr/share/busy/d$d/e/f\"; done\n\

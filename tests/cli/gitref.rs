@@ -633,7 +633,7 @@ fn sigterm_during_the_clone_or_a_step_removes_the_clone() {
     );
     // During a step.
     let step_mark = marks.path().join("step");
-    let plugin = Plugin::new("name: slow\nnamespace: demo\nversion: \"1.0\"\n");
+    let plugin = Plugin::new("name: slow\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Slow\n");
     plugin.rules(&format!(
         "#!/bin/sh\ncase \"$1\" in\n    build) touch {}; sleep 600;;\nesac\n",
         step_mark.display()

@@ -43,7 +43,7 @@ fn plant(path: &Path, fifo: bool) {
     }
 }
 
-const MANIFEST: &str = "name: hello\nnamespace: acme\nversion: \"1.0\"\n";
+const MANIFEST: &str = "name: hello\nnamespace: acme\nversion: \"1.0\"\ndisplay_name: Hello\n";
 
 /// What a non-regular input is called in messages.
 fn kind(fifo: bool) -> &'static str {
