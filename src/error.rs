@@ -5,6 +5,7 @@
 //! Variants that have a structure keep it (path, line, column, the I/O error behind them) and
 //! are rendered to text only when shown.
 
+use crate::interrupt::signal_name;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -43,8 +44,12 @@ pub(crate) enum Error {
     Manifest {
         /// The manifest as shown to the user.
         file: PathBuf,
-        /// The problem, with its line and column.
-        diagnostic: crate::plugin::manifest::Diagnostic,
+        /// The line, from 1.
+        line: usize,
+        /// The column, from 1.
+        column: usize,
+        /// What is wrong and how to fix it.
+        message: String,
     },
     /// An I/O error on a path: `path: doing: cause`.
     File {
@@ -115,7 +120,7 @@ impl Error {
 
     /// An I/O error on `path`, as one line: `<path>: <what we were doing>: <cause>`.
     pub(crate) fn io(path: impl AsRef<std::path::Path>, doing: &str, err: std::io::Error) -> Error {
-        if let Some(sig) = crate::ui::signals::pending() {
+        if let Some(sig) = crate::interrupt::pending() {
             return Error::Interrupted(sig);
         }
         Error::File {
@@ -139,17 +144,6 @@ impl Error {
             path: path.into(),
             problem: problem.into(),
             source: None,
-        }
-    }
-
-    /// A plugin.yml diagnostic in the manifest shown as `file`.
-    pub(crate) fn manifest(
-        file: impl Into<PathBuf>,
-        d: &crate::plugin::manifest::Diagnostic,
-    ) -> Error {
-        Error::Manifest {
-            file: file.into(),
-            diagnostic: d.clone(),
         }
     }
 }
@@ -231,7 +225,12 @@ impl fmt::Display for Error {
                     ),
                 }
             }
-            Error::Manifest { file, diagnostic } => f.write_str(&diagnostic.render(file)),
+            Error::Manifest {
+                file,
+                line,
+                column,
+                message,
+            } => write!(f, "{}:{line}:{column}: {message}", file.display()),
             Error::File {
                 path,
                 doing,
@@ -252,6 +251,12 @@ impl fmt::Display for Error {
     }
 }
 
+impl From<crate::interrupt::Interrupted> for Error {
+    fn from(i: crate::interrupt::Interrupted) -> Error {
+        Error::Interrupted(i.0)
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -268,28 +273,6 @@ impl std::error::Error for Error {
             _ => None,
         }
     }
-}
-
-/// The conventional name of a signal number (`SIGTERM`), or `signal N`.
-pub(crate) fn signal_name(sig: i32) -> String {
-    let name = match sig {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGALRM => "SIGALRM",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGUSR1 => "SIGUSR1",
-        libc::SIGUSR2 => "SIGUSR2",
-        _ => return format!("signal {sig}"),
-    };
-    name.to_string()
 }
 
 /// Shorthand for results in this crate.

@@ -18,6 +18,7 @@ pub(crate) mod error;
 pub(crate) mod files;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;
+pub(crate) mod interrupt;
 pub(crate) mod lint;
 pub(crate) mod package;
 pub mod plugin;

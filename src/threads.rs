@@ -34,7 +34,7 @@ where
 
 /// The error of a thread the system would not start, as one line with the way out.
 pub(crate) fn refused(err: io::Error) -> crate::Error {
-    if let Some(sig) = crate::ui::signals::pending() {
+    if let Some(sig) = crate::interrupt::pending() {
         return crate::Error::Interrupted(sig);
     }
     crate::Error::Io(format!(

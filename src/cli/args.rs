@@ -118,7 +118,7 @@ pub(crate) struct BuildArgs {
     pub(crate) threads: Option<u32>,
 
     /// The Maintainer field of the package.
-    #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::package::control::DEFAULT_MAINTAINER)]
+    #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::plugin::wazo::DEFAULT_MAINTAINER)]
     pub(crate) maintainer: String,
 
     /// Print no progress and no output of steps that succeed (a failing rules step still

@@ -94,7 +94,7 @@ fn write_pages(dir: &Path, pages: &[(String, Vec<u8>)]) -> Result<()> {
         .iter()
         .map(|(name, text)| crate::files::atomic::Staged::new(&dir.join(name), text))
         .collect::<Result<Vec<_>>>()?;
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     for page in staged {
         page.commit()?;
     }

@@ -31,10 +31,7 @@ fn prepare_output(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     tempfile::Builder::new()
-        .prefix(&format!(
-            "{}probe-",
-            crate::package::leftovers::temp_prefix()
-        ))
+        .prefix(&format!("{}probe-", crate::files::leftovers::temp_prefix()))
         .tempfile_in(dir)
         .map(drop)
         .map_err(|e| Error::io(dir, "cannot write into the output folder", e))
@@ -119,8 +116,8 @@ fn build_loaded(
     let timestamp = crate::package::options::build_timestamp(plugin_dir)?;
     prepare_output(&plan.output)?;
     // What killed builds left behind goes now; a running build's files are never touched.
-    crate::package::leftovers::remove_stale_temp_files(&plan.output);
-    crate::package::leftovers::remove_stale_staging();
+    crate::files::leftovers::remove_stale_temp_files(&plan.output);
+    crate::files::leftovers::remove_stale_staging();
     let plugin_abs = plugin_dir
         .canonicalize()
         .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;

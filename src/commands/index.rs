@@ -102,7 +102,7 @@ fn list_debs(dir: &Path) -> Result<(Vec<String>, u64, Vec<PathBuf>)> {
                 &path,
                 format!(
                     "{}, not a regular file; only packages may end in .deb (move it out of the folder)",
-                    crate::ui::signals::kind_name(meta.file_type())
+                    crate::files::input::kind_name(meta.file_type())
                 ),
             ));
         }
@@ -169,7 +169,7 @@ pub(crate) fn packages(entries: &mut [Entry]) -> Vec<u8> {
 
 /// A time as apt wants it in `Release`: `Tue, 14 Nov 2023 22:13:20 UTC`.
 fn release_time(timestamp: u64) -> String {
-    let stamp = crate::package::extras::rfc2822(timestamp);
+    let stamp = crate::deb::date::rfc2822(timestamp);
     format!("{} UTC", stamp.strip_suffix(" +0000").unwrap_or(&stamp))
 }
 
@@ -270,7 +270,7 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
     let date = release_date(newest)?;
     let mut entries = Vec::with_capacity(files.len());
     for file in &files {
-        crate::ui::signals::check()?;
+        crate::interrupt::check()?;
         entries.push(report.timed(&format!("read {file}"), || entry(dir, file))?);
     }
     select::check_duplicates(dir, &entries)?;
@@ -317,12 +317,12 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
     } else {
         contents.push((OUTPUTS[2], release_text.into_bytes()));
     }
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     let staged = contents
         .iter()
         .map(|(name, bytes)| crate::files::atomic::Staged::new(&dir.join(name), bytes))
         .collect::<Result<Vec<_>>>()?;
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     if signer.is_none() {
         for stale in SIGNATURES {
             let path = dir.join(stale);

@@ -350,7 +350,7 @@ pub(crate) fn file_line(f: &FileInfo) -> String {
     let mut line = format!(
         "{} {owner} {size:>width$} {} {}",
         mode_string(f.kind, f.mode),
-        date_minutes(f.mtime),
+        crate::deb::date::date_minutes(f.mtime),
         escape_name(&f.raw_path)
     );
     match f.kind {
@@ -410,23 +410,6 @@ pub(crate) fn mode_string(kind: TarKind, mode: u32) -> String {
     s
 }
 
-/// `2023-11-14 22:13`, in UTC; dates before 1970 included.
-pub(crate) fn date_minutes(t: i64) -> String {
-    // 400 Gregorian years are exactly 146,097 days: a date is shifted by whole cycles into
-    // the range `civil` takes, and the years shifted back.
-    const CYCLE_DAYS: i64 = 146_097;
-    let days = t.div_euclid(86_400);
-    let s = t.rem_euclid(86_400);
-    let cycles = if days < 0 {
-        (-days + CYCLE_DAYS - 1) / CYCLE_DAYS
-    } else {
-        0
-    };
-    let (y, m, d) = crate::package::extras::civil((days + cycles * CYCLE_DAYS).unsigned_abs());
-    let y = y - 400 * cycles;
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", s / 3600, s / 60 % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,13 +421,5 @@ mod tests {
         assert_eq!(mode_string(TarKind::File, 0o2644), "-rw-r-Sr--");
         assert_eq!(mode_string(TarKind::Dir, 0o1777), "drwxrwxrwt");
         assert_eq!(mode_string(TarKind::Symlink, 0o777), "lrwxrwxrwx");
-    }
-
-    #[test]
-    fn dates_are_utc() {
-        assert_eq!(date_minutes(1_700_000_000), "2023-11-14 22:13");
-        assert_eq!(date_minutes(0), "1970-01-01 00:00");
-        assert_eq!(date_minutes(-315_619_200), "1960-01-01 00:00");
-        assert_eq!(date_minutes(-1), "1969-12-31 23:59");
     }
 }

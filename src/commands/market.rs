@@ -48,7 +48,7 @@ const ITEM_FIELDS: [&str; 12] = [
 /// Runs `market`.
 pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
     let (shown, tree) = manifest::read_tree(req.dir)?;
-    let manifest = manifest::from_tree(&tree).map_err(|d| Error::manifest(&shown, &d[0]))?;
+    let manifest = manifest::from_tree(&tree).map_err(|d| d[0].error(&shown))?;
     let extra = |key: &str| -> Result<Option<Json>> {
         extra_field(&tree, key).map_err(|(pos, why)| {
             Error::plugin(

@@ -275,13 +275,13 @@ pub(crate) fn run(
         .map_err(|e| Error::io(&parent, "cannot create the folder", e))?;
     // Named with our pid and locked while we work in it, as the build's temporaries are:
     // what a killed run left here is removed by the next one.
-    crate::package::leftovers::remove_stale_temp_folders(&parent);
+    crate::files::leftovers::remove_stale_temp_folders(&parent);
     let temp = tempfile::Builder::new()
-        .prefix(&format!("{}new-", crate::package::leftovers::temp_prefix()))
+        .prefix(&format!("{}new-", crate::files::leftovers::temp_prefix()))
         .tempdir_in(&parent)
         .map_err(|e| Error::io(&parent, "cannot create a folder", e))?;
     let _held = crate::files::nofollow::open_dir(temp.path())
-        .and_then(|fd| crate::package::leftovers::hold(std::os::fd::AsFd::as_fd(&fd)).map(|()| fd))
+        .and_then(|fd| crate::files::leftovers::hold(std::os::fd::AsFd::as_fd(&fd)).map(|()| fd))
         .map_err(|e| Error::io(temp.path(), "cannot lock", e))?;
     let dir_mode = 0o777 & !crate::files::umask();
     for (rel, mode, text) in skeleton.files() {
@@ -298,7 +298,7 @@ pub(crate) fn run(
         )
         .map_err(|e| Error::io(dir.join(&rel), "cannot set its mode", e))?;
     }
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     let temp = temp.keep();
     let moved = if existed {
         // An existing empty folder keeps its own mode and owner: move the files into it.

@@ -125,7 +125,7 @@ impl<W: Write> Xz<W> {
     /// One bounded call to liblzma; its output goes on to `out`. Returns the input bytes it
     /// took and whether the stream has ended.
     fn step(&mut self, input: &[u8], action: liblzma::stream::Action) -> io::Result<(usize, bool)> {
-        crate::ui::signals::check_io()?;
+        crate::interrupt::check_io()?;
         let before = self.stream.total_in();
         self.buf.clear();
         let status = self

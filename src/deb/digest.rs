@@ -54,7 +54,7 @@ pub(crate) fn of_reader(r: &mut impl Read) -> std::io::Result<Digests> {
 
 /// The digests of a file, or an error naming it.
 pub(crate) fn of_file(path: &Path) -> crate::Result<Digests> {
-    let mut f = crate::ui::signals::open_input(path)
+    let mut f = crate::files::input::open_input(path)
         .map_err(|e| crate::Error::io(path, "cannot read", e))?;
     of_reader(&mut f).map_err(|e| crate::Error::io(path, "cannot read", e))
 }

@@ -55,23 +55,7 @@ pub(crate) fn verdict(e: &io::Error) -> Option<&Verdict> {
         .and_then(|inner| inner.downcast_ref::<Verdict>())
 }
 
-/// `10 MiB`, `1.5 KiB`, `12 bytes`: a size as the limit messages show it.
-pub(crate) fn size_text(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
-    for (unit, name) in UNITS {
-        if bytes >= unit {
-            // Rounded up to a tenth, so that a size past a limit never reads as the limit.
-            let tenths = (bytes * 10).div_ceil(unit);
-            let (whole, tenth) = (tenths / 10, tenths % 10);
-            return if tenth == 0 {
-                format!("{whole} {name}")
-            } else {
-                format!("{whole}.{tenth} {name}")
-            };
-        }
-    }
-    format!("{bytes} bytes")
-}
+pub(crate) use crate::files::input::size_text;
 
 #[cfg(test)]
 mod tests {

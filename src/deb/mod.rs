@@ -4,6 +4,7 @@
 
 pub(crate) mod ar;
 pub mod compress;
+pub(crate) mod date;
 pub(crate) mod deb822;
 pub(crate) mod digest;
 pub(crate) mod gpg;
@@ -15,5 +16,9 @@ pub mod reader;
 pub(crate) mod sign;
 pub(crate) mod signkey;
 pub(crate) mod tar;
+pub(crate) mod text;
 pub(crate) mod version;
 pub(crate) mod walk;
+
+/// The control files that dpkg runs.
+pub(crate) const SCRIPT_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];

@@ -31,7 +31,7 @@ pub(crate) fn get(file: Option<&Path>) -> Result<Option<Passphrase>> {
     };
     let fail = |why: String| Error::Usage(format!("--passphrase-file {}: {why}", file.display()));
     let mut bytes = Vec::new();
-    crate::ui::signals::open_input(file)
+    crate::files::input::open_input(file)
         .and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| fail(format!("cannot read: {}", crate::error::describe_io(&e))))?;
     if bytes.len() as u64 > MAX_BYTES {

@@ -78,7 +78,7 @@ pub(crate) fn subkey_expiry(sub: &SignedSecretSubKey) -> Option<u64> {
 pub(crate) fn date(t: u64) -> String {
     format!(
         "{} UTC",
-        crate::commands::inspect::date_minutes(i64::try_from(t).unwrap_or(i64::MAX))
+        crate::deb::date::date_minutes(i64::try_from(t).unwrap_or(i64::MAX))
     )
 }
 

@@ -13,8 +13,8 @@ use std::path::Path;
 
 /// Opens a package file for reading; the one place every reader opens one. A FIFO, device or
 /// folder is refused without blocking, and every read stops once a signal arrived.
-pub(crate) fn open(path: &Path) -> io::Result<crate::ui::signals::Interruptible<File>> {
-    crate::ui::signals::open_input(path)
+pub(crate) fn open(path: &Path) -> io::Result<crate::interrupt::Interruptible<File>> {
+    crate::files::input::open_input(path)
 }
 
 /// Decompresses a tar member and calls `visit` for each entry with a reader of its data
@@ -29,7 +29,7 @@ pub(crate) fn entries(
     let mut count: u64 = 0;
     while let Some(entry) = tar.next_entry()? {
         count += 1;
-        if count.is_multiple_of(1024) && crate::ui::signals::pending().is_some() {
+        if count.is_multiple_of(1024) && crate::interrupt::pending().is_some() {
             return Err(io::Error::other("interrupted"));
         }
         visit(&entry, &mut tar)?;
@@ -143,7 +143,7 @@ pub(crate) fn members<R: Read>(
     mut visit: impl FnMut(&Member, Result<Role, Misplaced>, &mut dyn Read) -> io::Result<Next>,
 ) -> Result<(), Failure> {
     loop {
-        if crate::ui::signals::pending().is_some() {
+        if crate::interrupt::pending().is_some() {
             return Err((None, io::Error::other("interrupted")));
         }
         let member = match ar.next_member() {

@@ -24,13 +24,13 @@ impl Staged {
         };
         // Named with our pid and locked while open, as the package's temporaries are: what
         // a killed run left here is removed by the next run that writes here.
-        crate::package::leftovers::remove_stale_temp_files(dir);
+        crate::files::leftovers::remove_stale_temp_files(dir);
         let mut tmp = tempfile::Builder::new()
-            .prefix(&crate::package::leftovers::temp_prefix())
+            .prefix(&crate::files::leftovers::temp_prefix())
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, "cannot create a file in the folder", e))?;
-        crate::package::leftovers::hold(std::os::fd::AsFd::as_fd(tmp.as_file()))
+        crate::files::leftovers::hold(std::os::fd::AsFd::as_fd(tmp.as_file()))
             .map_err(|e| Error::io(tmp.path(), "cannot lock", e))?;
         // Through the File itself: NamedTempFile's own writes wrap the error, hiding the
         // errno (ENOSPC) that the message's hint is chosen by.

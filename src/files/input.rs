@@ -3,11 +3,11 @@
 //!
 //! A FIFO there would block the open or the read forever, deaf to signals, and a link to
 //! `/dev/zero` would be read until memory runs out. So the file is opened as
-//! [`crate::ui::signals::open_input`] opens inputs (non-blocking, anything but a regular
+//! [`open_input`] opens inputs (non-blocking, anything but a regular
 //! file refused on the open descriptor, so no swap between a check and the open), every
 //! read stops once a signal is pending, and no more than a stated limit is ever read.
 
-use crate::deb::limits::size_text;
+use crate::interrupt::Interruptible;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -16,7 +16,7 @@ use std::path::Path;
 /// past it.
 pub(crate) fn read_whole(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    crate::ui::signals::open_input(path)?
+    open_input(path)?
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -29,9 +29,7 @@ pub(crate) fn read_whole(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// license tag near the top): what lies past them is not wanted.
 pub(crate) fn read_prefix(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    crate::ui::signals::open_input(path)?
-        .take(max)
-        .read_to_end(&mut bytes)?;
+    open_input(path)?.take(max).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -41,6 +39,77 @@ pub(crate) fn too_large(limit: u64) -> io::Error {
         io::ErrorKind::FileTooLarge,
         format!("larger than pluginctl's {} limit", size_text(limit)),
     )
+}
+
+/// Opens an input file for reading, refusing anything but a regular file without blocking:
+/// the open is non-blocking (a FIFO without a writer would wait forever), the type is checked
+/// on the open descriptor (no race with a swap after a `stat`), then blocking is restored.
+/// Reads through the result stop once a signal is pending.
+pub(crate) fn open_input(
+    path: impl AsRef<std::path::Path>,
+) -> io::Result<Interruptible<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}, not a regular file", kind_name(kind)),
+        ));
+    }
+    let fd = file.as_raw_fd();
+    // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(Interruptible(file))
+}
+
+/// `a FIFO`, `a folder`: what a non-regular file is, for messages.
+pub(crate) fn kind_name(kind: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_file() {
+        "a regular file"
+    } else if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_symlink() {
+        "a symbolic link"
+    } else {
+        "a special file"
+    }
+}
+
+/// A size as people write it (`4.1 MiB`, `12 bytes`), rounded up to a tenth.
+pub(crate) fn size_text(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            // Rounded up to a tenth, so that a size past a limit never reads as the limit.
+            let tenths = (bytes * 10).div_ceil(unit);
+            let (whole, tenth) = (tenths / 10, tenths % 10);
+            return if tenth == 0 {
+                format!("{whole} {name}")
+            } else {
+                format!("{whole}.{tenth} {name}")
+            };
+        }
+    }
+    format!("{bytes} bytes")
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod input;
+pub(crate) mod leftovers;
 pub(crate) mod nofollow;
 
 /// The process umask, read without changing it (Linux reports it in /proc).

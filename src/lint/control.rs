@@ -212,7 +212,7 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
         }
     }
     match control.get("Section") {
-        Some(f) if f.value == crate::package::control::SECTION => {}
+        Some(f) if f.value == crate::plugin::wazo::SECTION => {}
         Some(f) => out.add(
             Tag::WrongSection,
             place.line(f.line),
@@ -220,7 +220,7 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
                 "Section {:?}: the Wazo daemon lists installed plugins by Section: {}, so it \
                  would not list this one",
                 f.value,
-                crate::package::control::SECTION
+                crate::plugin::wazo::SECTION
             ),
         ),
         None => out.add(
@@ -229,7 +229,7 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
             format!(
                 "no Section field: the Wazo daemon lists installed plugins by Section: {}, so \
                  it would not list this one",
-                crate::package::control::SECTION
+                crate::plugin::wazo::SECTION
             ),
         ),
     }

@@ -171,7 +171,7 @@ pub(crate) fn before_build(
 pub(crate) fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
     let inputs: Vec<InputReport> = paths
         .iter()
-        .take_while(|_| crate::ui::signals::pending().is_none())
+        .take_while(|_| crate::interrupt::pending().is_none())
         .map(|p| lint_path(p, opts))
         .collect();
     let mut summary = Summary::default();
@@ -216,7 +216,7 @@ pub(crate) fn run(args: &LintArgs) -> Result<i32> {
     };
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     let form = if args.json {
         format::Format::Json
     } else {

@@ -6,7 +6,7 @@ use crate::{Error, Result};
 
 /// Wraps text at `width` columns (for `--explain` in a terminal).
 fn wrap(text: &str, width: usize) -> String {
-    let mut out = crate::package::extras::wrap_words(text, width).join("\n");
+    let mut out = crate::deb::text::wrap_words(text, width).join("\n");
     out.push('\n');
     out
 }

@@ -2,13 +2,8 @@
 
 use crate::package::staging::{Entry, Kind};
 use crate::plugin::manifest::Manifest;
+use crate::plugin::wazo::{RULES_BACKUP_DIR, SECTION};
 
-/// The Maintainer field when none is given.
-pub(crate) const DEFAULT_MAINTAINER: &str = "Wazo Maintainers <dev+pkg@wazo.community>";
-/// The section the Wazo daemon lists installed plugins by.
-pub(crate) const SECTION: &str = "wazo-plugind-plugin";
-/// Where the prerm keeps a copy of the rules file for the postrm.
-pub(crate) const RULES_BACKUP_DIR: &str = "var/lib/wazo-plugind/rules";
 /// Longest synopsis written.
 pub(crate) const MAX_SYNOPSIS: usize = 80;
 /// Where a synopsis too long for one line is cut (at the last word boundary at or before
@@ -106,10 +101,7 @@ pub(crate) fn description(m: &Manifest) -> (String, Vec<String>) {
         "Wazo plugin {}, packaged for wazo-plugind.",
         plugin_label(m, MAX_SYNOPSIS - 2)
     );
-    lines.extend(crate::package::extras::wrap_words(
-        &trailer,
-        MAX_SYNOPSIS - 1,
-    ));
+    lines.extend(crate::deb::text::wrap_words(&trailer, MAX_SYNOPSIS - 1));
     (synopsis, lines)
 }
 
@@ -117,7 +109,7 @@ pub(crate) fn description(m: &Manifest) -> (String, Vec<String>) {
 /// after the cut (empty when it fits). A first word longer than the line is cut inside,
 /// and then carried whole, so that no word of the plugin's text is lost.
 fn cut_synopsis(text: &str) -> (String, String) {
-    let lines = crate::package::extras::wrap_words(text, SYNOPSIS_CUT);
+    let lines = crate::deb::text::wrap_words(text, SYNOPSIS_CUT);
     let Some(first) = lines.first() else {
         return (String::new(), String::new());
     };
@@ -158,7 +150,7 @@ fn reflow(text: &str, width: usize) -> Vec<String> {
     let mut para = String::new();
     let flush = |para: &mut String, out: &mut Vec<String>| {
         if !para.is_empty() {
-            out.extend(crate::package::extras::wrap_words(para, width));
+            out.extend(crate::deb::text::wrap_words(para, width));
             para.clear();
         }
     };
@@ -173,7 +165,7 @@ fn reflow(text: &str, width: usize) -> Vec<String> {
             let indent = &line[..line.len() - body.len()];
             let room = width.saturating_sub(indent.chars().count()).max(20);
             out.extend(
-                crate::package::extras::wrap_words(body, room)
+                crate::deb::text::wrap_words(body, room)
                     .into_iter()
                     .map(|l| format!("{indent}{l}")),
             );

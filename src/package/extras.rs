@@ -3,6 +3,8 @@
 //! 80 columns whatever the length of the names and version: lintian counts long lines, and
 //! the text is wrapped, never cut.
 
+use crate::deb::date::{civil, rfc2822};
+use crate::deb::text::wrap_words;
 use crate::package::staging::{Kind, Tree};
 use crate::plugin::manifest::Manifest;
 use crate::{Error, Result};
@@ -194,31 +196,6 @@ fn find_license(plugin_dir: &Path) -> Result<License> {
 /// Columns every line pluginctl writes itself fits in (specification, §6).
 pub(crate) const WIDTH: usize = 80;
 
-/// Words of `text` in lines of at most `width` columns, words kept whole (a word longer
-/// than a line gets a line of its own); white space between words becomes one space.
-pub(crate) fn wrap_words(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut len = 0;
-    for word in text.split_whitespace() {
-        let n = word.chars().count();
-        if len > 0 && len + 1 + n > width {
-            lines.push(std::mem::take(&mut line));
-            len = 0;
-        }
-        if len > 0 {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(word);
-        len += n;
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// A deb822 field of our own text, wrapped: `Name: words` then continuation lines.
 fn field_wrapped(name: &str, value: &str) -> String {
     let mut out = format!("{name}:");
@@ -369,40 +346,6 @@ fn year_of(timestamp: u64) -> i64 {
     civil(timestamp / 86_400).0
 }
 
-/// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-pub(crate) fn civil(days: u64) -> (i64, i64, i64) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
-/// `Thu, 01 Jan 1970 00:00:00 +0000`.
-pub(crate) fn rfc2822(timestamp: u64) -> String {
-    let days = timestamp / 86_400;
-    let secs = timestamp % 86_400;
-    let (year, month, day) = civil(days);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
-        WEEKDAYS[(days % 7) as usize],
-        day,
-        MONTHS[(month - 1) as usize],
-        year,
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
 /// Adds copyright, changelog and the lintian overrides of the tags that fire, unless the
 /// plugin ships its own. `plugin_dir` must be canonical: license files are read only inside it.
 pub(crate) fn add_to(
@@ -502,13 +445,6 @@ fn overrides(tags: Fires) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(rfc2822(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-        assert_eq!(rfc2822(1_700_000_000), "Tue, 14 Nov 2023 22:13:20 +0000");
-        assert_eq!(rfc2822(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
-    }
 
     #[test]
     fn recognizes_common_licenses() {

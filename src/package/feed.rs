@@ -269,7 +269,7 @@ fn read_file(path: &Path, id: (u64, u64), size: u64, out: &mut Outbox<'_>) -> Re
     let mut file = open_walked(path, id, size)?;
     if size <= PIECE as u64 {
         // A small file: read whole, hashed with its batch.
-        crate::ui::signals::check()?;
+        crate::interrupt::check()?;
         let buf = read_exactly(&mut file, path, size)?;
         return Ok(out.put_whole(buf));
     }
@@ -277,7 +277,7 @@ fn read_file(path: &Path, id: (u64, u64), size: u64, out: &mut Outbox<'_>) -> Re
     let mut left = size;
     loop {
         // A large file must not delay an interrupt until it is read to the end.
-        crate::ui::signals::check()?;
+        crate::interrupt::check()?;
         let want = left.min(PIECE as u64);
         let buf = read_exactly(&mut file, path, want)?;
         md5.update(&buf);

@@ -27,8 +27,6 @@ const INTERPRETER_MAX: usize = 200;
 const HEAD_KEPT: usize = 4096;
 /// Where a plugin's `wazo/` folder is installed; its `plugin.yml` is found under it.
 pub(crate) const PLUGINS_PLACE: &str = "usr/lib/wazo-plugind/plugins/";
-/// The control files that dpkg runs.
-pub(crate) const SCRIPT_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];
 
 /// One ar member, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +127,7 @@ impl PackageInfo {
     pub(crate) fn scripts(&self) -> impl Iterator<Item = &ControlFile> {
         self.control_files
             .iter()
-            .filter(|f| SCRIPT_NAMES.contains(&f.name.as_str()))
+            .filter(|f| crate::deb::SCRIPT_NAMES.contains(&f.name.as_str()))
     }
 }
 
@@ -147,7 +145,7 @@ pub(crate) fn read_package_with_digests(path: &Path) -> Result<(PackageInfo, Dig
 
 /// What an error met while reading means for the user: damage, dpkg's refusal, a limit.
 fn judged(path: &Path, place: &str, e: io::Error) -> Error {
-    if let Some(sig) = crate::ui::signals::pending() {
+    if let Some(sig) = crate::interrupt::pending() {
         return Error::Interrupted(sig);
     }
     let cause = cause(&e);
@@ -269,7 +267,7 @@ fn read_control_member(
         if entry.kind != TarKind::File || name.is_empty() {
             return Ok(());
         }
-        let keep = name == "control" || SCRIPT_NAMES.contains(&name.as_str());
+        let keep = name == "control" || crate::deb::SCRIPT_NAMES.contains(&name.as_str());
         let (lines, interpreter, text, utf8) = if keep {
             if entry.size > MAX_CONTROL_FILE {
                 return Err(limits::limit(format!(

@@ -5,7 +5,6 @@ pub(crate) mod control;
 pub(crate) mod extras;
 pub(crate) mod feed;
 pub(crate) mod info;
-pub(crate) mod leftovers;
 pub(crate) mod options;
 pub(crate) mod pipeline;
 pub(crate) mod source;

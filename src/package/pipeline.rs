@@ -113,11 +113,11 @@ pub(crate) fn file_name(m: &Manifest) -> String {
 /// a later build can tell it from a killed build's leftover ([`crate::package::leftovers`]).
 fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
     let file = tempfile::Builder::new()
-        .prefix(&crate::package::leftovers::temp_prefix())
+        .prefix(&crate::files::leftovers::temp_prefix())
         .suffix(suffix)
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, "cannot create a file in the output folder", e))?;
-    crate::package::leftovers::hold(std::os::fd::AsFd::as_fd(file.as_file()))
+    crate::files::leftovers::hold(std::os::fd::AsFd::as_fd(file.as_file()))
         .map_err(|e| Error::io(file.path(), "cannot lock", e))?;
     Ok(file)
 }
@@ -152,7 +152,7 @@ impl Package<'_> {
                 self.write_through_temp(scope, deb.as_file_mut(), out_dir, archived)
             }
         })?;
-        crate::ui::signals::check()?;
+        crate::interrupt::check()?;
         crate::files::atomic::put_in_place(deb, &final_path)?;
         Ok(Written {
             path: final_path,
@@ -201,7 +201,7 @@ impl Package<'_> {
         let size = out.stream_position().map_err(fail)?;
         out.flush().map_err(fail)?;
         drop(out);
-        crate::ui::signals::check()?;
+        crate::interrupt::check()?;
         let mut control = self.control_member(sums).map_err(fail)?;
         let fits = if padded {
             pad_with_skippable_frame(&mut control, reserved)
@@ -252,7 +252,7 @@ impl Package<'_> {
                 .map_err(|e| Error::io(out_dir, "cannot write the data member", e))?;
             sums
         };
-        crate::ui::signals::check()?;
+        crate::interrupt::check()?;
         let control = self
             .control_member(sums)
             .map_err(|e| Error::io(out_dir, "cannot write the control member", e))?;
@@ -295,7 +295,7 @@ impl Package<'_> {
         // In steps, so an interrupt is not held up by the copy of a large member.
         let mut copied = 0;
         while copied < len {
-            if let Some(sig) = crate::ui::signals::pending() {
+            if let Some(sig) = crate::interrupt::pending() {
                 return Err(std::io::Error::other(format!(
                     "interrupted by signal {sig}"
                 )));
@@ -390,7 +390,7 @@ impl Package<'_> {
         tar.header(&tar::ROOT).map_err(io)?;
         let mut reported = (0, 0);
         for (index, entry) in self.entries.iter().enumerate() {
-            crate::ui::signals::check()?;
+            crate::interrupt::check()?;
             let names = TarNames::of(entry);
             let header = names.header(entry);
             tar.header(&header).map_err(io)?;

@@ -281,7 +281,7 @@ fn hand_over(folder: &StagingDir, clone: &Path) -> Result<Sandbox> {
     }
     for root in [clone, &home, &tmp] {
         for entry in walkdir::WalkDir::new(root).follow_links(false) {
-            crate::ui::signals::check()?;
+            crate::interrupt::check()?;
             let entry = entry.map_err(|e| Error::Io(format!("{}: {e}", root.display())))?;
             std::os::unix::fs::lchown(entry.path(), Some(id), Some(id))
                 .map_err(|e| fail(entry.path(), e))?;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 mod folder;
 mod walk;
-pub(crate) use folder::{StagingDir, STAGE_PREFIX};
+pub(crate) use folder::StagingDir;
 use walk::Walker;
 
 /// Where a regular file's bytes come from.

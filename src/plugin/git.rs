@@ -67,14 +67,14 @@ pub(crate) fn run<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<Rep
             Ok(())
         });
     }
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     let mut child = cmd.spawn().map_err(|e| {
         Error::Io(format!(
             "git: cannot start: {}",
             crate::error::describe_io(&e)
         ))
     })?;
-    crate::ui::signals::set_child_group(Some(child.id()));
+    crate::interrupt::set_child_group(Some(child.id()));
     let readers: Vec<_> = [
         child
             .stdout
@@ -97,7 +97,7 @@ pub(crate) fn run<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<Rep
     })
     .collect();
     let status = crate::plugin::rules::wait_group(&mut child);
-    crate::ui::signals::set_child_group(None);
+    crate::interrupt::set_child_group(None);
     let mut texts = readers
         .into_iter()
         .map(|r| String::from_utf8_lossy(&r.join().unwrap_or_default()).into_owned());
@@ -105,7 +105,7 @@ pub(crate) fn run<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<Rep
         texts.next().unwrap_or_default(),
         texts.next().unwrap_or_default(),
     );
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     let status =
         status.map_err(|e| Error::Io(format!("git: {}", crate::error::describe_io(&e))))?;
     if status.success() {

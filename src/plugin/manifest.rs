@@ -118,6 +118,16 @@ impl Diagnostic {
         }
     }
 
+    /// The error this diagnostic stops a command with, in the manifest shown as `file`.
+    pub(crate) fn error(&self, file: impl Into<std::path::PathBuf>) -> crate::Error {
+        crate::Error::Manifest {
+            file: file.into(),
+            line: self.pos.line,
+            column: self.pos.col,
+            message: self.message.clone(),
+        }
+    }
+
     /// The one-line form `file:line:col: message`.
     pub(crate) fn render(&self, file: &Path) -> String {
         format!("{}:{}: {}", file.display(), self.pos, self.message)

@@ -11,4 +11,5 @@ pub(crate) mod refused;
 pub(crate) mod rules;
 pub(crate) mod search;
 pub(crate) mod url;
+pub(crate) mod wazo;
 pub(crate) mod yaml;

@@ -219,7 +219,7 @@ pub(crate) fn run(
     sandbox: Option<&Sandbox>,
     report: &Report,
 ) -> Result<()> {
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     let fakeroot = if step == Step::Package && (!is_root() || sandbox.is_some()) {
         find_in_path("fakeroot")
     } else {
@@ -272,7 +272,7 @@ pub(crate) fn run(
     };
     let seen = crate::ui::tail::Tail::default();
     let mut child = cmd.spawn().map_err(|e| failed(RulesFailure::Start(e)))?;
-    crate::ui::signals::set_child_group(Some(child.id()));
+    crate::interrupt::set_child_group(Some(child.id()));
     let pumps = [
         child
             .stdout
@@ -305,12 +305,12 @@ pub(crate) fn run(
             // SAFETY: kill(2) of the step's own process group, not reaped yet.
             unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
             let _ = child.wait();
-            crate::ui::signals::set_child_group(None);
+            crate::interrupt::set_child_group(None);
             return Err(crate::threads::refused(e));
         }
     };
     let status = wait_group(&mut child);
-    crate::ui::signals::set_child_group(None);
+    crate::interrupt::set_child_group(None);
     // The pipes reach EOF once every process holding them is gone; one that escaped the
     // group (setsid) may hold them forever, so its output is given up after a while.
     let deadline = std::time::Instant::now() + PUMP_GRACE;
@@ -319,7 +319,7 @@ pub(crate) fn run(
         let _ = done.recv_timeout(left);
     }
     let status = status.map_err(|e| failed(RulesFailure::Wait(e)))?;
-    crate::ui::signals::check()?;
+    crate::interrupt::check()?;
     report.step_done(&label, started.elapsed());
     if status.success() {
         return Ok(());
@@ -404,7 +404,7 @@ pub(crate) fn wait_group(
         if unsafe { info.si_pid() } == pid {
             break;
         }
-        if crate::ui::signals::pending().is_some() {
+        if crate::interrupt::pending().is_some() {
             let since = *interrupted.get_or_insert_with(std::time::Instant::now);
             if since.elapsed() >= STOP_GRACE {
                 // SAFETY: kill(2) on the step's own group, whose leader is not reaped yet.

@@ -56,13 +56,13 @@ pub(crate) fn previous(dir: &Path) -> Result<Values> {
             return Err(Error::Usage(format!(
                 "{}: {}, not a regular file; remove it (index writes Release itself)",
                 path.display(),
-                crate::ui::signals::kind_name(meta.file_type())
+                crate::files::input::kind_name(meta.file_type())
             )));
         }
         Ok(_) => {}
     }
     let mut bytes = Vec::new();
-    crate::ui::signals::open_input(&path)
+    crate::files::input::open_input(&path)
         .and_then(|f| f.take(MAX_RELEASE_BYTES + 1).read_to_end(&mut bytes))
         .map_err(|e| Error::io(&path, "cannot read", e))?;
     let unusable = |why: &str| {

@@ -116,7 +116,7 @@ impl Read for Decoded<'_> {
         if self.done || buf.is_empty() {
             return Ok(0);
         }
-        crate::ui::signals::check_io()?;
+        crate::interrupt::check_io()?;
         let algorithm = self.algorithm;
         let n = match &mut self.kind {
             Kind::Plain(r) => r.read(buf),
@@ -198,7 +198,7 @@ impl Decoded<'_> {
             ignored: 0,
         };
         loop {
-            crate::ui::signals::check_io()?;
+            crate::interrupt::check_io()?;
             let chunk = rest.fill_buf()?;
             if chunk.is_empty() {
                 break;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
 
 /// Maintainer scripts dpkg runs.
-const SCRIPTS: &[&str] = crate::package::info::SCRIPT_NAMES;
+const SCRIPTS: &[&str] = crate::deb::SCRIPT_NAMES;
 
 impl Deb {
     pub(super) fn control_entry(

@@ -180,7 +180,7 @@ impl Deb {
         if entry.mtime < ANCIENT {
             d.ancient.add(format!(
                 "{shown} ({} UTC)",
-                crate::commands::inspect::date_minutes(entry.mtime)
+                crate::deb::date::date_minutes(entry.mtime)
             ));
         }
         if !is_packaging(path) {

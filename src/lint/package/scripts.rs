@@ -103,7 +103,7 @@ impl Deb {
                 format!(
                     "prerm does not save the rules file as /{}/{backup}, so postrm cannot run \
                      it (plugin_format_version {})",
-                    crate::package::control::RULES_BACKUP_DIR,
+                    crate::plugin::wazo::RULES_BACKUP_DIR,
                     format
                 ),
             );

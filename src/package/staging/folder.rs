@@ -31,9 +31,6 @@ pub(crate) struct StagingDir {
 /// Attempts at emptying and removing the folder before it is left to the next build.
 const REMOVE_PASSES: u32 = 5;
 
-/// The name of a staging folder starts with this, then the pid of its build and a `-`.
-pub(crate) const STAGE_PREFIX: &str = "pluginctl-stage-";
-
 impl StagingDir {
     /// Creates it in `TMPDIR`; refuses a place inside `plugin_dir` (a `cp -R .` would recurse).
     pub(crate) fn new(plugin_dir: &Path) -> Result<StagingDir> {
@@ -66,7 +63,11 @@ impl StagingDir {
         }
         };
         let path = tempfile::Builder::new()
-            .prefix(&format!("{STAGE_PREFIX}{}-", std::process::id()))
+            .prefix(&format!(
+                "{}{}-",
+                crate::files::leftovers::STAGE_PREFIX,
+                std::process::id()
+            ))
             .tempdir()
             .map_err(fail)?
             .keep();

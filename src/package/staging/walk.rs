@@ -234,7 +234,7 @@ impl Walker<'_> {
         let names =
             nofollow::list(dir).map_err(|e| Error::io(&here, "cannot read staged tree", e))?;
         for name in names {
-            crate::ui::signals::check()?;
+            crate::interrupt::check()?;
             let os = OsStr::from_bytes(name.to_bytes());
             let rel_os = Path::new(rel).join(os);
             let Some(text) = os.to_str() else {

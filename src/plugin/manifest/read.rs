@@ -19,7 +19,7 @@ pub(crate) fn read_tree(plugin_dir: &Path) -> crate::Result<(PathBuf, Node)> {
 fn read_tree_and_bytes(plugin_dir: &Path) -> crate::Result<(PathBuf, Node, Vec<u8>)> {
     let shown = manifest_path(plugin_dir);
     let bytes = read_inside(plugin_dir)?;
-    let tree = parse_bytes(&bytes).map_err(|d| crate::Error::manifest(&shown, &d))?;
+    let tree = parse_bytes(&bytes).map_err(|d| d.error(&shown))?;
     Ok((shown, tree, bytes))
 }
 
@@ -193,6 +193,6 @@ pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
 /// with the bytes that were validated.
 pub(crate) fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> {
     let (shown, tree, bytes) = read_tree_and_bytes(plugin_dir)?;
-    let manifest = from_tree(&tree).map_err(|diags| crate::Error::manifest(&shown, &diags[0]))?;
+    let manifest = from_tree(&tree).map_err(|diags| diags[0].error(&shown))?;
     Ok((manifest, bytes))
 }

@@ -17,6 +17,10 @@ use std::path::Path;
 /// Temporary files in the output folder start with this, then `<pid>-`.
 pub(crate) const TEMP_PREFIX: &str = ".pluginctl-";
 
+/// The name of a staging folder in `TMPDIR` starts with this, then the pid of its build and
+/// a `-`.
+pub(crate) const STAGE_PREFIX: &str = "pluginctl-stage-";
+
 /// The prefix of this process's temporary files in the output folder.
 pub(crate) fn temp_prefix() -> String {
     format!("{TEMP_PREFIX}{}-", std::process::id())
@@ -39,11 +43,7 @@ pub(crate) fn remove_stale_temp_folders(dir: &Path) {
 
 /// Removes the staging folders of dead builds from `TMPDIR`.
 pub(crate) fn remove_stale_staging() {
-    sweep(
-        &std::env::temp_dir(),
-        crate::package::staging::STAGE_PREFIX,
-        FileType::Directory,
-    );
+    sweep(&std::env::temp_dir(), STAGE_PREFIX, FileType::Directory);
 }
 
 /// Removes the entries of `dir` named `<prefix><pid>-...` of type `kind`, owned by us, whose
