@@ -7,7 +7,7 @@
 //! as an error, and warns when the two readings disagree on some real Wazo version.
 
 use super::{Findings, Options, Place, Tag, WazoVersion};
-use crate::plugin::pyyaml::{self, Reading};
+use crate::plugin::pyyaml::Reading;
 use crate::plugin::yaml::{Node, Style};
 
 /// Which bound of the range.
@@ -43,7 +43,7 @@ pub(crate) enum ServerValue {
 /// int, float or boolean (a Python bool is an int), anything else unreadable.
 pub(crate) fn server_value(node: &Node) -> Option<ServerValue> {
     let s = node.as_scalar()?;
-    Some(match pyyaml::read_scalar(s) {
+    Some(match s.reading() {
         Reading::Str => ServerValue::Text(s.text.clone()),
         r @ (Reading::Int(_) | Reading::Float(_) | Reading::Bool(_)) => {
             ServerValue::Text(r.python_text().unwrap_or_default())
@@ -158,7 +158,7 @@ fn shown(node: &Node, value: &ServerValue) -> String {
         format!("{:?}", s.text)
     };
     match value {
-        ServerValue::Text(t) if pyyaml::read_scalar(s) != Reading::Str => {
+        ServerValue::Text(t) if s.reading() != Reading::Str => {
             format!("{written} (read by the server as {t:?})")
         }
         _ => written,

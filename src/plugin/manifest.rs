@@ -5,7 +5,6 @@
 //! first. Scalars are taken as written: `version: 1.10` is the version `1.10`.
 
 use crate::deb::version::{self, describe_char};
-use crate::plugin::pyyaml;
 use crate::plugin::yaml::{Node, Pos, Style, Value};
 use std::fmt;
 use std::path::Path;
@@ -314,7 +313,7 @@ fn identifier(
         return None;
     }
     let scalar = node.as_scalar()?;
-    if let Some(read) = pyyaml::read_scalar(scalar).python_text() {
+    if let Some(read) = scalar.reading().python_text() {
         diags.push(Diagnostic::new(
             node.pos,
             format!("{key} {}: the Wazo daemon's YAML reader takes it as {read}; quote it: {key}: \"{text}\"", quote(text)),

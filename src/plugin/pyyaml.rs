@@ -69,15 +69,14 @@ pub fn read_plain(text: &str) -> Reading {
     Reading::Str
 }
 
-/// What PyYAML makes of a scalar of the tree: quoted, block and `!`/`!!str` scalars are
-/// strings, a core tag builds its type, a plain scalar is typed by its text.
-pub(crate) fn read_scalar(scalar: &crate::plugin::yaml::Scalar) -> Reading {
-    match scalar.tag.as_deref() {
-        None if scalar.style == crate::plugin::yaml::Style::Plain => read_plain(&scalar.text),
+/// What PyYAML makes of a scalar written `text`, with its tag if any and whether it is plain
+/// (unquoted, not a block): quoted, block and `!`/`!!str` scalars are strings, a core tag
+/// builds its type, a plain scalar is typed by its text.
+pub(crate) fn read_scalar(text: &str, tag: Option<&str>, plain: bool) -> Reading {
+    match tag {
+        None if plain => read_plain(text),
         None | Some("!") => Reading::Str,
-        Some(tag) => {
-            read_tagged(tag.trim_start_matches('!'), &scalar.text).unwrap_or(Reading::Invalid)
-        }
+        Some(tag) => read_tagged(tag.trim_start_matches('!'), text).unwrap_or(Reading::Invalid),
     }
 }
 

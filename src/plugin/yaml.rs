@@ -57,6 +57,17 @@ pub(crate) struct Scalar {
     pub(crate) tag: Option<String>,
 }
 
+impl Scalar {
+    /// What PyYAML, the daemon's reader, makes of this scalar.
+    pub(crate) fn reading(&self) -> crate::plugin::pyyaml::Reading {
+        crate::plugin::pyyaml::read_scalar(
+            &self.text,
+            self.tag.as_deref(),
+            self.style == Style::Plain,
+        )
+    }
+}
+
 /// A node's value.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Value {
