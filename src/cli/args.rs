@@ -72,7 +72,8 @@ pub(crate) struct LintArgs {
     #[arg(long)]
     pub(crate) deny_warnings: bool,
 
-    /// Also report plugins whose min/max_wazo_version exclude this Wazo version (e.g. 24.16).
+    /// Also report plugins a Wazo server of this version (e.g. 24.16) refuses: it compares
+    /// min/max_wazo_version with its version as text.
     #[arg(long, value_name = "VERSION")]
     pub(crate) wazo_version: Option<String>,
 
