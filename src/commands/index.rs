@@ -7,6 +7,11 @@
 //! packages: stanzas are sorted by package, version (dpkg order) and file name, gzip
 //! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
 //! else the newest package's modification time.
+//!
+//! For a fleet: `Release` names the repository ([`fields`]), only the newest versions may be
+//! listed and two different files of one version are refused ([`select`]), plugin
+//! dependencies must resolve inside the repository ([`deps`]), and the files are put in
+//! place all or nothing ([`commit`]).
 
 pub(crate) mod commit;
 pub(crate) mod deps;
