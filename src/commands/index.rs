@@ -259,7 +259,12 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
                 passphrase.as_ref(),
             )?)))
         }
-        (None, Some(id)) => Some(ReleaseSigner::Gpg(crate::deb::gpg::GpgSigner::find(id)?)),
+        (None, Some(id)) => {
+            let passphrase = crate::deb::passphrase::get(options.passphrase_file)?;
+            Some(ReleaseSigner::Gpg(crate::deb::gpg::GpgSigner::find(
+                id, passphrase,
+            )?))
+        }
         (None, None) => None,
     };
     let until = valid_until(options.valid_for);
