@@ -72,7 +72,8 @@ pub(crate) struct LintArgs {
     #[arg(long)]
     pub(crate) deny_warnings: bool,
 
-    /// Also report plugins whose min/max_wazo_version exclude this Wazo version (e.g. 24.16).
+    /// Also report plugins a Wazo server of this version (e.g. 24.16) refuses: it compares
+    /// min/max_wazo_version with its version as text.
     #[arg(long, value_name = "VERSION")]
     pub(crate) wazo_version: Option<String>,
 
@@ -194,6 +195,7 @@ pub(crate) struct NewArgs {
 
 /// Options of `pluginctl index`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("signing").args(["sign", "sign_with"]))]
 pub(crate) struct IndexArgs {
     /// Folder holding the .deb files; Packages, Packages.gz and Release are written there.
     #[arg(value_name = "DIR", default_value = ".")]
@@ -204,9 +206,9 @@ pub(crate) struct IndexArgs {
     #[arg(long, value_name = "KEYFILE", conflicts_with = "sign_with")]
     pub(crate) sign: Option<PathBuf>,
 
-    /// The passphrase of a protected KEYFILE, in this file (else read from the
+    /// The passphrase of a protected KEYFILE or KEYID, in this file (else read from the
     /// PLUGINCTL_KEY_PASSPHRASE environment variable; never an argument).
-    #[arg(long, value_name = "FILE", requires = "sign")]
+    #[arg(long, value_name = "FILE", requires = "signing")]
     pub(crate) passphrase_file: Option<PathBuf>,
 
     /// Sign Release through the system's gpg with this key (gpg-agent, smartcard), as

@@ -7,7 +7,13 @@
 //! packages: stanzas are sorted by package, version (dpkg order) and file name, gzip
 //! carries no name or time, and the `Date` of `Release` is `SOURCE_DATE_EPOCH` when set,
 //! else the newest package's modification time.
+//!
+//! For a fleet: `Release` names the repository ([`fields`]), only the newest versions may be
+//! listed and two different files of one version are refused ([`select`]), plugin
+//! dependencies must resolve inside the repository ([`deps`]), and the files are put in
+//! place all or nothing ([`commit`]).
 
+pub(crate) mod commit;
 pub(crate) mod deps;
 pub(crate) mod fields;
 pub(crate) mod select;
@@ -253,7 +259,12 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
                 passphrase.as_ref(),
             )?)))
         }
-        (None, Some(id)) => Some(ReleaseSigner::Gpg(crate::deb::gpg::GpgSigner::find(id)?)),
+        (None, Some(id)) => {
+            let passphrase = crate::deb::passphrase::get(options.passphrase_file)?;
+            Some(ReleaseSigner::Gpg(crate::deb::gpg::GpgSigner::find(
+                id, passphrase,
+            )?))
+        }
         (None, None) => None,
     };
     let until = valid_until(options.valid_for);
@@ -323,23 +334,18 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         .map(|(name, bytes)| crate::files::atomic::Staged::new(&dir.join(name), bytes))
         .collect::<Result<Vec<_>>>()?;
     crate::interrupt::check()?;
-    if signer.is_none() {
-        for stale in SIGNATURES {
-            let path = dir.join(stale);
-            match std::fs::remove_file(&path) {
-                Ok(()) => report.info(&format!(
-                    "removed {}: it signed an earlier Release (sign with --sign KEYFILE)",
-                    path.display()
-                )),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io(&path, "cannot remove the stale signature", e)),
-            }
-        }
+    let stale: Vec<PathBuf> = if signer.is_none() {
+        SIGNATURES.iter().map(|name| dir.join(name)).collect()
+    } else {
+        Vec::new()
+    };
+    let (written, removed) = commit::all_or_nothing(&stale, staged)?;
+    for path in &removed {
+        report.info(&format!(
+            "removed {}: it signed an earlier Release (sign with --sign KEYFILE)",
+            path.display()
+        ));
     }
-    let written = staged
-        .into_iter()
-        .map(crate::files::atomic::Staged::commit)
-        .collect::<Result<Vec<_>>>()?;
     if let Some(signer) = &signer {
         report.info(&format!("signed Release with key {}", signer.fingerprint()));
     }

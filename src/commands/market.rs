@@ -265,7 +265,7 @@ fn merge_into(
             file.display()
         ))
     };
-    let original = match super::market_keep::read(file) {
+    let original = match crate::plugin::market_rules::read_document(file) {
         Ok(bytes) => Some(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(file, "cannot read", e)),

@@ -18,15 +18,6 @@ use serde_json::value::RawValue;
 use serde_json::Value as Json;
 use std::fmt::Write as _;
 
-/// The largest market document read: a market of a thousand plugins is a few MiB.
-pub(crate) const MAX_DOCUMENT: u64 = 64 << 20;
-
-/// The market document at `file`, read as every user-named file is
-/// ([`crate::files::input`]): never a FIFO or a device, never past [`MAX_DOCUMENT`].
-pub(crate) fn read(file: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    crate::files::input::read_whole(file, MAX_DOCUMENT)
-}
-
 /// An object's members as read, in order, each with its raw text.
 struct Members(Vec<(String, Box<RawValue>)>);
 

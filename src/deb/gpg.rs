@@ -3,6 +3,7 @@
 //! signatures are made as the native signer makes them (SHA-512, armored, `InRelease`
 //! holding `Release` byte for byte), so apt and gpgv see no difference.
 
+use crate::deb::passphrase::Passphrase;
 use crate::{Error, Result};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -15,6 +16,8 @@ pub(crate) struct GpgSigner {
     fingerprint: String,
     /// When the key expires (seconds since 1970), as gpg lists it.
     expires: Option<u64>,
+    /// The key's passphrase, given to gpg on a pipe (loopback pinentry) when set.
+    passphrase: Option<Passphrase>,
 }
 
 /// The first line gpg wrote on stderr, without its `gpg: ` prefix.
@@ -62,7 +65,7 @@ fn gpg(key: &str, args: &[&str], input: &[u8]) -> Result<std::result::Result<Vec
 impl GpgSigner {
     /// Finds the secret key `key` in gpg's keyring (GNUPGHOME): a missing gpg, an unknown
     /// key or one without its secret is one line (exit status 2).
-    pub(crate) fn find(key: &str) -> Result<GpgSigner> {
+    pub(crate) fn find(key: &str, passphrase: Option<Passphrase>) -> Result<GpgSigner> {
         if key.is_empty() || key.starts_with('-') || key.contains(char::is_control) {
             return Err(Error::Usage(format!(
                 "--sign-with {key:?}: not a key ID; give a fingerprint or key ID from gpg --list-secret-keys"
@@ -93,6 +96,7 @@ impl GpgSigner {
             key: key.to_string(),
             fingerprint,
             expires,
+            passphrase,
         })
     }
 
@@ -107,21 +111,44 @@ impl GpgSigner {
     }
 
     fn sign(&self, mode: &str, text: &str) -> Result<String> {
-        let out = gpg(
+        let mut args = vec![
+            "--local-user",
             &self.key,
-            &[
-                "--local-user",
-                &self.key,
-                "--digest-algo",
-                "SHA512",
-                "--armor",
-                mode,
-            ],
-            text.as_bytes(),
-        )?
-        .map_err(|why| {
+            "--digest-algo",
+            "SHA512",
+            "--armor",
+        ];
+        // With a passphrase, it goes on gpg's standard input and the text in a file of
+        // ours (the passphrase never is an argument, which every user can read).
+        let file;
+        let path;
+        let input = match &self.passphrase {
+            Some(p) => {
+                file = tempfile::Builder::new()
+                    .prefix(".pluginctl-")
+                    .suffix(".tmp")
+                    .tempfile()
+                    .and_then(|mut f| f.write_all(text.as_bytes()).map(|()| f))
+                    .map_err(|e| {
+                        Error::io(std::env::temp_dir(), "cannot write a temporary file", e)
+                    })?;
+                path = file.path().to_string_lossy().into_owned();
+                args.extend(["--pinentry-mode", "loopback", "--passphrase-fd", "0"]);
+                args.extend([mode, "--output", "-", "--", &path]);
+                format!("{}\n", p.text).into_bytes()
+            }
+            None => {
+                args.push(mode);
+                text.as_bytes().to_vec()
+            }
+        };
+        let hint = match &self.passphrase {
+            Some(p) => format!("check the passphrase from {}", p.source),
+            None => "a key with a passphrase must be unlocked in gpg-agent first, or give the passphrase with --passphrase-file".into(),
+        };
+        let out = gpg(&self.key, &args, &input)?.map_err(|why| {
             Error::Usage(format!(
-                "--sign-with {}: gpg cannot sign: {why} (a key with a passphrase must be unlocked in gpg-agent first, or use --sign KEYFILE with --passphrase-file)",
+                "--sign-with {}: gpg cannot sign: {why} ({hint})",
                 self.key
             ))
         })?;

@@ -5,7 +5,7 @@
 //! repository, however fresh the signature.)
 
 use pgp::composed::{SignedSecretKey, SignedSecretSubKey};
-use pgp::packet::Signature;
+use pgp::packet::{Signature, SignatureType};
 use pgp::types::{KeyDetails, PublicParams};
 
 /// The curve of a key that index does not sign with: one rPGP reads only as opaque bytes
@@ -70,7 +70,11 @@ pub(crate) fn primary_expiry(key: &SignedSecretKey) -> Option<u64> {
 
 /// When a subkey expires, by its newest binding signature.
 pub(crate) fn subkey_expiry(sub: &SignedSecretSubKey) -> Option<u64> {
-    let sigs: Vec<&Signature> = sub.signatures.iter().collect();
+    let sigs: Vec<&Signature> = sub
+        .signatures
+        .iter()
+        .filter(|s| s.typ() == Some(SignatureType::SubkeyBinding))
+        .collect();
     expiry(sub.key.created_at().as_secs(), &sigs)
 }
 
@@ -98,6 +102,12 @@ pub(crate) fn pick_signing_key(
     key: &SignedSecretKey,
 ) -> std::result::Result<Option<usize>, String> {
     let fpr = |k: &dyn KeyDetails| format!("{:X}", k.fingerprint());
+    if !key.details.revocation_signatures.is_empty() {
+        return Err(format!(
+            "the key {} is revoked, and apt refuses its signatures; sign with another key",
+            fpr(&key.primary_key)
+        ));
+    }
     if let Some(at) = primary_expiry(key).filter(|&at| at <= now()) {
         return Err(format!(
             "the key expired on {}; extend it (gpg --quick-set-expire {} 1y), publish its public key again, and retry",
@@ -120,9 +130,18 @@ pub(crate) fn pick_signing_key(
     }
     let mut locked = !primary_plain;
     let mut expired: Option<(usize, u64)> = None;
+    let mut revoked: Option<usize> = None;
     let mut best: Option<usize> = None;
     for (i, sub) in key.secret_subkeys.iter().enumerate() {
         if !sub.signatures.iter().any(|s| s.key_flags().sign()) {
+            continue;
+        }
+        if sub
+            .signatures
+            .iter()
+            .any(|s| s.typ() == Some(SignatureType::SubkeyRevocation))
+        {
+            revoked = Some(i);
             continue;
         }
         if let Some(at) = subkey_expiry(sub).filter(|&at| at <= now()) {
@@ -157,6 +176,13 @@ pub(crate) fn pick_signing_key(
             "the signing subkey {} expired on {}; add a new one (gpg --quick-add-key {} ed25519 sign 1y) and retry",
             fpr(&key.secret_subkeys[i].key),
             date(at),
+            fpr(&key.primary_key)
+        ));
+    }
+    if let Some(i) = revoked {
+        return Err(format!(
+            "the signing subkey {} is revoked; add a new one (gpg --quick-add-key {} ed25519 sign 1y) and retry",
+            fpr(&key.secret_subkeys[i].key),
             fpr(&key.primary_key)
         ));
     }

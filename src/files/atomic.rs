@@ -45,6 +45,11 @@ impl Staged {
         })
     }
 
+    /// The path it will be renamed to.
+    pub(crate) fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// Renames the temporary over the target; returns the target.
     pub(crate) fn commit(self) -> Result<PathBuf> {
         rename(self.tmp, &self.target)?;

@@ -25,7 +25,7 @@ impl Market {
     /// Reads `{"items": [...]}`; anything else is one line saying what is wrong.
     pub(crate) fn load(path: &Path) -> Result<Market, String> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path)
+        let bytes = crate::plugin::market_rules::read_document(path)
             .map_err(|e| format!("{shown}: cannot read: {}", crate::error::describe_io(&e)))?;
         let malformed = |why: String| {
             format!("{shown}: not a market document ({why}); it must be {{\"items\": [...]}}")

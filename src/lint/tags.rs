@@ -123,8 +123,9 @@ tags! {
          dependencies one entry at a time. Keep one entry.";
     WazoVersionInvalid = "wazo-version-invalid", Warning, Checkout,
         "`min_wazo_version` or `max_wazo_version` is not a Wazo version. Wazo versions are \
-         numbers separated by dots (`23.05`, `24.16`) and are compared number by number; any \
-         other text cannot be compared with the running Wazo.";
+         numbers separated by dots (`23.05`, `24.16`); the server compares the value with its \
+         own version as text, so other text gives verdicts nobody meant (`23.x` sorts after \
+         every 23.NN). Write the version as Wazo writes its own: `\"23.05\"`.";
     WazoVersionRangeEmpty = "wazo-version-range-empty", Error, Checkout,
         "`min_wazo_version` is greater than `max_wazo_version` (compared number by number: \
          23.5 < 23.10), so no Wazo version can install the plugin. Swap or fix the bounds.";

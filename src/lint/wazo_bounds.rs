@@ -175,6 +175,15 @@ fn as_written(meant: &WazoVersion) -> String {
     }
 }
 
+/// The fix for a value the server cannot take as text: an empty key has no value to quote.
+fn unreadable_fix(node: &Node) -> &'static str {
+    if node.is_null() {
+        "give a version, quoted, or remove the key"
+    } else {
+        "quote the value"
+    }
+}
+
 /// The meant version of a bound, when the text as written is one.
 fn meant_of(node: &Node) -> Option<WazoVersion> {
     let s = node.as_scalar()?;
@@ -204,8 +213,9 @@ pub(super) fn warn_text_comparison(bound: Bound, node: &Node, file: &Place, out:
             file.at(node.pos),
             format!(
                 "{key} {}: the server reads {what}, not text, and refuses the plugin on every \
-                 Wazo; quote the value",
-                shown(node, &value)
+                 Wazo; {}",
+                shown(node, &value),
+                unreadable_fix(node)
             ),
         );
         return;
@@ -288,9 +298,9 @@ pub(super) fn check_on(
             )
         }
         (ServerValue::Unreadable(what), _) => format!(
-            "Wazo {running} refuses {key} {}: the server reads {what}, not text; quote the \
-             value",
-            shown(node, &value)
+            "Wazo {running} refuses {key} {}: the server reads {what}, not text; {}",
+            shown(node, &value),
+            unreadable_fix(node)
         ),
     };
     out.add(Tag::WazoVersionUnsupported, file.at(node.pos), message);

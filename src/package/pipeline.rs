@@ -110,7 +110,7 @@ pub(crate) fn file_name(m: &Manifest) -> String {
 }
 
 /// A temporary file in the output folder, named with our pid and locked while it is open, so
-/// a later build can tell it from a killed build's leftover ([`crate::package::leftovers`]).
+/// a later build can tell it from a killed build's leftover ([`crate::files::leftovers`]).
 fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
     let file = tempfile::Builder::new()
         .prefix(&crate::files::leftovers::temp_prefix())

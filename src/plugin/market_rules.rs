@@ -3,6 +3,15 @@
 
 use crate::plugin::loose_version::{less_than, LooseVersion, PyValue};
 
+/// The largest market document read: a market of a thousand plugins is a few MiB.
+pub(crate) const MAX_DOCUMENT: u64 = 64 << 20;
+
+/// A market document at `file` (`market --into`, `lint --market`), read as every user-named
+/// file is ([`crate::files::input`]): never a FIFO or a device, never past [`MAX_DOCUMENT`].
+pub(crate) fn read_document(file: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    crate::files::input::read_whole(file, MAX_DOCUMENT)
+}
+
 /// The first Wazo whose server reads a market version's `options.subdirectory`.
 pub(crate) const SUBDIRECTORY_SINCE: &str = "25.08";
 

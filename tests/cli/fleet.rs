@@ -147,6 +147,24 @@ fn bad_release_field_values_are_one_line_and_nothing_written() {
         assert_eq!(stderr(&o), format!("{want}\n"), "{flag} {value:?}");
         assert_eq!(names(d), before, "{flag} {value:?}: nothing written");
     }
+    // A Release that is a link is not followed.
+    let elsewhere = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(elsewhere.path(), "Origin: Elsewhere\n").unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), d.join("Release")).unwrap();
+    let o = index(d, &["--origin", "Acme"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}/Release: a symbolic link, not a regular file; remove it (index writes Release itself)\n",
+            d.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.path()).unwrap(),
+        "Origin: Elsewhere\n"
+    );
+    std::fs::remove_file(d.join("Release")).unwrap();
     // A Release index cannot read is not replaced silently: its fields would be lost.
     std::fs::write(d.join("Release"), "Origin: Acme\n broken\n:\n").unwrap();
     let o = index(d, &[]);

@@ -167,9 +167,43 @@ fn sign_with_a_gpg_key_verifies_as_sign_does() {
     let err = stderr(&o);
     assert!(
         err.starts_with(&format!("error: --sign-with {}: gpg cannot sign: ", locked.fingerprint))
-            && err.ends_with(" (a key with a passphrase must be unlocked in gpg-agent first, or use --sign KEYFILE with --passphrase-file)\n")
+            && err.ends_with(" (a key with a passphrase must be unlocked in gpg-agent first, or give the passphrase with --passphrase-file)\n")
             && err.lines().count() == 1,
         "{err}"
     );
     assert!(snapshot(d) == before, "repository changed");
+    // Its passphrase given: a wrong one is gpg's reason on one line, the right one signs
+    // (gpg reads it on a pipe, loopback pinentry).
+    let wrong = gpg.home.path().join("wrong");
+    std::fs::write(&wrong, "not it\n").unwrap();
+    let o = index(
+        d,
+        &[
+            "--sign-with".as_ref(),
+            locked.fingerprint.as_ref(),
+            "--passphrase-file".as_ref(),
+            wrong.as_os_str(),
+        ],
+        &[("GNUPGHOME", home)],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: --sign-with {}: gpg cannot sign: signing failed: Bad passphrase (check the passphrase from --passphrase-file {})\n",
+            locked.fingerprint,
+            wrong.display()
+        )
+    );
+    assert!(snapshot(d) == before, "repository changed");
+    let o = index(
+        d,
+        &["--sign-with".as_ref(), locked.fingerprint.as_ref()],
+        &[
+            ("GNUPGHOME", home),
+            ("PLUGINCTL_KEY_PASSPHRASE", "secret".as_ref()),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_verified(&gpg, &locked, &other, d);
 }

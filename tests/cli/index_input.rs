@@ -113,3 +113,67 @@ fn source_date_epoch_follows_the_rule_of_build() {
         "{release}"
     );
 }
+
+/// Every file of a folder with its bytes (folders as empty), sorted by name.
+fn snapshot(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut v: Vec<(Vec<u8>, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().as_bytes().to_vec(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_rename_that_fails_midway_puts_every_file_back() {
+    let gpg = crate::publish::Gpg::new();
+    let key = gpg.key("ed25519", "Publisher <ci@example.org>", "");
+    let repo = repo();
+    let d = repo.path();
+    let sign = |extra: &[&str]| {
+        run(pluginctl()
+            .arg("index")
+            .arg(d)
+            .args(extra)
+            .env("SOURCE_DATE_EPOCH", "1700000000"))
+    };
+    let o = sign(&["--sign", key.armored.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A second package, and Release.gpg replaced by a folder: its rename fails after
+    // Packages, Packages.gz and Release were renamed.
+    let p = Plugin::new("name: b\nnamespace: demo\nversion: \"1.0\"\ndescription: Plugin b.\n");
+    assert!(run(p.build_cmd(d).arg("-q")).status.success());
+    std::fs::remove_file(d.join("Release.gpg")).unwrap();
+    std::fs::create_dir(d.join("Release.gpg")).unwrap();
+    std::fs::write(d.join("Release.gpg/x"), "x").unwrap();
+    let before = snapshot(d);
+    let o = sign(&["--sign", key.armored.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with(&format!(
+            "error: {}/Release.gpg: cannot move it into place: ",
+            d.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(snapshot(d) == before, "every file as it was, nothing left");
+    // Unsigned: the stale signatures removed first come back too.
+    std::fs::remove_dir_all(d.join("Release.gpg")).unwrap();
+    let o = sign(&["--sign", key.armored.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(d.join("Packages.gz")).unwrap();
+    std::fs::create_dir(d.join("Packages.gz")).unwrap();
+    std::fs::write(d.join("Packages.gz/x"), "x").unwrap();
+    std::fs::remove_file(d.join("wazo-plugind-b-demo_1.0_all.deb")).unwrap();
+    let before = snapshot(d);
+    let o = sign(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(snapshot(d) == before, "every file as it was, nothing left");
+}

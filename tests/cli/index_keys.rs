@@ -244,3 +244,86 @@ fn a_key_on_a_curve_the_signer_lacks_says_so() {
         assert_verified(&gpg, &key, &good, repo.path());
     }
 }
+
+#[test]
+fn a_revoked_key_or_signing_subkey_is_refused() {
+    let gpg = Gpg::new();
+    let plain = |args: &[&str]| {
+        let mut c = gpg.cmd("gpg");
+        c.args(["--passphrase", "", "--pinentry-mode", "loopback"])
+            .args(args);
+        c
+    };
+    // A primary key revoked with the certificate gpg made for it.
+    let uid = "Revoked <revoked@example.org>";
+    gpg.ok(&mut plain(&[
+        "--quick-gen-key",
+        uid,
+        "ed25519",
+        "sign",
+        "never",
+    ]));
+    let fpr = fingerprints(&gpg, uid).remove(0);
+    let cert = std::fs::read_to_string(gpg.home.path().join(format!("openpgp-revocs.d/{fpr}.rev")))
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
+    let cert_file = gpg.home.path().join("revoke.asc");
+    std::fs::write(&cert_file, cert).unwrap();
+    gpg.ok(gpg.cmd("gpg").arg("--import").arg(&cert_file));
+    let key = export(&gpg, uid, "revoked.asc");
+    let repo = repo_with("hello", "1.0");
+    let before = names(repo.path());
+    let o = index_signed(repo.path(), &key, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}: the key {fpr} is revoked, and apt refuses its signatures; sign with another key\n",
+            key.display()
+        )
+    );
+    assert_eq!(names(repo.path()), before);
+
+    // A signing subkey revoked in gpg --edit-key.
+    let uid = "Sub <sub@example.org>";
+    gpg.ok(&mut plain(&[
+        "--quick-gen-key",
+        uid,
+        "ed25519",
+        "cert",
+        "never",
+    ]));
+    let primary = fingerprints(&gpg, uid).remove(0);
+    gpg.ok(&mut plain(&[
+        "--quick-add-key",
+        &primary,
+        "ed25519",
+        "sign",
+        "1y",
+    ]));
+    let sub = fingerprints(&gpg, uid).remove(1);
+    let mut edit = plain(&["--command-fd", "0", "--edit-key", &primary]);
+    edit.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = edit.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"key 1\nrevkey\ny\n0\n\ny\nsave\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let key = export(&gpg, uid, "sub.asc");
+    let o = index_signed(repo.path(), &key, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}: the signing subkey {sub} is revoked; add a new one (gpg --quick-add-key {primary} ed25519 sign 1y) and retry\n",
+            key.display()
+        )
+    );
+    assert_eq!(names(repo.path()), before);
+}

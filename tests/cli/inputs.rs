@@ -83,6 +83,16 @@ fn named_files_that_are_fifos_or_dev_zero_give_one_prompt_line() {
             (
                 {
                     let mut c = pluginctl();
+                    c.arg("lint").arg(p.path()).arg("--market").arg(&bad);
+                    c
+                },
+                2,
+                format!("error: --market {shown}: cannot read: {k}, not a regular file\n"),
+                String::new(),
+            ),
+            (
+                {
+                    let mut c = pluginctl();
                     c.arg("index").arg(&empty).arg("--sign").arg(&bad);
                     c
                 },

@@ -183,6 +183,24 @@ fn the_warning_names_the_versions_affected_and_the_fix() {
     assert!(messages(Bound::Min, "20.10", None).is_empty());
     assert!(messages(Bound::Min, "\"23.05\"", None).is_empty());
     assert!(messages(Bound::Max, "\"24.16\"", None).is_empty());
+    // Not text at all: marshmallow's String field refuses it on every Wazo.
+    assert_eq!(
+        messages(Bound::Min, "", None),
+        [
+            "wazo-version-compared-as-text: min_wazo_version (empty): the server reads null \
+          (None), not text, and refuses the plugin on every Wazo; give a version, quoted, or \
+          remove the key"
+        ]
+    );
+    assert_eq!(
+        messages(Bound::Max, "2025-01-01", Some("24.16")),
+        [
+            "wazo-version-compared-as-text: max_wazo_version 2025-01-01: the server reads a \
+             date, not text, and refuses the plugin on every Wazo; quote the value",
+            "wazo-version-unsupported: Wazo 24.16 refuses max_wazo_version 2025-01-01: the \
+             server reads a date, not text; quote the value"
+        ]
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// It is held open from its creation: the walk and the removal start from that descriptor,
 /// never from its path, so a `$pkgdir` replaced by a link leads nowhere. Its name carries
 /// the pid and the open folder holds an exclusive `flock` while the build runs, so a later
-/// build can tell a killed build's folder from a live one's ([`crate::package::leftovers`]).
+/// build can tell a killed build's folder from a live one's ([`crate::files::leftovers`]).
 ///
 /// The package writer may remove it earlier, behind the archiver ([`crate::package::cleanup`]), so the
 /// cleanup overlaps with archiving; it then marks it removed.
