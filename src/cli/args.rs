@@ -65,8 +65,8 @@ pub(crate) struct LintArgs {
 
     /// How to print the report: text, json, github (workflow commands), gitlab (Code
     /// Quality report) or junit (XML); the exit status is the same for each.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::lint::format::Format::Text)]
-    pub(crate) format: crate::lint::format::Format,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = LintFormat::Text)]
+    pub(crate) format: LintFormat,
 
     /// Count warnings as errors (exit status 1).
     #[arg(long)]
@@ -89,6 +89,21 @@ pub(crate) struct LintArgs {
     /// List every tag with its severity and exit.
     #[arg(long, conflicts_with_all = ["json", "format", "deny_warnings", "wazo_version", "market"])]
     pub(crate) list_tags: bool,
+}
+
+/// How `lint` prints its report (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LintFormat {
+    /// One line per finding, then a summary line.
+    Text,
+    /// One JSON document (same as --json).
+    Json,
+    /// GitHub Actions workflow commands (::error file=...,line=...::message).
+    Github,
+    /// A GitLab Code Quality report (JSON array).
+    Gitlab,
+    /// JUnit XML: one test case per input, a failure per error.
+    Junit,
 }
 
 /// Options of `pluginctl build`.

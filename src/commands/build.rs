@@ -113,7 +113,7 @@ fn build_loaded(
     let rules_file = rules::check_file(plugin_dir)?;
     crate::lint::before_build(plugin_dir, plan.deny_warnings, report)?;
     // A time the headers cannot hold stops the build before anything is created.
-    let timestamp = crate::package::options::build_timestamp(plugin_dir)?;
+    let timestamp = crate::package::options::build_timestamp(plugin_dir, plan.source_date_epoch)?;
     prepare_output(&plan.output)?;
     // What killed builds left behind goes now; a running build's files are never touched.
     crate::files::leftovers::remove_stale_temp_files(&plan.output);

@@ -6,10 +6,10 @@ pub(crate) mod inspect;
 pub(crate) mod market;
 pub(crate) mod market_keep;
 pub(crate) mod new;
+pub(crate) mod plan;
 
 use crate::cli::args::{Cli, Command};
 use crate::error;
-use crate::package::options as plan;
 use crate::ui::report::{Report, Verbosity};
 use crate::ui::signals;
 use crate::{cli, lint};
@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> i32 {
             } else {
                 Verbosity::Normal
             });
-            let result = plan::BuildPlan::from_args(&args, &report)
+            let result = plan::build_plan(&args, &report)
                 .and_then(|plan| build::run(&plan, &report))
                 .map(|_| error::EXIT_OK);
             (report, result)
@@ -92,7 +92,7 @@ pub fn run(cli: Cli) -> i32 {
                     Err(e) => result = Err(e),
                 }
             }
-            let result = result.and_then(|_| lint::run(&args));
+            let result = result.and_then(|_| lint::run(&lint_request(args)));
             (report, result)
         }
         Command::Market(args) => {
@@ -114,5 +114,28 @@ pub fn run(cli: Cli) -> i32 {
             report.error(&e.to_string());
             e.exit_code()
         }
+    }
+}
+
+/// The lint request of a parsed `pluginctl lint` command line.
+fn lint_request(args: cli::args::LintArgs) -> lint::Request {
+    use crate::lint::format::Format;
+    use cli::args::LintFormat;
+    let format = match args.format {
+        _ if args.json => Format::Json,
+        LintFormat::Text => Format::Text,
+        LintFormat::Json => Format::Json,
+        LintFormat::Github => Format::Github,
+        LintFormat::Gitlab => Format::Gitlab,
+        LintFormat::Junit => Format::Junit,
+    };
+    lint::Request {
+        paths: args.paths,
+        explain: args.explain,
+        list_tags: args.list_tags,
+        wazo_version: args.wazo_version,
+        market: args.market,
+        deny_warnings: args.deny_warnings,
+        format,
     }
 }

@@ -11,7 +11,7 @@ use super::{Finding, Severity};
 use std::path::{Component, Path, PathBuf};
 
 /// How `lint` prints its report (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     /// One line per finding, then a summary line.
     Text,

@@ -28,7 +28,6 @@ use tag_docs::{explain, list_tags};
 pub(crate) use tags::{Tag, TAGS};
 use version::WazoVersion;
 
-use crate::cli::args::LintArgs;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -185,8 +184,27 @@ pub(crate) fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
     LintReport { inputs, summary }
 }
 
+/// What `pluginctl lint` was asked, as plain values (`commands` makes it from the command line).
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    /// Plugin folders and `.deb` files.
+    pub(crate) paths: Vec<PathBuf>,
+    /// `--explain TAG`: explain a tag and stop.
+    pub(crate) explain: Option<String>,
+    /// `--list-tags`: list the tags and stop.
+    pub(crate) list_tags: bool,
+    /// `--wazo-version`, as given.
+    pub(crate) wazo_version: Option<String>,
+    /// `--market FILE`.
+    pub(crate) market: Option<PathBuf>,
+    /// `--deny-warnings`.
+    pub(crate) deny_warnings: bool,
+    /// How to print the report (`--format`, or JSON for `--json`).
+    pub(crate) format: format::Format,
+}
+
 /// Runs `pluginctl lint`: prints the report on stdout and returns the exit status.
-pub(crate) fn run(args: &LintArgs) -> Result<i32> {
+pub(crate) fn run(args: &Request) -> Result<i32> {
     // A closed pipe (`pluginctl lint | head`) ends the output quietly; a full disk is an error.
     let print = crate::ui::report::write_stdout;
     if let Some(tag) = &args.explain {
@@ -217,12 +235,7 @@ pub(crate) fn run(args: &LintArgs) -> Result<i32> {
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.
     crate::interrupt::check()?;
-    let form = if args.json {
-        format::Format::Json
-    } else {
-        args.format
-    };
-    print(&format::render(&report, form))?;
+    print(&format::render(&report, args.format))?;
     Ok(report.exit_status())
 }
 

@@ -1,8 +1,7 @@
-//! Command-line arguments and environment -> one resolved build plan.
+//! The resolved build plan (made from the command line by `commands::plan`), and the build
+//! timestamp: `SOURCE_DATE_EPOCH`, the commit time or the manifest's.
 
-use crate::cli::args::{BuildArgs, CompressionArg};
-use crate::deb::compress::{Algorithm, Compression};
-use crate::ui::report::Report;
+use crate::deb::compress::Compression;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -28,107 +27,10 @@ pub(crate) struct BuildPlan {
     pub(crate) json: bool,
     /// `--ref`: build a branch or tag cloned as a Wazo server clones it.
     pub(crate) source: Option<crate::package::source::RefSource>,
+    /// `SOURCE_DATE_EPOCH`, read and checked once, before anything runs or is created.
+    pub(crate) source_date_epoch: Option<u64>,
     /// Set once the `--ref` clone is made: what it is, and the user the steps run as.
     pub(crate) origin: Option<crate::package::source::Origin>,
-}
-
-impl BuildPlan {
-    /// Resolves and checks the arguments; without a plugin folder, finds the plugin around
-    /// the current folder (and says which, through `report`).
-    pub(crate) fn from_args(args: &BuildArgs, report: &Report) -> Result<BuildPlan> {
-        let algorithm = match args.compression {
-            CompressionArg::Xz => Algorithm::Xz,
-            CompressionArg::Gzip => Algorithm::Gzip,
-            CompressionArg::Zstd => Algorithm::Zstd,
-            CompressionArg::None => Algorithm::None,
-        };
-        let level = args.level.unwrap_or_else(|| algorithm.default_level());
-        let levels = algorithm.levels();
-        if !levels.contains(&level) {
-            return Err(Error::Usage(format!(
-                "--level {level}: {} takes a level from {} to {}",
-                algorithm.name(),
-                levels.start(),
-                levels.end()
-            )));
-        }
-        // 0, as for xz and zstd: every core.
-        let threads = match args.threads {
-            Some(n) if n > 0 => n,
-            _ => std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
-        };
-        check_maintainer(&args.maintainer)?;
-        // A bad SOURCE_DATE_EPOCH stops the build before anything runs or is created.
-        source_date_epoch()?;
-        let plugins = if args.plugins.is_empty() {
-            vec![crate::plugin::search::find_plugin_dir("build", report)?]
-        } else {
-            args.plugins.clone()
-        };
-        let (output, output_name) = match &args.output {
-            // As dpkg-deb and cargo-deb: a path ending in .deb that is not a folder names
-            // the package file itself.
-            Some(path) if names_a_deb_file(path) => {
-                if plugins.len() > 1 {
-                    return Err(Error::Usage(format!(
-                        "-o {}: a .deb file takes one plugin, {} were given; give an output folder",
-                        path.display(),
-                        plugins.len()
-                    )));
-                }
-                let dir = match path.parent() {
-                    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
-                (dir, path.file_name().map(|n| n.to_os_string()))
-            }
-            Some(path) => (path.clone(), None),
-            // The package lands in the plugin folder when the plugin was found from inside it,
-            // in the current folder otherwise.
-            None if args.plugins.is_empty() => (plugins[0].clone(), None),
-            None => (PathBuf::from("."), None),
-        };
-        let source = crate::package::source::RefSource::from_args(args, plugins.len())?;
-        Ok(BuildPlan {
-            plugins,
-            output,
-            output_name,
-            compression: Compression {
-                algorithm,
-                level,
-                threads,
-            },
-            maintainer: args.maintainer.trim().to_string(),
-            keep_going: args.keep_going,
-            deny_warnings: args.deny_warnings,
-            json: args.json,
-            source,
-            origin: None,
-        })
-    }
-}
-
-/// True when `-o PATH` names the package file: it ends in `.deb` and is not a folder.
-fn names_a_deb_file(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "deb")
-        && !path.to_string_lossy().ends_with('/')
-        && !path.is_dir()
-}
-
-fn check_maintainer(m: &str) -> Result<()> {
-    let m = m.trim();
-    let ok = !m.is_empty()
-        && !m.chars().any(char::is_control)
-        && m.ends_with('>')
-        && m.find('<')
-            .is_some_and(|lt| lt > 0 && m[lt..].contains('@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "--maintainer {m:?}: expected one line of the form \"Full Name <email@example.org>\""
-        )))
-    }
 }
 
 /// The latest build timestamp a package can carry: the tar headers hold an mtime in 11 octal
@@ -165,11 +67,11 @@ pub(crate) fn source_date_epoch() -> Result<Option<u64>> {
     }
 }
 
-/// The build timestamp: `SOURCE_DATE_EPOCH`, else HEAD's commit time when the plugin is in a
-/// git work tree, else the modification time of `wazo/plugin.yml`; always one the archive
-/// headers can hold.
-pub(crate) fn build_timestamp(plugin_dir: &Path) -> Result<u64> {
-    if let Some(time) = source_date_epoch()? {
+/// The build timestamp: `source_date_epoch` (the plan's `SOURCE_DATE_EPOCH`), else HEAD's
+/// commit time when the plugin is in a git work tree, else the modification time of
+/// `wazo/plugin.yml`; always one the archive headers can hold.
+pub(crate) fn build_timestamp(plugin_dir: &Path, source_date_epoch: Option<u64>) -> Result<u64> {
+    if let Some(time) = source_date_epoch {
         return Ok(time);
     }
     let fix = "set SOURCE_DATE_EPOCH to the time to stamp the package with";

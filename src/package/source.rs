@@ -7,7 +7,6 @@
 //! staging folder is), and, when pluginctl runs as root, hands the clone to the unprivileged
 //! build user ([`rules::Sandbox`]). Only committed content is built, with git's modes.
 
-use crate::cli::args::BuildArgs;
 use crate::package::staging::StagingDir;
 use crate::plugin::rules::{self, Sandbox};
 use crate::plugin::{git, paths};
@@ -29,9 +28,15 @@ pub(crate) struct RefSource {
 }
 
 impl RefSource {
-    /// The `--ref` options, checked, when given.
-    pub(crate) fn from_args(args: &BuildArgs, plugins: usize) -> Result<Option<RefSource>> {
-        let Some(git_ref) = &args.git_ref else {
+    /// The `--ref`, `--url` and `--subdirectory` options, checked, when a ref is given;
+    /// `plugins` is how many plugin folders were given.
+    pub(crate) fn new(
+        git_ref: Option<&str>,
+        url: Option<OsString>,
+        subdirectory: Option<PathBuf>,
+        plugins: usize,
+    ) -> Result<Option<RefSource>> {
+        let Some(git_ref) = git_ref else {
             return Ok(None);
         };
         if plugins > 1 {
@@ -45,9 +50,9 @@ impl RefSource {
             )));
         }
         Ok(Some(RefSource {
-            git_ref: git_ref.clone(),
-            url: args.url.clone(),
-            subdirectory: args.subdirectory.clone(),
+            git_ref: git_ref.to_string(),
+            url,
+            subdirectory,
         }))
     }
 }
