@@ -15,9 +15,6 @@ use crate::plugin::rules::{self, RULES_PATH};
 use crate::plugin::yaml::{Node, Pos, Style, Value};
 use std::path::Path;
 
-/// The largest rules file read for the text checks.
-pub(crate) const MAX_RULES_BYTES: u64 = 1 << 20;
-
 /// Checks a plugin folder.
 pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
     // Unknown when the manifest could not be read: the format-dependent checks then stay
@@ -369,16 +366,17 @@ fn check_rules_file(dir: &Path, format: Option<u8>, out: &mut Findings) {
             }
         }
     };
-    let bytes = match crate::files::input::read_prefix(&path, MAX_RULES_BYTES) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            out.add(
-                Tag::RulesNotRegular,
-                place,
-                format!("cannot read: {}", crate::error::describe_io(&e)),
-            );
-            return;
-        }
-    };
+    let bytes =
+        match crate::files::input::read_prefix(&path, crate::plugin::shebang::MAX_RULES_BYTES) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.add(
+                    Tag::RulesNotRegular,
+                    place,
+                    format!("cannot read: {}", crate::error::describe_io(&e)),
+                );
+                return;
+            }
+        };
     script::check_rules(&bytes, format, Stage::Checkout, &place, out);
 }

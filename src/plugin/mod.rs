@@ -10,6 +10,7 @@ pub mod pyyaml;
 pub(crate) mod refused;
 pub(crate) mod rules;
 pub(crate) mod search;
+pub(crate) mod shebang;
 pub(crate) mod url;
 pub(crate) mod wazo;
 pub(crate) mod yaml;

@@ -124,26 +124,25 @@ pub(crate) fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, 
 }
 
 /// Checks that `wazo/rules` can run: [`locate`], then a `#!` line that names an installed
-/// interpreter and does not end in a carriage return. Returns its absolute path.
+/// interpreter, and no CR LF line ending (the faults `lint` reports, in the same words).
+/// Returns its absolute path.
 pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
+    use crate::plugin::shebang;
     let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let bad = |why: &str| Error::plugin(&shown, why);
     let path = locate(plugin_dir).map_err(|(unfit, _)| bad(unfit.why()))?;
-    let head = crate::files::input::read_prefix(&path, 256)
+    let bytes = crate::files::input::read_prefix(&path, shebang::MAX_RULES_BYTES)
         .map_err(|e| bad(&format!("cannot read: {}", crate::error::describe_io(&e))))?;
-    let head = &head[..];
-    if !head.starts_with(b"#!") {
-        return Err(bad("does not start with #! (add a line such as #!/bin/sh)"));
+    if !shebang::has_shebang(&bytes) {
+        return Err(bad(shebang::NO_SHEBANG));
     }
-    if let Some(eol) = head.iter().position(|&b| b == b'\n') {
-        if eol > 0 && head[eol - 1] == b'\r' {
-            return Err(bad(&format!(
-                "has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix {})",
-                shown.display()
-            )));
-        }
+    if let Some(line) = shebang::first_crlf_line(&bytes) {
+        return Err(bad(&format!(
+            "line {line}: {}",
+            shebang::crlf_problem(&shown.display().to_string())
+        )));
     }
-    if let Some(why) = missing_interpreter(head) {
+    if let Some(why) = missing_interpreter(&shebang::first_line(&bytes)) {
         return Err(bad(&why));
     }
     Ok(path)
@@ -151,14 +150,8 @@ pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
 
 /// Why the `#!` line's interpreter cannot run, if it cannot: the kernel's own error would
 /// be a bare "no such file or directory" that seems to be about wazo/rules itself.
-fn missing_interpreter(head: &[u8]) -> Option<String> {
-    let line = &head[2..];
-    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
-    let line = String::from_utf8_lossy(line);
-    let interpreter = line
-        .trim_start_matches([' ', '\t'])
-        .split([' ', '\t'])
-        .next()?;
+fn missing_interpreter(first_line: &str) -> Option<String> {
+    let interpreter = crate::plugin::shebang::program(first_line)?;
     if !interpreter.starts_with('/') {
         return None;
     }

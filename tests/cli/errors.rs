@@ -464,7 +464,7 @@ fn rules_without_shebang() {
     case.plugin.rules("echo \"$1\" >> \"$MARKS/ran\"\n");
     bad_rules(
         &case,
-        "error: wazo/rules: does not start with #! (add a line such as #!/bin/sh)",
+        "error: wazo/rules: does not start with #!, so it cannot be executed (add #!/bin/sh as its first line)",
     );
 }
 
@@ -474,7 +474,7 @@ fn rules_empty_file() {
     case.plugin.rules("");
     bad_rules(
         &case,
-        "error: wazo/rules: does not start with #! (add a line such as #!/bin/sh)",
+        "error: wazo/rules: does not start with #!, so it cannot be executed (add #!/bin/sh as its first line)",
     );
 }
 
@@ -483,7 +483,7 @@ fn rules_with_crlf_line_endings() {
     let case = Case::new(SHOWN);
     case.plugin
         .rules(&recording_rules("        :").replace('\n', "\r\n"));
-    bad_rules(&case, "error: wazo/rules: has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix wazo/rules)");
+    bad_rules(&case, "error: wazo/rules: line 1: CR LF line endings: the interpreter line and every command end in a carriage return, so the file will not run (convert it: dos2unix wazo/rules)");
 }
 
 #[test]

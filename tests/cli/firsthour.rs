@@ -568,7 +568,7 @@ fn fix_hints_name_the_rules_file_as_the_message_does() {
     chmod(m2.join("wazo/rules"), 0o755);
     assert_eq!(
         build(root.path()),
-        "error: m2/wazo/rules: has CRLF line endings, so its #! line names an interpreter ending in \\r (convert it: dos2unix m2/wazo/rules)\n"
+        "error: m2/wazo/rules: line 1: CR LF line endings: the interpreter line and every command end in a carriage return, so the file will not run (convert it: dos2unix m2/wazo/rules)\n"
     );
     let o = run(pluginctl().args(["lint", "m2"]).current_dir(root.path()));
     assert!(

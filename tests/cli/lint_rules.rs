@@ -152,3 +152,61 @@ fn a_bare_python_is_warned_and_python3_is_not() {
          `python3`, so this fails with \"not found\"; call python3 (#!/usr/bin/python3)"
     );
 }
+
+/// Build refuses a rules file exactly when lint reports `rules-no-shebang` or `rules-crlf`,
+/// with lint's message (build puts the line of a CR LF before it): one reader of the
+/// file's head serves both (regression: build looked at the first line only, lint at any).
+#[test]
+fn build_and_lint_agree_on_the_head_of_the_rules_file() {
+    let body = "set -e\ncase \"$1\" in\n  build|package|install|uninstall|postrm) ;;\nesac\n";
+    let cases = [
+        ("no #! line", body.to_string()),
+        ("empty", String::new()),
+        (
+            "CR LF everywhere",
+            format!("#!/bin/sh\n{body}").replace('\n', "\r\n"),
+        ),
+        (
+            "CR LF on line 3 only",
+            format!("#!/bin/sh\n{}", body.replacen("in\n", "in\r\n", 1)),
+        ),
+        ("clean", format!("#!/bin/sh\n{body}")),
+    ];
+    for (what, rules) in cases {
+        let p = clean_plugin();
+        p.rules(&rules);
+        let r = lint_one(p.path());
+        let out = tempfile::tempdir().unwrap();
+        let o = run(pluginctl()
+            .arg("build")
+            .arg(p.path())
+            .arg("-o")
+            .arg(out.path()));
+        let shown = p.path().join("wazo/rules");
+        let lint_says = if r.tags().iter().any(|t| t == "E:rules-no-shebang") {
+            Some(r.message("rules-no-shebang"))
+        } else if r.tags().iter().any(|t| t == "E:rules-crlf") {
+            let line = &r.expect("E", "rules-crlf")["line"];
+            Some(format!("line {line}: {}", r.message("rules-crlf")))
+        } else {
+            None
+        };
+        assert_eq!(
+            lint_says.is_some(),
+            what != "clean",
+            "{what}: {:?}",
+            r.tags()
+        );
+        match lint_says {
+            Some(message) => {
+                assert_eq!(o.status.code(), Some(3), "{what}: {}", stderr(&o));
+                assert_eq!(
+                    stderr(&o),
+                    format!("error: {}: {message}\n", shown.display()),
+                    "{what}"
+                );
+            }
+            None => assert_eq!(o.status.code(), Some(0), "{what}: {}", stderr(&o)),
+        }
+    }
+}

@@ -37,28 +37,8 @@ pub(crate) enum Stage {
     Package,
 }
 
-/// True when the bytes start with `#!`.
-pub(crate) fn has_shebang(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"#!")
-}
-
-/// The 1-based number of the first line that ends with CR LF.
-pub(crate) fn first_crlf_line(bytes: &[u8]) -> Option<usize> {
-    let at = bytes.windows(2).position(|w| w == b"\r\n")?;
-    Some(1 + bytes[..at].iter().filter(|&&b| b == b'\n').count())
-}
-
-/// The program a `#!` line runs, by its file name (`sh`, `bash`, `python3`), looking
-/// through `env`; `None` without a `#!`.
-fn interpreter(first_line: &str) -> Option<&str> {
-    let rest = first_line.strip_prefix("#!")?;
-    let mut words = rest.split_whitespace();
-    let mut program = words.next().unwrap_or("");
-    if program.rsplit('/').next() == Some("env") {
-        program = words.find(|w| !w.starts_with('-')).unwrap_or("");
-    }
-    Some(program.rsplit('/').next().unwrap_or(""))
-}
+use crate::plugin::shebang::interpreter;
+pub(crate) use crate::plugin::shebang::{first_crlf_line, has_shebang};
 
 /// True when the `#!` line names a POSIX-like shell (directly or through `env`).
 fn is_shell(first_line: &str) -> bool {
@@ -146,7 +126,7 @@ pub(crate) fn check_rules(
         out.add(
             Tag::RulesNoShebang,
             place.line(1),
-            "does not start with #!, so it cannot be executed (add #!/bin/sh as its first line)",
+            crate::plugin::shebang::NO_SHEBANG,
         );
     }
     if let Some(line) = first_crlf_line(bytes) {
@@ -158,10 +138,7 @@ pub(crate) fn check_rules(
         out.add(
             Tag::RulesCrlf,
             place.line(line),
-            format!(
-                "CR LF line endings: the interpreter line and every command end in a carriage \
-                 return, so the file will not run (convert it: dos2unix {shown})"
-            ),
+            crate::plugin::shebang::crlf_problem(shown),
         );
     }
     let text = String::from_utf8_lossy(bytes);
