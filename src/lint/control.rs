@@ -5,35 +5,9 @@
 use super::{Findings, Place, Tag};
 use crate::{deb::deb822, deb::version};
 
-/// One field: its name as written, its value (continuation lines joined by newlines) and
-/// the line it starts on.
-#[derive(Debug, Clone)]
-pub(crate) struct Field {
-    /// Name as written.
-    pub(crate) name: String,
-    /// Value, first line trimmed, continuation lines kept with their leading space removed.
-    pub(crate) value: String,
-    /// 1-based line of the field name.
-    pub(crate) line: usize,
-    /// True when the value has continuation lines.
-    pub(crate) multiline: bool,
-}
-
-/// A parsed control file.
-#[derive(Debug, Default)]
-pub(crate) struct Control {
-    /// The fields of the first paragraph, in order.
-    pub(crate) fields: Vec<Field>,
-}
-
-impl Control {
-    /// The field named `name` (case-insensitively), if present.
-    pub(crate) fn get(&self, name: &str) -> Option<&Field> {
-        self.fields
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
-    }
-}
+/// A parsed control file: the first paragraph as [`deb822`] reads it (the one model of a
+/// control paragraph, shared with `inspect` and `index`).
+pub(crate) type Control = deb822::Paragraph;
 
 /// Reads the control file as dpkg does, reporting each syntax error dpkg refuses the
 /// package for, and what dpkg accepts but other tools do not (CR LF, control characters).
@@ -62,7 +36,6 @@ pub(crate) fn parse(text: &[u8], place: &Place, out: &mut Findings) -> Control {
             format!("{why}; Debian policy 5.1 wants control files in UTF-8"),
         );
     }
-    let mut control = Control::default();
     for f in parsed.paragraph.fields() {
         let first = f.value.split('\n').next().unwrap_or("");
         if let Some(c) = first.chars().find(|c| c.is_control() && *c != '\t') {
@@ -76,19 +49,8 @@ pub(crate) fn parse(text: &[u8], place: &Place, out: &mut Findings) -> Control {
                 ),
             );
         }
-        control.fields.push(Field {
-            name: f.name.clone(),
-            value: f
-                .value
-                .split('\n')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-                .join("\n"),
-            line: f.line,
-            multiline: f.multiline,
-        });
     }
-    control
+    parsed.paragraph
 }
 
 /// The line and a description of the first byte that is not UTF-8 in `bytes`, if any.
@@ -146,7 +108,10 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
         "Maintainer",
         "Description",
     ] {
-        if control.get(name).is_none_or(|f| f.value.trim().is_empty()) {
+        if control
+            .field(name)
+            .is_none_or(|f| f.value.trim().is_empty())
+        {
             out.add(
                 Tag::ControlMissingField,
                 place.clone(),
@@ -154,7 +119,7 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
             );
         }
     }
-    for f in &control.fields {
+    for f in control.fields() {
         if f.multiline && SINGLE_LINE.iter().any(|n| n.eq_ignore_ascii_case(&f.name)) {
             out.add(
                 Tag::ControlSyntax,
@@ -163,12 +128,12 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
             );
         }
     }
-    if let Some(f) = control.get("Package").filter(|f| !f.value.is_empty()) {
+    if let Some(f) = control.field("Package").filter(|f| !f.value.is_empty()) {
         if let Err(why) = version::check_package_name(&f.value) {
             out.add(Tag::BadPackageName, place.line(f.line), why);
         }
     }
-    if let Some(f) = control.get("Version").filter(|f| !f.value.is_empty()) {
+    if let Some(f) = control.field("Version").filter(|f| !f.value.is_empty()) {
         if let Err(why) = version::check_version(&f.value) {
             out.add(
                 Tag::BadVersion,
@@ -177,7 +142,7 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
             );
         }
     }
-    if let Some(f) = control.get("Installed-Size") {
+    if let Some(f) = control.field("Installed-Size") {
         if f.value.parse::<u64>().is_err() {
             out.add(
                 Tag::ControlSyntax,
@@ -190,7 +155,9 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
         }
     }
     for name in RELATION_FIELDS {
-        let Some(f) = control.get(name) else { continue };
+        let Some(f) = control.field(name) else {
+            continue;
+        };
         let joined = f.value.replace('\n', " ");
         for item in joined.split(',') {
             let item = item.trim();
@@ -211,7 +178,7 @@ pub(crate) fn check(control: &Control, place: &Place, out: &mut Findings) {
             }
         }
     }
-    match control.get("Section") {
+    match control.field("Section") {
         Some(f) if f.value == crate::plugin::wazo::SECTION => {}
         Some(f) => out.add(
             Tag::WrongSection,

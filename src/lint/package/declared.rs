@@ -85,7 +85,7 @@ impl Deb {
     pub(super) fn installed_size(&self, d: &Data, c: &Control, out: &mut Findings) {
         let payload = d.installed_kib + 1; // the control folder counts one
         let with_control = payload + self.control_kib;
-        let Some(f) = c.get("Installed-Size") else {
+        let Some(f) = c.field("Installed-Size") else {
             out.add(
                 Tag::InstalledSizeMissing,
                 self.inside("DEBIAN/control"),

@@ -8,7 +8,7 @@ use crate::lint::{Findings, Tag};
 impl Deb {
     /// ELF files in an `Architecture: all` package, and packages inside the payload.
     pub(super) fn binaries(&self, d: &Data, c: &Control, out: &mut Findings) {
-        let arch = c.get("Architecture").map(|f| f.value.trim());
+        let arch = c.field("Architecture").map(|f| f.value.trim());
         if d.elf.count > 0 && arch == Some("all") {
             out.add(
                 Tag::BinaryInArchAll,
@@ -24,7 +24,7 @@ impl Deb {
         }
         if d.debs.count > 0 {
             let own = c
-                .get("Package")
+                .field("Package")
                 .map(|f| format!("{}_", f.value.trim()))
                 .is_some_and(|prefix| {
                     d.debs

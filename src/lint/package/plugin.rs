@@ -95,7 +95,7 @@ impl Deb {
             return Some(shipped);
         };
         let want = manifest::package_name(&shipped.name, &shipped.namespace);
-        if let Some(f) = control.get("Package").filter(|f| f.value != want) {
+        if let Some(f) = control.field("Package").filter(|f| f.value != want) {
             out.add(
                 Tag::PackageNameMismatch,
                 self.inside("DEBIAN/control").line(f.line),
@@ -106,7 +106,7 @@ impl Deb {
                 ),
             );
         }
-        if let (Some(f), Some(version)) = (control.get("Version"), text("version")) {
+        if let (Some(f), Some(version)) = (control.field("Version"), text("version")) {
             if f.value != version.trim() {
                 out.add(
                     Tag::VersionMismatch,
