@@ -54,7 +54,7 @@ fn check_plugin_dir(dir: &Path) -> Result<()> {
 
 /// Checks the folder and loads its manifest (nothing runs before it is valid); returns it
 /// with the bytes that were validated.
-fn load(plugin_dir: &Path) -> Result<(Manifest, Vec<u8>)> {
+fn load(plugin_dir: &Path) -> Result<(Manifest, manifest::Validated)> {
     check_plugin_dir(plugin_dir)?;
     manifest::load_with_bytes(plugin_dir)
 }
@@ -107,11 +107,16 @@ fn build_loaded(
     plan: &BuildPlan,
     plugin_dir: &Path,
     manifest: Manifest,
-    validated: &[u8],
+    validated: &manifest::Validated,
     report: &Report,
 ) -> Result<Built> {
     let rules_file = rules::check_file(plugin_dir)?;
-    crate::lint::before_build(plugin_dir, plan.deny_warnings, report)?;
+    crate::lint::before_build(
+        plugin_dir,
+        (manifest.format, &validated.tree),
+        plan.deny_warnings,
+        report,
+    )?;
     // A time the headers cannot hold stops the build before anything is created.
     let timestamp = crate::package::options::build_timestamp(plugin_dir, plan.source_date_epoch)?;
     prepare_output(&plan.output)?;
@@ -132,7 +137,7 @@ fn build_loaded(
         sandbox,
         report,
     )?;
-    check_manifest_unchanged(plugin_dir, validated, Step::Build)?;
+    check_manifest_unchanged(plugin_dir, &validated.bytes, Step::Build)?;
     let stage = StagingDir::new(&plugin_abs)?;
     if let Some(s) = sandbox {
         stage.give_to(s.id)?;
@@ -147,11 +152,11 @@ fn build_loaded(
         report,
     )?;
     stage.check_intact("rules package")?;
-    check_manifest_unchanged(plugin_dir, validated, Step::Package)?;
+    check_manifest_unchanged(plugin_dir, &validated.bytes, Step::Package)?;
 
     let entries = report.timed("collect the staged files", || -> Result<_> {
         let threads = plan.compression.threads as usize;
-        let mut tree = staging::collect(&stage, &plugin_abs, &manifest, validated, threads)?;
+        let mut tree = staging::collect(&stage, &plugin_abs, &manifest, &validated.bytes, threads)?;
         extras::add_to(
             &mut tree,
             &manifest,
@@ -247,7 +252,7 @@ pub(crate) fn build_all(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
 fn build_each(plan: &BuildPlan, report: &Report) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let mut loaded: Vec<(PathBuf, Manifest)> = Vec::new();
-    let mut validated: Vec<Vec<u8>> = Vec::new();
+    let mut validated: Vec<manifest::Validated> = Vec::new();
     for (i, dir) in plan.plugins.iter().enumerate() {
         match load(dir) {
             Ok((m, bytes)) => {

@@ -16,10 +16,24 @@ use crate::plugin::yaml::{Node, Pos, Style, Value};
 use std::path::Path;
 
 /// Checks a plugin folder.
-pub(crate) fn check(dir: &Path, opts: &Options, out: &mut Findings) {
+/// `validated`: the format version and tree of a manifest the caller (build) already read
+/// and validated; the file is then not read again.
+pub(crate) fn check(
+    dir: &Path,
+    opts: &Options,
+    validated: Option<(u8, &Node)>,
+    out: &mut Findings,
+) {
     // Unknown when the manifest could not be read: the format-dependent checks then stay
     // silent rather than guess (a guess of 0 made a false rules-postrm-ignored).
-    let format = check_manifest(dir, opts, out);
+    let format = match validated {
+        Some((format, tree)) => {
+            let shown = manifest::manifest_path(dir);
+            check_tree(tree, &Place::file(shown.display().to_string()), opts, out);
+            Some(format)
+        }
+        None => check_manifest(dir, opts, out),
+    };
     // A folder without wazo/ is not a plugin: the missing manifest says it all.
     if dir.join("wazo").exists() {
         check_rules_file(dir, format, out);

@@ -60,11 +60,21 @@ pub(crate) struct Options {
 
 /// Checks one path: a folder as a plugin checkout, anything else as a `.deb`.
 pub(crate) fn lint_path(path: &Path, opts: &Options) -> InputReport {
+    lint_input(path, opts, None)
+}
+
+/// [`lint_path`]; for a checkout whose manifest was already validated, its format version
+/// and tree are given, and the file is not read again.
+fn lint_input(
+    path: &Path,
+    opts: &Options,
+    validated: Option<(u8, &crate::plugin::yaml::Node)>,
+) -> InputReport {
     let shown = path.display().to_string();
     let mut findings = Findings::default();
     let kind = match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
-            checkout::check(path, opts, &mut findings);
+            checkout::check(path, opts, validated, &mut findings);
             InputKind::Plugin
         }
         Ok(m) if m.is_file() => {
@@ -115,11 +125,13 @@ pub(super) fn fails(findings: &[Finding]) -> bool {
 }
 
 /// What `build` checks before it runs the rules: exactly what `lint` checks on the
-/// checkout, with the same `--deny-warnings`. Every error and warning is printed (as a
+/// checkout, with the same `--deny-warnings`, on the manifest build validated (`validated`:
+/// its format version and tree). Every error and warning is printed (as a
 /// warning: without `--deny-warnings` the build goes on); with `deny`, the findings that
 /// would make `lint --deny-warnings` exit 1 stop the build before anything runs.
 pub(crate) fn before_build(
     dir: &Path,
+    validated: (u8, &crate::plugin::yaml::Node),
     deny: bool,
     report: &crate::ui::report::Report,
 ) -> Result<()> {
@@ -127,7 +139,7 @@ pub(crate) fn before_build(
         deny_warnings: deny,
         ..Options::default()
     };
-    let input = lint_path(dir, &opts);
+    let input = lint_input(dir, &opts, Some(validated));
     let shown: Vec<&Finding> = input
         .findings
         .iter()

@@ -10,7 +10,9 @@ use std::fmt;
 use std::path::Path;
 
 mod read;
-pub(crate) use read::{load_with_bytes, manifest_path, parse_bytes, read_inside, read_tree};
+pub(crate) use read::{
+    load_with_bytes, manifest_path, parse_bytes, read_inside, read_tree, Validated,
+};
 
 /// Where the manifest lives inside a plugin checkout.
 pub(crate) const MANIFEST_PATH: &str = "wazo/plugin.yml";

@@ -189,10 +189,20 @@ pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     Ok(tree)
 }
 
+/// A manifest as it was validated: its bytes (to notice a later change) and its tree (for
+/// lint's checks before a build, which then need not read and parse the file again).
+#[derive(Debug)]
+pub(crate) struct Validated {
+    /// The bytes read.
+    pub(crate) bytes: Vec<u8>,
+    /// The tree parsed from them.
+    pub(crate) tree: Node,
+}
+
 /// Loads and validates a plugin's manifest (the error is the first problem, as one line),
-/// with the bytes that were validated.
-pub(crate) fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Vec<u8>)> {
+/// with the bytes and tree that were validated.
+pub(crate) fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Validated)> {
     let (shown, tree, bytes) = read_tree_and_bytes(plugin_dir)?;
     let manifest = from_tree(&tree).map_err(|diags| diags[0].error(&shown))?;
-    Ok((manifest, bytes))
+    Ok((manifest, Validated { bytes, tree }))
 }
