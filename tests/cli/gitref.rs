@@ -109,19 +109,14 @@ fn same_bytes_as_a_clean_clone(work: &Path, tag: &str, package: &str) {
     assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
     let clean = tempfile::tempdir().unwrap();
     let dir = clean.path().join("clone");
-    git(
-        clean.path(),
-        &[
-            "clone",
-            "-q",
-            "--branch",
-            tag,
-            "--depth",
-            "1",
-            &format!("file://{url}"),
-            "clone",
-        ],
-    );
+    // A clean clone as a developer makes one, umask 022; `rules package` copies with
+    // `cp -a`, so the modes of the checkout reach the package.
+    let o = run(Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && git clone -q --branch \"$1\" --depth 1 \"$2\" \"$3\"")
+        .args(["sh", tag, &format!("file://{url}")])
+        .arg(&dir));
+    assert!(o.status.success(), "{}", stderr(&o));
     let plain_out = tempfile::tempdir().unwrap();
     let o = build(&[dir.to_str().unwrap(), "-q"], plain_out.path(), tmp.path());
     let plain = the_deb(&o, plain_out.path());
@@ -151,7 +146,7 @@ case "$1" in
     package)
         mkdir -p "$pkgdir/usr/share/gen" "$pkgdir/usr/share/extra"
         cp -R gen/. "$pkgdir/usr/share/gen/"
-        cp -R share/. "$pkgdir/usr/share/extra/"
+        cp -a share/. "$pkgdir/usr/share/extra/"
         ;;
     install|uninstall|postrm) ;;
 esac
