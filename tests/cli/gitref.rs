@@ -643,3 +643,56 @@ fn sigterm_during_the_clone_or_a_step_removes_the_clone() {
         out.path(),
     );
 }
+
+#[test]
+fn ref_as_a_normal_user_runs_the_steps_as_that_user() {
+    if !is_root() {
+        println!("SKIPPED ref_as_a_normal_user_runs_the_steps_as_that_user: needs root to become another user");
+        return;
+    }
+    let plugin = Plugin::new("name: mine\nnamespace: demo\nversion: \"1.0\"\n");
+    plugin.rules(
+        "#!/bin/sh\nset -e\ncase \"$1\" in\n    build|package)\n        echo \"$1 $(id -u) home=$HOME tmp=$TMPDIR\"\n        ;;\nesac\n",
+    );
+    commit_all(plugin.path());
+    git(plugin.path(), &["tag", "v1.0"]);
+    // Everything the user needs is theirs: the remote, the output folder, TMPDIR.
+    let remote = bare(plugin.path());
+    let o = run(Command::new("chown")
+        .arg("-R")
+        .arg("65534:65534")
+        .arg(remote.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (out, tmp) = (tempfile::tempdir().unwrap(), private_tmp());
+    chmod(out.path(), 0o777);
+    chmod(tmp.path(), 0o777);
+    let o = run(Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
+        .args(["build", "--ref", "v1.0", "--url"])
+        .arg(remote.path())
+        .arg("-o")
+        .arg(out.path())
+        .env("HOME", "/nonexistent")
+        .env("TMPDIR", tmp.path())
+        .env_remove("SOURCE_DATE_EPOCH"));
+    let deb = the_deb(&o, out.path());
+    let err = stderr(&o);
+    let tmp_text = tmp.path().display();
+    // As a plain build: the steps run as the caller with the caller's HOME and TMPDIR,
+    // package under fakeroot.
+    assert!(
+        err.contains(&format!(
+            "[rules build] build 65534 home=/nonexistent tmp={tmp_text}\n"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "[rules package] package 0 home=/nonexistent tmp={tmp_text}\n"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("unprivileged user"), "{err}");
+    check_with_dpkg(&deb, "wazo-plugind-mine-demo");
+    assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
+}
