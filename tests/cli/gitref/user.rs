@@ -158,3 +158,60 @@ fn ref_as_a_normal_user_runs_the_steps_as_that_user() {
     check_with_dpkg(&deb, "wazo-plugind-mine-demo");
     assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
 }
+
+#[test]
+fn a_ref_build_killed_outright_is_swept_by_the_next_build() {
+    if !is_root() {
+        println!("SKIPPED a_ref_build_killed_outright_is_swept_by_the_next_build: needs root");
+        return;
+    }
+    // Killed during `rules package`: the clone's folder (root's) and $pkgdir (the build
+    // user's) stay in TMPDIR; the next build removes both.
+    let marks = tempfile::tempdir().unwrap();
+    chmod(marks.path(), 0o777);
+    let mark = marks.path().join("packaging");
+    let plugin = Plugin::new("name: killed\nnamespace: demo\nversion: \"1.0\"\n");
+    plugin.rules(&marker_rules(&format!(
+        "        touch \"$pkgdir/staged\"\n        echo $$ > {0}.tmp && mv {0}.tmp {0}\n        sleep 600",
+        mark.display()
+    )));
+    commit_all(plugin.path());
+    git(plugin.path(), &["tag", "v1.0"]);
+    let (out, tmp) = (tempfile::tempdir().unwrap(), private_tmp());
+    let mut child = pluginctl()
+        .arg("build")
+        .arg(plugin.path())
+        .args(["--ref", "v1.0", "-q", "-o"])
+        .arg(out.path())
+        .env("TMPDIR", tmp.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !mark.exists() {
+        assert!(started.elapsed().as_secs() < 30, "rules package never ran");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // The step's process group (its own) outlives pluginctl: end it as a supervisor would.
+    let step: i32 = std::fs::read_to_string(&mark)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: getpgid(2) and kill(2) on the step we started (it sleeps until killed).
+    let group = unsafe { libc::getpgid(step) };
+    assert!(group > 1, "no process group for {step}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // SAFETY: as above.
+    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let left = leftovers(tmp.path());
+    assert_eq!(left.len(), 2, "{left:?}");
+    let o = build(
+        &[helloworld().to_str().unwrap(), "-q"],
+        out.path(),
+        tmp.path(),
+    );
+    the_deb(&o, out.path());
+    assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
+}
