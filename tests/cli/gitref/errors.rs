@@ -106,6 +106,21 @@ fn ref_bad_input_is_one_line_and_leaves_nothing() {
          does not appear to be a git repository\n"
     );
     assert_eq!(o.status.code(), Some(1));
+    // A URL that looks like an option stays a URL: nothing runs.
+    let marker = tmp.path().join("ran");
+    let url = format!("--upload-pack=touch {}", marker.display());
+    let o = build(
+        &["--ref", "v1", &format!("--url={url}")],
+        out.path(),
+        tmp.path(),
+    );
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!("error: {url}: cannot read the repository: "))
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(!marker.exists(), "git ran the URL as --upload-pack");
     // A clone that fails halfway: the remote lists the tag but lost a file's object.
     let blob = git(remote.path(), &["rev-parse", "v0.0.1:helloworld.conf"]);
     let blob = blob.trim();
