@@ -220,6 +220,8 @@ fn ref_builds_only_what_is_committed_and_reports_ref_and_commit() {
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(doc["packages"][0]["ref"], "stable");
     assert_eq!(doc["packages"][0]["commit"], commit.as_str());
+    // The plugin folder as found (the clone is gone), as a plain build names it.
+    assert_eq!(doc["packages"][0]["plugin"]["dir"], ".");
     assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
     check_with_dpkg(&deb, "wazo-plugind-gen-demo");
 }
