@@ -454,17 +454,22 @@ struct JsonDocument<'a> {
 }
 
 /// The `build --json` document (its shape is documented in README.md).
-fn json_document(
-    outcome: &Outcome,
+fn json_document<'a>(
+    outcome: &'a Outcome,
     origin: Option<&crate::package::source::Origin>,
 ) -> Result<String> {
-    fn plugin<'a>(a: &Attempt, m: &'a Manifest) -> JsonPlugin<'a> {
+    // With --ref, the clone is gone: the plugin is named by where it was cloned from.
+    let dir_of = |a: &Attempt| match origin {
+        Some(o) => o.source.clone(),
+        None => a.dir.display().to_string(),
+    };
+    let plugin = |a: &Attempt, m: &'a Manifest| -> JsonPlugin<'a> {
         JsonPlugin {
-            dir: a.dir.display().to_string(),
+            dir: dir_of(a),
             name: &m.name,
             namespace: &m.namespace,
         }
-    }
+    };
     let mut doc = JsonDocument {
         packages: Vec::new(),
         failures: Vec::new(),
@@ -487,7 +492,7 @@ fn json_document(
                 commit: origin.map(|o| o.commit.as_str()),
             }),
             Err(e) => doc.failures.push(JsonFailure {
-                dir: a.dir.display().to_string(),
+                dir: dir_of(a),
                 plugin: a.manifest.as_ref().map(|m| plugin(a, m)),
                 error: e.to_string(),
                 exit_code: e.exit_code(),

@@ -66,7 +66,10 @@ fn sweep(dir: &Path, prefix: &str, kind: FileType) {
         let Ok(stat) = rustix::fs::statat(&dir_fd, &name, AtFlags::SYMLINK_NOFOLLOW) else {
             continue;
         };
-        if FileType::from_raw_mode(stat.st_mode) != kind || stat.st_uid != me {
+        // As root, a `build --ref` gave its `$pkgdir` to the unprivileged build user.
+        let ours =
+            stat.st_uid == me || (me == 0 && stat.st_uid == crate::plugin::rules::SANDBOX_ID);
+        if FileType::from_raw_mode(stat.st_mode) != kind || !ours {
             continue;
         }
         let Some(lock) = take_lock(dir_fd.as_fd(), &name, kind, stat.st_ino) else {

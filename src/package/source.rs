@@ -66,6 +66,8 @@ pub(crate) struct Origin {
     pub(crate) commit: String,
     /// The user the steps run as, when pluginctl runs as root.
     pub(crate) sandbox: Option<Sandbox>,
+    /// Where it was cloned from, as given: `--url`, or the plugin folder.
+    pub(crate) source: String,
 }
 
 /// A clone made for a `--ref` build; the folder holding it goes when this is dropped.
@@ -175,6 +177,10 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
             git_ref: source.git_ref.clone(),
             commit,
             sandbox,
+            source: match &source.url {
+                Some(url) => url.to_string_lossy().into_owned(),
+                None => checkout.display().to_string(),
+            },
         },
         _folder: folder,
     })

@@ -2,8 +2,9 @@
 //! lint checks and `build --ref` (which clones as a Wazo server does).
 //!
 //! git runs in its own process group, waited for as a rules step is, so that Ctrl-C or
-//! SIGTERM stops a clone at once and the caller can remove what it left; it never prompts
-//! (a clone that needs a password fails with git's reason instead of waiting on a terminal).
+//! SIGTERM stops a clone at once and the caller can remove what it left; it never prompts for
+//! an HTTPS password (a clone that needs one fails with git's reason instead of waiting on a
+//! terminal). ssh is left as the user set it up (`core.sshCommand`, `GIT_SSH_COMMAND`).
 
 use crate::{Error, Result};
 use std::ffi::OsStr;
@@ -53,7 +54,6 @@ pub(crate) fn run<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<Rep
     }
     cmd.args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -236,12 +236,14 @@ pub(crate) struct RemoteRefs {
 
 /// The branches and tags of `url`; `Err(why)` with git's reason when it cannot be read.
 pub(crate) fn remote_refs(url: &OsStr) -> Result<std::result::Result<RemoteRefs, String>> {
-    let args: [&OsStr; 6] = [
+    // `--` first: a URL is never taken as an option (`--upload-pack=...` runs a command).
+    let args: [&OsStr; 7] = [
         "ls-remote".as_ref(),
         "--heads".as_ref(),
         "--tags".as_ref(),
         "--refs".as_ref(),
         "--sort=-version:refname".as_ref(),
+        "--".as_ref(),
         url,
     ];
     let text = match run(None, &args)? {
