@@ -153,7 +153,7 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
             ),
         ));
     }
-    let sandbox = if rules::is_root() {
+    let sandbox = if crate::plugin::process::is_root() {
         Some(hand_over(&folder, &clone)?)
     } else {
         None

@@ -9,7 +9,6 @@
 use crate::{Error, Result};
 use std::ffi::OsStr;
 use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -57,16 +56,10 @@ pub(crate) fn run<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<Rep
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    // SAFETY: umask(2) is async-signal-safe and only changes the child: a clone's files get
-    // the same modes whatever the caller's umask, as the rules steps do.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::umask(0o022);
-            Ok(())
-        });
-    }
+        .stderr(Stdio::piped());
+    // Its own group, and umask 022: a clone's files get the same modes whatever the
+    // caller's umask, as the rules steps do.
+    crate::plugin::process::in_child(&mut cmd, None);
     crate::interrupt::check()?;
     let mut child = cmd.spawn().map_err(|e| {
         Error::Io(format!(
@@ -96,7 +89,7 @@ pub(crate) fn run<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<Rep
         })
     })
     .collect();
-    let status = crate::plugin::rules::wait_group(&mut child);
+    let status = crate::plugin::process::wait_group(&mut child);
     crate::interrupt::set_child_group(None);
     let mut texts = readers
         .into_iter()

@@ -6,6 +6,7 @@ pub(crate) mod manifest;
 pub(crate) mod market_rules;
 pub(crate) mod order;
 pub(crate) mod paths;
+pub(crate) mod process;
 pub mod pyyaml;
 pub(crate) mod refused;
 pub(crate) mod rules;

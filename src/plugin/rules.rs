@@ -2,11 +2,11 @@
 //! output streamed live with the step's name, and its exit status.
 
 use crate::error::RulesFailure;
+use crate::plugin::process;
 use crate::ui::report::Report;
 use crate::{Error, Result};
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -166,12 +166,6 @@ fn missing_interpreter(first_line: &str) -> Option<String> {
     ))
 }
 
-/// True when this process runs as root.
-pub(crate) fn is_root() -> bool {
-    // SAFETY: geteuid(2) has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// The path of `program` in `PATH`, if it is there and executable.
 pub(crate) fn find_in_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -213,7 +207,7 @@ pub(crate) fn run(
     report: &Report,
 ) -> Result<()> {
     crate::interrupt::check()?;
-    let fakeroot = if step == Step::Package && (!is_root() || sandbox.is_some()) {
+    let fakeroot = if step == Step::Package && (!process::is_root() || sandbox.is_some()) {
         find_in_path("fakeroot")
     } else {
         None
@@ -235,25 +229,13 @@ pub(crate) fn run(
         Some(dir) => cmd.env("pkgdir", dir),
         None => cmd.env_remove("pkgdir"),
     };
-    // Its own process group: a signal we receive is forwarded to the whole step.
-    cmd.process_group(0);
     // A fixed umask, so the modes of what the step creates (and so the package's bytes) do
     // not depend on the caller's umask; an explicit chmod in the rules still counts.
-    let id = sandbox.map(|s| s.id as libc::uid_t);
+    let id = sandbox.map(|s| s.id);
     if let Some(s) = sandbox {
         cmd.env("HOME", &s.home).env("TMPDIR", &s.tmp);
     }
-    // SAFETY: umask(2), setgroups(2), setresgid(2), setresuid(2) and prctl(2) are
-    // async-signal-safe system calls on the child's own state; nothing is allocated.
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::umask(0o022);
-            if let Some(id) = id {
-                drop_root(id)?;
-            }
-            Ok(())
-        });
-    }
+    process::in_child(&mut cmd, id);
     let label = format!("rules {}", step.word());
     let shown = crate::plugin::paths::display_join(shown_dir, RULES_PATH);
     report.step_start(&label);
@@ -295,14 +277,13 @@ pub(crate) fn run(
         Ok(pumps) => pumps,
         Err(e) => {
             // Nothing could read its output: the step would block on a full pipe.
-            // SAFETY: kill(2) of the step's own process group, not reaped yet.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            process::kill_group(child.id());
             let _ = child.wait();
             crate::interrupt::set_child_group(None);
             return Err(crate::threads::refused(e));
         }
     };
-    let status = wait_group(&mut child);
+    let status = process::wait_group(&mut child);
     crate::interrupt::set_child_group(None);
     // The pipes reach EOF once every process holding them is gone; one that escaped the
     // group (setsid) may hold them forever, so its output is given up after a while.
@@ -326,23 +307,6 @@ pub(crate) fn run(
     Err(failed(RulesFailure::Ended(status)))
 }
 
-/// In the child, before exec: becomes `id` (user and group, no supplementary groups) for
-/// good, and can never gain privileges again (a setuid `sudo` in the step stays unprivileged).
-fn drop_root(id: libc::uid_t) -> std::io::Result<()> {
-    let check = |r: libc::c_int| match r {
-        0 => Ok(()),
-        _ => Err(std::io::Error::last_os_error()),
-    };
-    // SAFETY: system calls on the calling (child) process only; see `run`.
-    unsafe {
-        check(libc::setgroups(0, std::ptr::null()))?;
-        check(libc::setresgid(id, id, id))?;
-        check(libc::setresuid(id, id, id))?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-    }
-    Ok(())
-}
-
 /// Writes a step's output both where the report shows it and to the lines kept to find a
 /// refused path in.
 struct Tee(Box<dyn Write + Send>, Box<dyn Write + Send>);
@@ -359,89 +323,8 @@ impl Write for Tee {
     }
 }
 
-/// How long an interrupted step may take to stop before its process group is killed.
-const STOP_GRACE: Duration = Duration::from_secs(3);
 /// How long the output of a finished step is still read.
 const PUMP_GRACE: Duration = Duration::from_secs(2);
-
-/// Waits for a child that leads its own process group (a rules step, git) to end. Once we
-/// are interrupted, one that does not stop within [`STOP_GRACE`] is killed. When it ends,
-/// whatever it left running in its process group is killed too, before the leader is reaped
-/// so that the group id cannot have been reused.
-pub(crate) fn wait_group(
-    child: &mut std::process::Child,
-) -> std::io::Result<std::process::ExitStatus> {
-    let pid = child.id() as libc::pid_t;
-    let exit = ExitWatch::new(pid);
-    let mut interrupted: Option<std::time::Instant> = None;
-    loop {
-        // SAFETY: a zeroed siginfo_t is a valid out-parameter for waitid(2).
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        // SAFETY: waitid(2) on our own child; WNOWAIT leaves it to be reaped by `wait` below.
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
-            )
-        };
-        if r == -1 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err);
-        }
-        // SAFETY: waitid filled `info` (si_pid is 0 while the child still runs).
-        if unsafe { info.si_pid() } == pid {
-            break;
-        }
-        if crate::interrupt::pending().is_some() {
-            let since = *interrupted.get_or_insert_with(std::time::Instant::now);
-            if since.elapsed() >= STOP_GRACE {
-                // SAFETY: kill(2) on the step's own group, whose leader is not reaped yet.
-                unsafe { libc::kill(-pid, libc::SIGKILL) };
-            }
-        }
-        exit.wait(Duration::from_millis(20));
-    }
-    // SAFETY: as above; the leader is a zombie, so the group id is still ours.
-    unsafe { libc::kill(-pid, libc::SIGKILL) };
-    child.wait()
-}
-
-/// Waits for a child's exit without polling it: a short step costs its own run time, not
-/// that plus a polling interval (twice per build, for `build` and `package`).
-struct ExitWatch(Option<std::os::fd::OwnedFd>);
-
-impl ExitWatch {
-    fn new(pid: libc::pid_t) -> ExitWatch {
-        use std::os::fd::FromRawFd;
-        // SAFETY: pidfd_open(2) on our own child, not reaped yet; it returns a new
-        // descriptor or -1 (kernels before 5.3: then the wait below sleeps instead).
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        // SAFETY: a descriptor pidfd_open just returned, owned by nothing else.
-        ExitWatch((fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) }))
-    }
-
-    /// Returns when the child has exited, or after `most` (so that signals are seen).
-    fn wait(&self, most: Duration) {
-        use std::os::fd::AsRawFd;
-        match &self.0 {
-            Some(fd) => {
-                let mut poll = libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                // SAFETY: one valid pollfd; a signal or the timeout only ends the wait early.
-                unsafe { libc::poll(&mut poll, 1, most.as_millis() as libc::c_int) };
-            }
-            None => std::thread::sleep(most),
-        }
-    }
-}
 
 /// Copies a child's stream to the report's sink in bounded chunks, line-prefixed there.
 fn pump(mut stream: Box<dyn Read + Send>, mut sink: Box<dyn Write + Send>) {
