@@ -3,8 +3,9 @@
 //! nothing a step started outlives the build.
 //!
 //! System calls go through rustix (geteuid, waitid, kill of the group, pidfd_open, poll), which
-//! is safe and already in the tree. The one `unsafe` left here is `pre_exec`: what runs in the
-//! child between fork and exec has no safe equivalent in std or rustix (see [`in_child`]).
+//! is safe and already in the tree, and so does the drop of root in the child. The one `unsafe`
+//! left here is `pre_exec`: code run between fork and exec has no safe form in std (see
+//! [`in_child`]).
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;
@@ -26,13 +27,14 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 /// the drop to that unprivileged user and group.
 pub(crate) fn in_child(cmd: &mut Command, id: Option<u32>) {
     cmd.process_group(0);
-    // SAFETY: umask(2), setgroups(2), setresgid(2), setresuid(2) and prctl(2) are
-    // async-signal-safe system calls on the child's own state; nothing is allocated.
+    // SAFETY: between fork and exec only async-signal-safe calls may run: umask(2), and
+    // rustix's raw setgroups(2), setresgid(2), setresuid(2) and prctl(2), on the child's own
+    // state; nothing is allocated or locked.
     unsafe {
         cmd.pre_exec(move || {
             libc::umask(0o022);
             if let Some(id) = id {
-                drop_root(id as libc::uid_t)?;
+                drop_root(id)?;
             }
             Ok(())
         });
@@ -41,18 +43,18 @@ pub(crate) fn in_child(cmd: &mut Command, id: Option<u32>) {
 
 /// In the child, before exec: becomes `id` (user and group, no supplementary groups) for
 /// good, and can never gain privileges again (a setuid `sudo` in the step stays unprivileged).
-fn drop_root(id: libc::uid_t) -> std::io::Result<()> {
-    let check = |r: libc::c_int| match r {
-        0 => Ok(()),
-        _ => Err(std::io::Error::last_os_error()),
+fn drop_root(id: u32) -> std::io::Result<()> {
+    use rustix::process::{Gid, Uid};
+    use rustix::thread::{
+        set_no_new_privs, set_thread_groups, set_thread_res_gid, set_thread_res_uid,
     };
-    // SAFETY: system calls on the calling (child) process only; see `run`.
-    unsafe {
-        check(libc::setgroups(0, std::ptr::null()))?;
-        check(libc::setresgid(id, id, id))?;
-        check(libc::setresuid(id, id, id))?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-    }
+    // The child has one thread, so these per-thread system calls (what rustix makes, without
+    // glibc's broadcast to every thread) change the whole process.
+    let (uid, gid) = (Uid::from_raw(id), Gid::from_raw(id));
+    set_thread_groups(&[])?;
+    set_thread_res_gid(gid, gid, gid)?;
+    set_thread_res_uid(uid, uid, uid)?;
+    set_no_new_privs(true)?;
     Ok(())
 }
 
