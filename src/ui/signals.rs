@@ -2,7 +2,7 @@
 //!
 //! Every command must stop within about a second, remove its temporaries and then die by the
 //! signal it got, so that a shell loop around pluginctl stops too (status 130 for SIGINT).
-//! The handler only stores the signal number (in [`crate::interrupt`]) and forwards it to the
+//! The handler only stores the signal number (in `crate::interrupt`) and forwards it to the
 //! running rules process group; the work polls `interrupt::check` (every read of an input
 //! goes through `interrupt::Interruptible`)
 //! and unwinds normally, so every `Drop` cleanup runs; `main` then calls [`die_if_pending`].
