@@ -18,6 +18,7 @@
 //!   the signal, so a shell loop around pluginctl would not stop; and forwarding the signal to
 //!   the rules process group from the handler needs `signal_hook::low_level::register`,
 //!   which is `unsafe` as well.
+//!
 //! So the crate would add a dependency and a registry for nothing measurable, and lose the
 //! second-signal rule; the handler below is a few async-signal-safe calls.
 
