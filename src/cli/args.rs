@@ -107,9 +107,10 @@ pub(crate) struct BuildArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=256))]
     pub(crate) threads: Option<u32>,
 
-    /// The Maintainer field of the package.
-    #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::package::control::DEFAULT_MAINTAINER)]
-    pub(crate) maintainer: String,
+    /// The Maintainer field of the package [default: plugin.yml's author when it reads
+    /// "Name <email>", else "Wazo Maintainers <dev+pkg@wazo.community>"]
+    #[arg(long, value_name = "NAME <EMAIL>")]
+    pub(crate) maintainer: Option<String>,
 
     /// Print no progress and no output of steps that succeed (a failing rules step still
     /// shows its last lines).

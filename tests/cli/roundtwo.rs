@@ -138,3 +138,42 @@ fn no_format_dependent_finding_after_a_yaml_error_and_the_misindented_line_is_na
         )
     );
 }
+
+// ---------------------------------------------------------------- 3: the Maintainer
+
+#[test]
+fn maintainer_is_the_author_when_it_has_an_address_else_the_default_and_lint_says_how() {
+    let p = plugin(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\n\
+         author: Acme Telecom <dev@acme.example>\n",
+    );
+    let built = p.build();
+    assert_eq!(built.field("Maintainer"), "Acme Telecom <dev@acme.example>");
+    lintian_no_errors(&built.deb);
+    // --maintainer still wins.
+    let built = p.build_with(|c| {
+        c.args(["--maintainer", "Jane Doe <jane@example.org>"]);
+    });
+    assert_eq!(built.field("Maintainer"), "Jane Doe <jane@example.org>");
+
+    // A name only: the default, and lint says how to set one (a note, not a warning).
+    p.manifest("name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\nauthor: Acme Telecom\n");
+    let built = p.build();
+    assert_eq!(
+        built.field("Maintainer"),
+        "Wazo Maintainers <dev+pkg@wazo.community>"
+    );
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains(&format!(
+            "I: {}/wazo/plugin.yml:5:9: maintainer-default: author \"Acme Telecom\" has no \
+             e-mail address, so the package's Maintainer is Wazo Maintainers \
+             <dev+pkg@wazo.community>; write author: \"Your Name <you@example.org>\" (or give \
+             build --maintainer)\n",
+            p.path().display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+}
