@@ -177,3 +177,40 @@ fn maintainer_is_the_author_when_it_has_an_address_else_the_default_and_lint_say
         stdout(&o)
     );
 }
+
+// ---------------------------------------------------------------- 4: output in order
+
+#[test]
+fn a_steps_stdout_and_stderr_lines_are_shown_in_the_order_written() {
+    let p = plugin("name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\nauthor: A <a@b.example>\n");
+    p.rules(
+        "#!/bin/sh\nset -e\ncase \"$1\" in\n    build)\n        echo one\n        echo two >&2\n        \
+         echo three\n        echo four >&2\n        echo five\n        echo six >&2\n        ;;\n    \
+         package|install|uninstall|postrm) ;;\nesac\n",
+    );
+    let want = "[rules build] one\n[rules build] two\n[rules build] three\n[rules build] four\n\
+                [rules build] five\n[rules build] six\n";
+    for _ in 0..5 {
+        let out = tempfile::tempdir().unwrap();
+        let o = run(&mut p.build_cmd(out.path()));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with(want), "{}", stderr(&o));
+    }
+    // --quiet and a failing step: its last lines, in the same order.
+    p.rules(
+        "#!/bin/sh\necho \"Entering directory\"\necho \"make: *** Error 1\" >&2\necho leaving\nexit 2\n",
+    );
+    for _ in 0..5 {
+        let out = tempfile::tempdir().unwrap();
+        let o = run(p.build_cmd(out.path()).arg("--quiet"));
+        assert_eq!(o.status.code(), Some(4));
+        assert!(
+            stderr(&o).starts_with(
+                "[rules build] Entering directory\n[rules build] make: *** Error 1\n\
+                 [rules build] leaving\n"
+            ),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
