@@ -373,7 +373,7 @@ fn check_rules_file(dir: &Path, format: Option<u8>, out: &mut Findings) {
             out.add(tag, place.clone(), unfit.why());
             match readable {
                 Some(path) => path,
-                None => return,
+                None => return super::debs::check(dir, &[], out),
             }
         }
     };
@@ -390,4 +390,5 @@ fn check_rules_file(dir: &Path, format: Option<u8>, out: &mut Findings) {
         return;
     }
     script::check_rules(&bytes, format, Stage::Checkout, &place, out);
+    super::debs::check(dir, &script::package_copies(&bytes), out);
 }

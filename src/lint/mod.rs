@@ -4,11 +4,13 @@
 //! A finding is a [`Tag`] from the registry in [`tags`] (which fixes its severity and its
 //! explanation), a place (file, line, column) and a message. [`checkout`] checks a plugin
 //! folder, [`package`] a `.deb` in one streamed pass; [`script`] holds the shell heuristics
-//! both use on rules files and maintainer scripts. [`finding`] defines what a finding is,
+//! both use on rules files and maintainer scripts, [`debs`] the packages left in a
+//! checkout. [`finding`] defines what a finding is,
 //! [`report`] what a run reports, [`tag_docs`] the tags' explanations as text.
 
 pub(crate) mod checkout;
 pub(crate) mod control;
+mod debs;
 mod finding;
 pub(crate) mod package;
 mod report;

@@ -214,3 +214,70 @@ fn a_steps_stdout_and_stderr_lines_are_shown_in_the_order_written() {
         );
     }
 }
+
+// ---------------------------------------------------------------- 5: a package left behind
+
+#[test]
+fn a_deb_left_in_wazo_or_a_copied_folder_is_flagged_by_lint_and_build_warns() {
+    let p = plugin(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\n\
+         description: Hi.\nauthor: A <a@b.example>\n",
+    );
+    p.rules(&marker_rules(
+        "        mkdir -p \"$pkgdir/usr/share/hello\"\n        cp -R ./payload/ \"$pkgdir/usr/share/hello/\"",
+    ));
+    p.file("payload/sub/old.deb", "!<arch>\n")
+        .file("payload/keep.txt", "x\n")
+        .file("elsewhere/not-copied.deb", "!<arch>\n");
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    let why = "the next build ships it inside the new package; move it out of the checkout \
+               (and build with -o a folder outside it)";
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "W: {dir}/payload/sub/old.deb: deb-in-checkout: a Debian package in the checkout, \
+             and `rules package` copies ./payload into the package: {why}\n\
+             1 input checked: 0 errors, 1 warning, 0 info\n",
+            dir = p.path().display()
+        )
+    );
+    std::fs::remove_file(p.path().join("payload/sub/old.deb")).unwrap();
+
+    // A build run in wazo/ with -o . leaves its package there; the next build warns first.
+    let o = run(pluginctl()
+        .current_dir(p.path().join("wazo"))
+        .args(["build", "-q", "-o", "."]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let out = tempfile::tempdir().unwrap();
+    let o = run(pluginctl()
+        .current_dir(p.path().join("wazo"))
+        .args(["build", "-q", "-o"])
+        .arg(out.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "warning: ../wazo/wazo-plugind-hello-demo_1.0_all.deb: deb-in-checkout: a Debian \
+             package in the checkout, and it is shipped as the plugin's own folder: {why}\n"
+        )
+    );
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert!(stdout(&o).contains("W: "), "{}", stdout(&o));
+    // The package's own lint names wazo/, not a `cp -R .` the rules file does not have.
+    let deb = out.path().join("wazo-plugind-hello-demo_1.0_all.deb");
+    let o = run(pluginctl().arg("lint").arg(&deb));
+    assert!(
+        stdout(&o).contains(
+            "(left in the plugin's wazo/ folder, which every build ships whole: a build run \
+             there with -o .; remove it from wazo/ and build with -o outside the checkout)"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    // --deny-warnings stops the build before it ships it.
+    let out2 = tempfile::tempdir().unwrap();
+    let o = run(p.build_cmd(out2.path()).arg("--deny-warnings"));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(debs(out2.path()).is_empty());
+}
