@@ -78,6 +78,11 @@ pub(crate) struct LintArgs {
     /// List every tag with its severity and exit.
     #[arg(long, conflicts_with_all = ["json", "deny_warnings", "wazo_version"])]
     pub(crate) list_tags: bool,
+
+    /// Accept every finding of TAG (repeatable); for one place, write
+    /// `# pluginctl: allow TAG` on the line before it in wazo/rules or plugin.yml.
+    #[arg(long, value_name = "TAG")]
+    pub(crate) allow: Vec<String>,
 }
 
 /// Options of `pluginctl build`.

@@ -281,3 +281,93 @@ fn a_deb_left_in_wazo_or_a_copied_folder_is_flagged_by_lint_and_build_warns() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(debs(out2.path()).is_empty());
 }
+
+// ---------------------------------------------------------------- 7: allowing a finding
+
+#[test]
+fn a_finding_is_allowed_by_a_directive_or_allow_and_a_useless_allow_is_a_warning() {
+    let p = plugin(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Hi.\n\
+         author: A <a@b.example>\n# pluginctl: allow unknown-key-typo\ndebian_depend: [curl]\n\
+         # pluginctl: allow duplicate-dependency\nhomepage: https://example.org\n",
+    );
+    p.rules(
+        "#!/bin/sh\n# pluginctl: allow rules-no-set-e\ncase \"$1\" in\n    \
+         build|package|install|uninstall) ;;\n    # pluginctl: allow rules-postrm-ignord\n    \
+         postrm) rm -f \"$DPKG_ROOT/var/lib/hello\" ;;\nesac\n",
+    );
+    let dir = p.path().display();
+    let (yml, rules) = (
+        format!("{dir}/wazo/plugin.yml"),
+        format!("{dir}/wazo/rules"),
+    );
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "W: {yml}:9: unused-allow: allow duplicate-dependency: no duplicate-dependency \
+             finding on the next line, so it allows nothing; remove it\n\
+             W: {rules}:5: unused-allow: allow rules-postrm-ignord: no such tag; did you mean \
+             rules-postrm-ignored?\n\
+             W: {rules}:6: rules-postrm-ignored: this postrm branch never runs: the package \
+             calls `rules postrm` only for plugin_format_version 1 or more (set \
+             plugin_format_version: 1)\n\
+             1 input checked: 0 errors, 3 warnings, 0 info, 2 allowed\n"
+        )
+    );
+    // Build sees the same directives: only the three warnings.
+    let out = tempfile::tempdir().unwrap();
+    let o = run(p.build_cmd(out.path()).arg("-q"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 3, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("unknown-key-typo"), "{}", stderr(&o));
+
+    // Fixed directives, and --allow for the rest: clean under --deny-warnings.
+    p.manifest(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Hi.\n\
+         author: A <a@b.example>\n# pluginctl: allow unknown-key-typo\ndebian_depend: [curl]\n",
+    );
+    p.rules(&p_rules_fixed());
+    let o = run(pluginctl()
+        .args(["lint", "--deny-warnings", "--allow", "rules-postrm-ignored"])
+        .arg(p.path()));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(
+        stdout(&o),
+        "1 input checked: 0 errors, 0 warnings, 0 info, 3 allowed\n"
+    );
+    // An --allow of an unknown tag, or of one that does not fire: warnings.
+    let o = run(pluginctl()
+        .args([
+            "lint",
+            "--allow",
+            "rules-postrm-ignored",
+            "--allow",
+            "pax-headr",
+            "--allow",
+            "pax-header",
+        ])
+        .arg(p.path()));
+    assert_eq!(
+        stdout(&o),
+        "W: --allow: unused-allow: --allow pax-headr: no such tag; did you mean pax-header?\n\
+         W: --allow: unused-allow: --allow pax-header: no pax-header finding in these inputs, \
+         so it allows nothing; remove it\n\
+         1 input checked: 0 errors, 2 warnings, 0 info, 3 allowed\n"
+    );
+    // --explain of an unknown tag names the nearest one, even a far one.
+    let o = run(pluginctl().args(["lint", "--explain", "postrm-ignored"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: --explain postrm-ignored: no such tag; did you mean rules-postrm-ignored? \
+         (`pluginctl lint --list-tags` lists them)\n"
+    );
+}
+
+/// The rules of the test above with the directive's typo fixed.
+fn p_rules_fixed() -> String {
+    "#!/bin/sh\n# pluginctl: allow rules-no-set-e\ncase \"$1\" in\n    \
+     build|package|install|uninstall) ;;\n    postrm) rm -f \"$DPKG_ROOT/var/lib/hello\" ;;\nesac\n"
+        .to_string()
+}
