@@ -69,6 +69,10 @@ pub(crate) fn man(dir: Option<&Path>, report: &Report) -> Result<()> {
                     page(sub, Some(&cmd))?,
                 ));
             }
+            pages.push((
+                "pluginctl-plugin.yml.5".to_string(),
+                super::pages::plugin_yml_page(),
+            ));
             for (name, text) in pages {
                 let path = dir.join(name);
                 std::fs::write(&path, text)
@@ -124,7 +128,8 @@ fn page(cmd: &clap::Command, parent: Option<&clap::Command>) -> Result<Vec<u8>> 
             roff.text([roman(about)]);
         }
     }
-    exit_status(&mut roff);
+    super::pages::render_examples(&mut roff, name);
+    exit_status(&mut roff, name);
     environment(&mut roff, name);
     roff.control("SH", ["SEE ALSO"]);
     let see_also: Vec<String> = match parent {
@@ -133,6 +138,10 @@ fn page(cmd: &clap::Command, parent: Option<&clap::Command>) -> Result<Vec<u8>> 
             .collect(),
         Some(_) => vec!["pluginctl(1)".to_string()],
     };
+    let see_also: Vec<String> = see_also
+        .into_iter()
+        .chain(["pluginctl-plugin.yml(5)".to_string()])
+        .collect();
     let mut refs = Vec::new();
     for (i, r) in see_also
         .iter()
@@ -219,8 +228,8 @@ fn synopsis(roff: &mut Roff, cmd: &clap::Command, name: Option<&str>) {
     roff.text(line);
 }
 
-/// The exit statuses, as [`crate::error`] maps failures to them.
-fn exit_status(roff: &mut Roff) {
+/// The exit statuses `command` can return, as [`crate::error`] maps failures to them.
+fn exit_status(roff: &mut Roff, command: Option<&str>) {
     use crate::error::*;
     roff.control("SH", ["EXIT STATUS"]);
     let rows = [
@@ -248,7 +257,8 @@ fn exit_status(roff: &mut Roff) {
              cleaned up.",
         ),
     ];
-    for (status, meaning) in rows {
+    let only = super::pages::statuses(command);
+    for (status, meaning) in rows.into_iter().filter(|(s, _)| only.contains(&s.as_str())) {
         roff.control("TP", []);
         roff.text([bold(status)]);
         roff.text([roman(meaning)]);

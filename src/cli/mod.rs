@@ -2,3 +2,4 @@
 
 pub mod args;
 pub(crate) mod generate;
+mod pages;

@@ -34,6 +34,8 @@ pub(crate) struct Options<'a> {
     pub(crate) sign: Option<&'a Path>,
     /// Days from now until the `Valid-Until` of `Release`.
     pub(crate) valid_for: Option<u32>,
+    /// `-q`: print nothing but errors, not even the paths written.
+    pub(crate) quiet: bool,
 }
 
 /// One package of the repository.
@@ -289,6 +291,8 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
     for p in &written {
         listing.push_str(&format!("{}\n", p.display()));
     }
-    report.stdout(&listing)?;
+    if !options.quiet {
+        report.stdout(&listing)?;
+    }
     Ok(written)
 }

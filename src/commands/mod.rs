@@ -16,6 +16,7 @@ use crate::{cli, lint};
 /// Runs a parsed command line; returns the exit status.
 pub fn run(cli: Cli) -> i32 {
     signals::install();
+    crate::ui::report::set_color(cli.color);
     let (report, result) = match cli.command {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> i32 {
             let options = index::Options {
                 sign: args.sign.as_deref(),
                 valid_for: args.valid_for,
+                quiet: args.quiet,
             };
             let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)
@@ -86,8 +88,12 @@ pub fn run(cli: Cli) -> i32 {
         }
         Command::Market(args) => {
             let report = Report::default();
+            let dir = args
+                .dir
+                .clone()
+                .unwrap_or_else(|| plan::find_plugin_dir(&report));
             let request = market::Request {
-                dir: &args.dir,
+                dir: &dir,
                 url: args.url.as_deref(),
                 git_ref: args.git_ref.as_deref(),
                 into: args.into.as_deref(),

@@ -133,6 +133,18 @@ pub(crate) fn find_plugin_dir(report: &Report) -> PathBuf {
             return rel;
         }
     }
+    // None: say where we looked (as cargo does); the errors about "." then say what is
+    // missing.
+    if !cwd.join(crate::plugin::manifest::MANIFEST_PATH).is_file() {
+        report.info(&format!(
+            "no wazo/plugin.yml in {} or any folder above it (searched {})",
+            cwd.display(),
+            cwd.ancestors()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     PathBuf::from(".")
 }
 

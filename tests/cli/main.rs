@@ -15,6 +15,7 @@ mod new;
 mod publish;
 mod reading;
 mod roundtwo;
+mod roundtwo_terminal;
 mod safety;
 mod signals;
 mod support;

@@ -10,7 +10,7 @@ const RULES: &str =
     "#!/bin/sh\nset -e\ncase \"$1\" in\n    build|package|install|uninstall|postrm) ;;\nesac\n";
 
 /// A plugin with this manifest and [`RULES`].
-fn plugin(manifest: &str) -> Plugin {
+pub(crate) fn plugin(manifest: &str) -> Plugin {
     let p = Plugin::new(manifest);
     p.rules(RULES);
     p
@@ -370,100 +370,4 @@ fn p_rules_fixed() -> String {
     "#!/bin/sh\n# pluginctl: allow rules-no-set-e\ncase \"$1\" in\n    \
      build|package|install|uninstall) ;;\n    postrm) rm -f \"$DPKG_ROOT/var/lib/hello\" ;;\nesac\n"
         .to_string()
-}
-
-// ---------------------------------------------------------------- 6: the progress line
-
-/// The lines a terminal shows for `raw`, one per carriage return or line feed, with the
-/// escape sequences (cursor moves, erase) taken out.
-fn drawn_lines(raw: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for segment in raw.split(['\r', '\n']) {
-        let mut line = String::new();
-        let mut chars = segment.chars().peekable();
-        while let Some(c) = chars.next() {
-            if c == '\u{1b}' {
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for e in chars.by_ref() {
-                        if e.is_ascii_alphabetic() {
-                            break;
-                        }
-                    }
-                }
-                continue;
-            }
-            if !c.is_control() {
-                line.push(c);
-            }
-        }
-        if !line.trim().is_empty() {
-            out.push(line);
-        }
-    }
-    out
-}
-
-#[test]
-fn the_progress_line_fits_60_80_and_200_columns_with_a_60_character_name() {
-    // wazo-plugind-<42 characters>-demo: a package name of 60 characters.
-    let name = format!("long-{}", "x".repeat(37));
-    let package = format!("wazo-plugind-{name}-demo");
-    assert_eq!(package.len(), 60);
-    let p = plugin(&format!(
-        "name: {name}\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Long\nauthor: A <a@b.example>\n"
-    ));
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    for i in 0..300 {
-        let mut data = Vec::with_capacity(16 << 10);
-        while data.len() < 16 << 10 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            data.extend_from_slice(&state.to_le_bytes());
-        }
-        p.file(&format!("payload/{i:04}.bin"), &data);
-    }
-    p.rules(&marker_rules(
-        "        mkdir -p \"$pkgdir/usr/share/long\"\n        cp -R payload \"$pkgdir/usr/share/long/\"",
-    ));
-    for cols in [60, 80, 200] {
-        let out = tempfile::tempdir().unwrap();
-        let o = run(std::process::Command::new("script")
-            .args(["-q", "-e", "-c"])
-            .arg(format!(
-                "stty cols {cols} rows 24; {} build {} -o {} -Z gzip -z 1",
-                bin(),
-                p.path().display(),
-                out.path().display()
-            ))
-            .arg("/dev/null")
-            .env("PLUGINCTL_PROGRESS_DELAY_MS", "0")
-            .env("TERM", "xterm")
-            .env_remove("SOURCE_DATE_EPOCH"));
-        let raw = stdout(&o) + &stderr(&o);
-        assert!(o.status.success(), "{raw}");
-        let bars: Vec<String> = drawn_lines(&raw)
-            .into_iter()
-            .filter(|l| l.contains("/319 files"))
-            .collect();
-        assert!(
-            !bars.is_empty(),
-            "no progress line at {cols} columns: {raw:?}"
-        );
-        for line in &bars {
-            let width = line.chars().count();
-            assert!(width <= cols, "{width} columns at {cols}: {line:?}");
-            let bar = line
-                .split_once('[')
-                .and_then(|(_, rest)| rest.split_once(']'))
-                .map_or(0, |(bar, _)| bar.chars().count());
-            assert!(bar >= 10, "a bar of {bar} at {cols} columns: {line:?}");
-            match cols {
-                200 => assert!(line.contains(&package) && line.contains("/s"), "{line:?}"),
-                80 => assert!(line.contains("wazo-pl…") && line.contains("/s"), "{line:?}"),
-                _ => assert!(!line.contains("/s"), "{line:?}"),
-            }
-        }
-    }
 }
