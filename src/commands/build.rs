@@ -407,7 +407,7 @@ struct JsonDocument<'a> {
     skipped: Vec<String>,
 }
 
-/// The `build --json` document (its shape is documented in README.md).
+/// The `build --json` document (its shape is documented in docs/reference.md).
 fn json_document(outcome: &Outcome) -> Result<String> {
     fn plugin<'a>(a: &Attempt, m: &'a Manifest) -> JsonPlugin<'a> {
         JsonPlugin {

@@ -371,3 +371,55 @@ fn p_rules_fixed() -> String {
      build|package|install|uninstall) ;;\n    postrm) rm -f \"$DPKG_ROOT/var/lib/hello\" ;;\nesac\n"
         .to_string()
 }
+
+// ---------------------------------------------------------------- 8: the README
+
+#[test]
+fn the_readme_ci_example_builds_a_plugins_folder_holding_a_readme() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for (i, line) in readme.lines().enumerate() {
+        assert!(
+            line.chars().count() <= 80,
+            "README.md:{}: wider than 80 columns",
+            i + 1
+        );
+    }
+    assert!(!readme.contains("<URL"), "a placeholder in README.md");
+    assert!(readme.contains("strace") && readme.contains("python3-yaml"));
+    // The CI example, run as written in a plugins/ folder that also holds a README.
+    let example = readme
+        .lines()
+        .find(|l| l.starts_with("pluginctl build plugins/"))
+        .expect("README.md has the CI example");
+    let work = tempfile::tempdir().unwrap();
+    for name in ["one", "two"] {
+        let dir = work.path().join("plugins").join(name);
+        write(
+            dir.join("wazo/plugin.yml"),
+            format!("name: {name}\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: X\n"),
+        );
+        write(dir.join("wazo/rules"), RULES);
+        chmod(dir.join("wazo/rules"), 0o755);
+    }
+    write(work.path().join("plugins/README.md"), "# Our plugins\n");
+    let bin_dir = Path::new(bin()).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = run(std::process::Command::new("sh")
+        .args(["-c", example])
+        .current_dir(work.path())
+        .env("PATH", path)
+        .env_remove("SOURCE_DATE_EPOCH"));
+    assert!(o.status.success(), "{example}: {}", stderr(&o));
+    assert_eq!(
+        debs(&work.path().join("public")),
+        [
+            "wazo-plugind-one-demo_1.0_all.deb",
+            "wazo-plugind-two-demo_1.0_all.deb"
+        ]
+    );
+}
