@@ -57,14 +57,18 @@ pub(crate) fn layout(width: usize, name: &str, files: &str) -> (String, bool) {
         let rate_cols = if rate { 1 + RATE_WIDTH } else { 0 };
         width.saturating_sub(fixed + rate_cols + MIN_BAR)
     };
+    // Every package name starts with wazo-plugind-: it goes first, then the end is cut.
     let shorten = |room: usize| -> String {
         if name.chars().count() <= room {
-            name.to_string()
-        } else {
-            let mut s: String = name.chars().take(room.saturating_sub(1)).collect();
-            s.push('…');
-            s
+            return name.to_string();
         }
+        let short = name.strip_prefix("wazo-plugind-").unwrap_or(name);
+        if short.chars().count() <= room {
+            return short.to_string();
+        }
+        let mut s: String = short.chars().take(room.saturating_sub(1)).collect();
+        s.push('…');
+        s
     };
     let full = name.chars().count();
     if full <= fit(true) || fit(true) >= MIN_NAME {
