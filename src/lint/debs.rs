@@ -30,9 +30,13 @@ pub(super) fn check(dir: &Path, copied: &[String], out: &mut Findings) {
     }
     let mut seen = std::collections::HashSet::new();
     for (rel, why) in roots {
+        if !real_folder(dir, &rel) {
+            continue;
+        }
         let root = dir.join(&rel);
         let walk = walkdir::WalkDir::new(&root)
             .follow_links(false)
+            .follow_root_links(false)
             .into_iter()
             .filter_map(Result::ok)
             .take(MAX_ENTRIES);
@@ -63,4 +67,22 @@ pub(super) fn check(dir: &Path, copied: &[String], out: &mut Findings) {
             );
         }
     }
+}
+
+/// True when `rel` leads from `dir` to a folder through folders only: a symlink on the way
+/// could lead out of the checkout, and is never followed.
+fn real_folder(dir: &Path, rel: &str) -> bool {
+    let mut at = dir.to_path_buf();
+    for part in Path::new(rel).components() {
+        match part {
+            std::path::Component::CurDir => continue,
+            std::path::Component::Normal(name) => at.push(name),
+            _ => return false,
+        }
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.is_dir() => {}
+            _ => return false,
+        }
+    }
+    true
 }

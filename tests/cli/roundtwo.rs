@@ -423,3 +423,23 @@ fn the_readme_ci_example_builds_a_plugins_folder_holding_a_readme() {
         ]
     );
 }
+
+/// A copied folder that is a symlink out of the checkout is not followed by the check.
+#[test]
+fn the_deb_check_never_follows_a_link_out_of_the_checkout() {
+    let p = plugin(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\n\
+         description: Hi.\nauthor: A <a@b.example>\n",
+    );
+    p.rules(&marker_rules("        cp -R payload \"$pkgdir/\""));
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path().join("elsewhere.deb"), "!<arch>\n");
+    std::os::unix::fs::symlink(outside.path(), p.path().join("payload")).unwrap();
+    let o = run(pluginctl().arg("lint").arg(p.path()));
+    assert_eq!(
+        stdout(&o),
+        "1 input checked: 0 errors, 0 warnings, 0 info\n",
+        "{}",
+        stdout(&o)
+    );
+}
