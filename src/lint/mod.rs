@@ -4,11 +4,14 @@
 //! A finding is a [`Tag`] from the registry in [`tags`] (which fixes its severity and its
 //! explanation), a place (file, line, column) and a message. [`checkout`] checks a plugin
 //! folder, [`package`] a `.deb` in one streamed pass; [`script`] holds the shell heuristics
-//! both use on rules files and maintainer scripts. [`finding`] defines what a finding is,
+//! both use on rules files and maintainer scripts, [`debs`] the packages left in a
+//! checkout. [`finding`] defines what a finding is,
 //! [`report`] what a run reports, [`tag_docs`] the tags' explanations as text.
 
+mod allow;
 pub(crate) mod checkout;
 pub(crate) mod control;
+mod debs;
 mod finding;
 pub(crate) mod format;
 pub(crate) mod git;
@@ -57,15 +60,19 @@ pub(crate) struct Options {
     pub(crate) deny_warnings: bool,
     /// `--market FILE`: resolve each plugin's `depends` in this market document.
     pub(crate) market: Option<market_deps::Market>,
+    /// `--allow TAG`: findings of these tags are counted, not shown.
+    pub(crate) allow: Vec<String>,
 }
 
 /// Checks one path: a folder as a plugin checkout, anything else as a `.deb`.
 pub(crate) fn lint_path(path: &Path, opts: &Options) -> InputReport {
     let shown = path.display().to_string();
     let mut findings = Findings::default();
+    let mut checkout = None;
     let kind = match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             checkout::check(path, opts, &mut findings);
+            checkout = Some(path);
             InputKind::Plugin
         }
         Ok(m) if m.is_file() => {
@@ -92,6 +99,7 @@ pub(crate) fn lint_path(path: &Path, opts: &Options) -> InputReport {
             InputKind::Unreadable
         }
     };
+    let (allowed, allowed_by_flag) = allow::apply(checkout, &opts.allow, &mut findings);
     let mut list = findings.list;
     if opts.deny_warnings {
         for f in &mut list {
@@ -106,6 +114,8 @@ pub(crate) fn lint_path(path: &Path, opts: &Options) -> InputReport {
         path: shown,
         kind,
         findings: list,
+        allowed,
+        allowed_by_flag,
     }
 }
 
@@ -169,12 +179,35 @@ pub(crate) fn before_build(
 
 /// Checks every path, in order.
 pub(crate) fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
-    let inputs: Vec<InputReport> = paths
+    let mut inputs: Vec<InputReport> = paths
         .iter()
         .take_while(|_| crate::ui::signals::pending().is_none())
         .map(|p| lint_path(p, opts))
         .collect();
-    let mut summary = Summary::default();
+    // An --allow that names no tag, or that allowed nothing in any input, is a warning.
+    let mut useless = Findings::default();
+    for tag in &opts.allow {
+        let used = inputs.iter().any(|i| i.allowed_by_flag.contains(tag));
+        if let Some(why) = allow::useless(tag, used, "in these inputs") {
+            useless.add(
+                Tag::UnusedAllow,
+                Place::file("--allow"),
+                format!("--allow {tag}: {why}"),
+            );
+        }
+    }
+    if let Some(first) = inputs.first_mut() {
+        for f in &mut useless.list {
+            if opts.deny_warnings && f.severity == Severity::Warning {
+                f.severity = Severity::Error;
+            }
+        }
+        first.findings.splice(0..0, useless.list);
+    }
+    let mut summary = Summary {
+        allowed: inputs.iter().map(|i| i.allowed).sum(),
+        ..Summary::default()
+    };
     for f in inputs.iter().flat_map(|i| &i.findings) {
         match f.severity {
             Severity::Error => summary.errors += 1,
@@ -213,6 +246,7 @@ pub(crate) fn run(args: &LintArgs) -> Result<i32> {
         wazo_version,
         deny_warnings: args.deny_warnings,
         market,
+        allow: args.allow.clone(),
     };
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.

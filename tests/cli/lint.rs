@@ -13,14 +13,21 @@ use std::process::Command;
 pub(crate) fn clean_plugin() -> Plugin {
     Plugin::new(
         "name: hello\nnamespace: demo\nversion: \"1.10\"\nplugin_format_version: 1\n\
-         display_name: Hello Plugin\ndescription: Says hello.\n",
+         display_name: Hello Plugin\ndescription: Says hello.\nauthor: Demo <demo@example.org>\n",
     )
 }
 
-/// A plugin with a manifest header (name hello, namespace demo, version 1.0) plus `extra`.
+/// A plugin with a manifest header (name hello, namespace demo, version 1.0) plus `extra`,
+/// then an author the Maintainer can be made of (after `extra`, so that its lines keep
+/// their numbers).
 pub(crate) fn plugin_with(extra: &str) -> Plugin {
+    let author = if extra.is_empty() || extra.ends_with('\n') {
+        "author: Demo <demo@example.org>\n"
+    } else {
+        ""
+    };
     Plugin::new(&format!(
-        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Says hello.\n{extra}"
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Says hello.\n{extra}{author}"
     ))
 }
 
@@ -246,7 +253,17 @@ pub(crate) fn dpkg_unpack_refuses(deb: &Path) -> String {
 fn a_clean_plugin_and_the_example_lint_clean() {
     let p = clean_plugin();
     let (status, out) = lint_text(&[p.path(), helloworld()], &["--deny-warnings"]);
-    assert_eq!(out, "2 inputs checked: 0 errors, 0 warnings, 0 info\n");
+    // The example's author has no address: a note on how to set the Maintainer, no more.
+    assert_eq!(
+        out,
+        format!(
+            "I: {}/wazo/plugin.yml:5:9: maintainer-default: author \"Wazo Authors\" has no \
+             e-mail address, so the package's Maintainer is Wazo Maintainers \
+             <dev+pkg@wazo.community>; write author: \"Your Name <you@example.org>\" (or give \
+             build --maintainer)\n2 inputs checked: 0 errors, 0 warnings, 1 info\n",
+            helloworld().display()
+        )
+    );
     assert_eq!(status, 0);
 }
 
@@ -300,7 +317,9 @@ fn packages_pluginctl_builds_lint_clean_and_lintian_agrees() {
 
 #[test]
 fn text_lines_name_place_tag_and_message_then_a_summary() {
-    let p = Plugin::new("name: Hello\nnamespace: foo-bar\nversion: \"1.0\"\n");
+    let p = Plugin::new(
+        "name: Hello\nnamespace: foo-bar\nversion: \"1.0\"\nauthor: Demo <demo@example.org>\n",
+    );
     let (status, out) = lint_text(&[p.path()], &[]);
     let yml = p.path().join("wazo/plugin.yml").display().to_string();
     assert_eq!(
@@ -483,7 +502,7 @@ fn versions_yaml_reads_as_numbers_are_warned_with_a_fix() {
         "name: hello\nnamespace: demo\nversion: \"1.10\"\nmin_wazo_version: '24.00'\nmax_wazo_version: 24.16\n\
          display_name: Hello\ndescription: Hi.\n",
     );
-    assert_eq!(lint_one(p.path()).tags(), Vec::<String>::new());
+    assert_eq!(lint_one(p.path()).tags(), ["I:maintainer-default"]);
 }
 
 #[test]
@@ -592,7 +611,9 @@ fn wazo_version_bounds_as_the_server_compares_them() {
 
 #[test]
 fn market_fields_are_wanted() {
-    let p = Plugin::new("name: hello\nnamespace: demo\nversion: \"1.0\"\ndescription: \"  \"\n");
+    let p = Plugin::new(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndescription: \"  \"\nauthor: A <a@b.example>\n",
+    );
     let r = lint_one(p.path());
     assert_eq!(
         r.tags(),
