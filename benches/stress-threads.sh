@@ -71,5 +71,10 @@ for i in $(seq 1 "$runs"); do
     left=$((left > n ? left : n))
 done
 "$bin" build -q -o "$work/out" "$work/p" >/dev/null 2>&1
-stale=$(find "$work/out" "${TMPDIR:-/tmp}" -maxdepth 1 \( -name '.pluginctl-*' -o -name 'pluginctl-stage-*' \) -user "$(id -u)" 2>/dev/null | wc -l)
+# Only a dead run's count (other builds may be running on the machine).
+stale=0
+for f in $(find "$work/out" "${TMPDIR:-/tmp}" -maxdepth 1 \( -name '.pluginctl-*' -o -name 'pluginctl-stage-*' \) -user "$(id -u)" 2>/dev/null); do
+    pid=$(basename "$f" | sed -E 's/^\.?pluginctl-(stage-)?([0-9]+)-.*/\2/')
+    kill -0 "$pid" 2>/dev/null || stale=$((stale + 1))
+done
 echo "runs=$runs ok=$ok failed-cleanly=$failed panics=$panics aborts=$aborts hangs=$hangs most-temps-seen=$left left-after-a-clean-run=$stale"

@@ -1,7 +1,7 @@
 //! The one error type of pluginctl, and the exit status each kind of failure maps to.
 //!
 //! Every message is a single line that names the file, the place and the cause, so that a CI
-//! log shows what went wrong without scrolling. The exit statuses are documented in README.md.
+//! log shows what went wrong without scrolling. The exit statuses are documented in docs/reference.md.
 //! Variants that have a structure keep it (path, line, column, the I/O error behind them) and
 //! are rendered to text only when shown.
 

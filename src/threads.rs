@@ -48,9 +48,10 @@ pub(crate) fn refused(err: io::Error) -> crate::Error {
 /// its own (up to 8 per core), and each reserves 64 MiB of address space (128 MiB while it
 /// is made): under `ulimit -v 500000`, `build -Z gzip --threads 16` spent the limit on
 /// arenas and aborted on a 256 KiB buffer, in 3 runs of 3; with two arenas, 3 of 3 built,
-/// at 16, 64 and 128 threads. The worker threads allocate a few buffers per 256 KiB block,
-/// so sharing arenas costs nothing measurable (build -Z gzip --threads 2 of 40 MB: 4.5 to
-/// 5.9 s either way, noise on a shared machine).
+/// at 16, 64 and 128 threads. The worker threads allocate a few buffers per 256 KiB block
+/// (above malloc's mmap threshold, so outside the arenas); no cost could be told from the
+/// noise of the shared 2-core machine it was measured on (see BENCHMARKS.md, "Exhausted
+/// machine").
 pub(crate) fn few_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a tuning parameter of the allocator; called before any

@@ -14,6 +14,17 @@ use std::path::PathBuf;
     disable_help_subcommand = true
 )]
 pub struct Cli {
+    /// Colour `warning:` and `error:` on a terminal (auto: when stderr is one and NO_COLOR
+    /// is not set).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        global = true
+    )]
+    pub(crate) color: ColorArg,
+
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -21,25 +32,27 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// In the order of use (help and manual pages list them so): build, lint, inspect, new,
+// index, market, then completions, man and help.
 pub(crate) enum Command {
     /// Build a plugin checkout into a .deb (wazo/rules build, then package).
     Build(BuildArgs),
+    /// Check plugin checkouts and .deb files; report every finding at once.
+    Lint(LintArgs),
     /// Show what a .deb holds: control fields, scripts, plugin.yml and files.
     Inspect(InspectArgs),
     /// Create a new plugin skeleton that builds and lints clean as it is.
     New(NewArgs),
     /// Turn a folder of .deb files into a flat apt repository (Packages, Release).
     Index(IndexArgs),
+    /// Print the plugin's Wazo market entry (JSON), or merge it into a market file.
+    Market(MarketArgs),
     /// Print a shell completion script (bash, zsh, fish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout, or write one page per command.
     Man(ManArgs),
-    /// Check plugin checkouts and .deb files; report every finding at once.
-    Lint(LintArgs),
     /// Print the help of pluginctl or of one of its commands.
     Help(HelpArgs),
-    /// Print the plugin's Wazo market entry (JSON), or merge it into a market file.
-    Market(MarketArgs),
 }
 
 /// Options of `pluginctl help` (an own command rather than clap's, so that
@@ -89,6 +102,11 @@ pub(crate) struct LintArgs {
     /// List every tag with its severity and exit.
     #[arg(long, conflicts_with_all = ["json", "format", "deny_warnings", "wazo_version", "market"])]
     pub(crate) list_tags: bool,
+
+    /// Accept every finding of TAG (repeatable); for one place, write
+    /// `# pluginctl: allow TAG` on the line before it in wazo/rules or plugin.yml.
+    #[arg(long, value_name = "TAG")]
+    pub(crate) allow: Vec<String>,
 }
 
 /// How `lint` prints its report (`--format`).
@@ -133,9 +151,10 @@ pub(crate) struct BuildArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=256))]
     pub(crate) threads: Option<u32>,
 
-    /// The Maintainer field of the package.
-    #[arg(long, value_name = "NAME <EMAIL>", default_value = crate::plugin::wazo::DEFAULT_MAINTAINER)]
-    pub(crate) maintainer: String,
+    /// The Maintainer field of the package [default: plugin.yml's author when it reads
+    /// "Name <email>", else "Wazo Maintainers <dev+pkg@wazo.community>"]
+    #[arg(long, value_name = "NAME <EMAIL>")]
+    pub(crate) maintainer: Option<String>,
 
     /// Print no progress and no output of steps that succeed (a failing rules step still
     /// shows its last lines).
@@ -231,8 +250,8 @@ pub(crate) struct IndexArgs {
     #[arg(long, value_name = "KEYID", conflicts_with = "sign")]
     pub(crate) sign_with: Option<String>,
 
-    /// Add Valid-Until to Release, this many days after its Date (apt then refuses a
-    /// repository not re-indexed in time: a replayed old index is caught).
+    /// Add Valid-Until to Release, this many days from the time of this run (apt then
+    /// refuses a repository not re-indexed in time: a replayed old index is caught).
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
     pub(crate) valid_for: Option<u32>,
 
@@ -262,7 +281,7 @@ pub(crate) struct IndexArgs {
     #[arg(long)]
     pub(crate) strict: bool,
 
-    /// Print nothing but errors.
+    /// Print nothing but errors (not even the paths written).
     #[arg(short, long)]
     pub(crate) quiet: bool,
 }
@@ -270,9 +289,10 @@ pub(crate) struct IndexArgs {
 /// Options of `pluginctl market`.
 #[derive(Debug, Args)]
 pub(crate) struct MarketArgs {
-    /// The plugin folder (with wazo/plugin.yml).
-    #[arg(value_name = "DIR", default_value = ".")]
-    pub(crate) dir: PathBuf,
+    /// The plugin folder (with wazo/plugin.yml); default: the nearest of the current
+    /// folder and its parents that holds wazo/plugin.yml.
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
 
     /// The git URL the Wazo server clones (default: the origin remote of DIR's work tree).
     #[arg(long, value_name = "URL")]
@@ -330,4 +350,15 @@ pub(crate) enum CompressionArg {
     Zstd,
     /// No compression.
     None,
+}
+
+/// When to colour `warning:` and `error:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }

@@ -67,6 +67,10 @@ pub(crate) fn man(dir: Option<&Path>, report: &Report) -> Result<()> {
                     page(sub, Some(&cmd))?,
                 ));
             }
+            pages.push((
+                "pluginctl-plugin.yml.5".to_string(),
+                super::pages::plugin_yml_page(),
+            ));
             let created = crate::files::missing_folders(dir);
             let written = write_pages(dir, &pages);
             if written.is_err() {
@@ -145,7 +149,8 @@ fn page(cmd: &clap::Command, parent: Option<&clap::Command>) -> Result<Vec<u8>> 
             roff.text([roman(about)]);
         }
     }
-    exit_status(&mut roff);
+    super::pages::render_examples(&mut roff, name);
+    exit_status(&mut roff, name);
     environment(&mut roff, name);
     roff.control("SH", ["SEE ALSO"]);
     let see_also: Vec<String> = match parent {
@@ -154,6 +159,10 @@ fn page(cmd: &clap::Command, parent: Option<&clap::Command>) -> Result<Vec<u8>> 
             .collect(),
         Some(_) => vec!["pluginctl(1)".to_string()],
     };
+    let see_also: Vec<String> = see_also
+        .into_iter()
+        .chain(["pluginctl-plugin.yml(5)".to_string()])
+        .collect();
     let mut refs = Vec::new();
     for (i, r) in see_also
         .iter()
@@ -240,8 +249,8 @@ fn synopsis(roff: &mut Roff, cmd: &clap::Command, name: Option<&str>) {
     roff.text(line);
 }
 
-/// The exit statuses, as [`crate::error`] maps failures to them.
-fn exit_status(roff: &mut Roff) {
+/// The exit statuses `command` can return, as [`crate::error`] maps failures to them.
+fn exit_status(roff: &mut Roff, command: Option<&str>) {
     use crate::error::*;
     roff.control("SH", ["EXIT STATUS"]);
     let rows = [
@@ -269,7 +278,8 @@ fn exit_status(roff: &mut Roff) {
              cleaned up.",
         ),
     ];
-    for (status, meaning) in rows {
+    let only = super::pages::statuses(command);
+    for (status, meaning) in rows.into_iter().filter(|(s, _)| only.contains(&s.as_str())) {
         roff.control("TP", []);
         roff.text([bold(status)]);
         roff.text([roman(meaning)]);

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub(crate) mod generate;
+mod pages;
 
 /// Parses the command line. `--help` and `--version` are written here, not by clap, which
 /// ignores a failed write (`--help > /dev/full` exited 0): their text goes through the

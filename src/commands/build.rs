@@ -154,22 +154,17 @@ fn build_loaded(
     stage.check_intact("rules package")?;
     check_manifest_unchanged(plugin_dir, &validated.bytes, Step::Package)?;
 
+    let maintainer = crate::package::control::maintainer(plan.maintainer.as_deref(), &manifest);
     let entries = report.timed("collect the staged files", || -> Result<_> {
         let threads = plan.compression.threads as usize;
         let mut tree = staging::collect(&stage, &plugin_abs, &manifest, &validated.bytes, threads)?;
-        extras::add_to(
-            &mut tree,
-            &manifest,
-            &plugin_abs,
-            &plan.maintainer,
-            timestamp,
-        )?;
+        extras::add_to(&mut tree, &manifest, &plugin_abs, &maintainer, timestamp)?;
         tree.check_parents()?;
         Ok(tree.into_sorted())
     })?;
     let package = Package {
         manifest: &manifest,
-        maintainer: &plan.maintainer,
+        maintainer: &maintainer,
         entries: &entries,
         compression: plan.compression,
         mtime: timestamp,
@@ -453,7 +448,7 @@ struct JsonDocument<'a> {
     skipped: Vec<String>,
 }
 
-/// The `build --json` document (its shape is documented in README.md).
+/// The `build --json` document (its shape is documented in docs/reference.md).
 fn json_document<'a>(
     outcome: &'a Outcome,
     origin: Option<&crate::package::source::Origin>,

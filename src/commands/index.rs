@@ -54,6 +54,8 @@ pub(crate) struct Options<'a> {
     pub(crate) keep: Option<u32>,
     /// An unmet `wazo-plugind-*` dependency is an error, not a warning.
     pub(crate) strict: bool,
+    /// `-q`: print nothing but errors, not even the paths written.
+    pub(crate) quiet: bool,
 }
 
 /// One package of the repository.
@@ -399,6 +401,8 @@ pub(crate) fn run(dir: &Path, options: &Options, report: &Report) -> Result<Vec<
         let shown = p.display().to_string();
         listing.push_str(&format!("{}\n", crate::ui::report::one_line(&shown)));
     }
-    report.stdout(&listing)?;
+    if !options.quiet {
+        report.stdout(&listing)?;
+    }
     Ok(written)
 }

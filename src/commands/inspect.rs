@@ -2,7 +2,7 @@
 //! control fields, maintainer scripts, shipped `plugin.yml` and file list.
 //!
 //! The reading is [`crate::package::info`]'s; this module only renders it, as text
-//! close to `dpkg-deb --info` and `--contents`, or as one JSON document (shape in README.md).
+//! close to `dpkg-deb --info` and `--contents`, or as one JSON document (shape in docs/reference.md).
 
 use crate::deb::deb822::Paragraph;
 use crate::deb::reader::TarKind;

@@ -98,6 +98,9 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
         Some(r) => r.to_string(),
         None => tag_at_head(req.dir, &manifest.version).unwrap_or_else(|| manifest.version.clone()),
     };
+    if let Some(why) = unknown_ref(req.dir, &git_ref) {
+        report.warn(&why);
+    }
     let mut version = Map::new();
     version.insert("version".into(), manifest.version.clone().into());
     version.insert("method".into(), "git".into());
@@ -223,6 +226,34 @@ fn shown_url(what: &str, url: &str, report: &Report) -> String {
         report.warn(&crate::plugin::url::removed_warning(what, &public.url));
     }
     public.url
+}
+
+/// Why `git_ref` will not check out on a Wazo server, when the repository of `dir` has no
+/// tag or branch of that name (None when it has, or when `dir` is not in a git work tree).
+fn unknown_ref(dir: &Path, git_ref: &str) -> Option<String> {
+    git(dir, &["rev-parse", "--is-inside-work-tree"]).ok()?;
+    let known = ["refs/tags/", "refs/heads/", "refs/remotes/origin/"]
+        .iter()
+        .any(|kind| {
+            git(
+                dir,
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    &format!("{kind}{git_ref}"),
+                ],
+            )
+            .is_ok()
+        });
+    if known {
+        return None;
+    }
+    Some(format!(
+        "ref {git_ref:?} is not a tag or branch of {}'s repository: a Wazo server cannot check \
+         it out; tag the release (git tag {git_ref} && git push origin {git_ref}) or give --ref",
+        dir.display()
+    ))
 }
 
 /// The tag pointing at HEAD: `VERSION` or `vVERSION` when one of them does, else the first

@@ -18,6 +18,7 @@ use crate::{cli, lint};
 pub fn run(cli: Cli) -> i32 {
     signals::install();
     crate::threads::few_arenas();
+    crate::ui::report::set_color(cli.color);
     let (report, result) = match cli.command {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {
@@ -63,6 +64,7 @@ pub fn run(cli: Cli) -> i32 {
                 fields: [args.origin, args.label, args.suite, args.codename],
                 keep: args.keep,
                 strict: args.strict,
+                quiet: args.quiet,
             };
             let result = index::run(&args.dir, &options, &report).map(|_| error::EXIT_OK);
             (report, result)
@@ -97,14 +99,20 @@ pub fn run(cli: Cli) -> i32 {
         }
         Command::Market(args) => {
             let report = Report::default();
-            let request = market::Request {
-                dir: &args.dir,
-                url: args.url.as_deref(),
-                git_ref: args.git_ref.as_deref(),
-                into: args.into.as_deref(),
-                subdirectory: args.subdirectory.as_deref(),
+            let found = match args.dir.clone() {
+                Some(dir) => Ok(dir),
+                None => crate::plugin::search::find_plugin_dir("market", &report),
             };
-            let result = market::run(&request, &report).map(|()| error::EXIT_OK);
+            let result = found.and_then(|dir| {
+                let request = market::Request {
+                    dir: &dir,
+                    url: args.url.as_deref(),
+                    git_ref: args.git_ref.as_deref(),
+                    into: args.into.as_deref(),
+                    subdirectory: args.subdirectory.as_deref(),
+                };
+                market::run(&request, &report).map(|()| error::EXIT_OK)
+            });
             (report, result)
         }
     };
@@ -136,6 +144,7 @@ fn lint_request(args: cli::args::LintArgs) -> lint::Request {
         wazo_version: args.wazo_version,
         market: args.market,
         deny_warnings: args.deny_warnings,
+        allow: args.allow,
         format,
     }
 }

@@ -33,7 +33,9 @@ pub(crate) fn build_plan(args: &BuildArgs, report: &Report) -> Result<BuildPlan>
         Some(n) if n > 0 => n,
         _ => std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
     };
-    check_maintainer(&args.maintainer)?;
+    if let Some(m) = &args.maintainer {
+        check_maintainer(m)?;
+    }
     // A bad SOURCE_DATE_EPOCH stops the build before anything runs or is created.
     let source_date_epoch = source_date_epoch()?;
     let plugins = if args.plugins.is_empty() {
@@ -79,7 +81,7 @@ pub(crate) fn build_plan(args: &BuildArgs, report: &Report) -> Result<BuildPlan>
             level,
             threads,
         },
-        maintainer: args.maintainer.trim().to_string(),
+        maintainer: args.maintainer.as_deref().map(|m| m.trim().to_string()),
         keep_going: args.keep_going,
         deny_warnings: args.deny_warnings,
         json: args.json,
@@ -98,12 +100,7 @@ fn names_a_deb_file(path: &Path) -> bool {
 
 fn check_maintainer(m: &str) -> Result<()> {
     let m = m.trim();
-    let ok = !m.is_empty()
-        && !m.chars().any(char::is_control)
-        && m.ends_with('>')
-        && m.find('<')
-            .is_some_and(|lt| lt > 0 && m[lt..].contains('@'));
-    if ok {
+    if crate::package::control::is_maintainer(m) {
         Ok(())
     } else {
         Err(Error::Usage(format!(

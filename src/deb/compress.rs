@@ -267,15 +267,25 @@ fn xz_threaded(
     loop {
         let mut filters = liblzma::stream::Filters::new();
         filters.lzma2(options);
-        let made = liblzma::stream::MtStreamBuilder::new()
+        let mut builder = liblzma::stream::MtStreamBuilder::new();
+        builder
             .threads(threads)
             // Returns to us at least every 100 ms, so signals are seen; the timeout never
             // changes the bytes.
             .timeout_ms(100)
             .block_size(block)
             .filters(filters)
-            .check(check)
-            .encoder();
+            .check(check);
+        // liblzma starts its threads as blocks come: memory it cannot have then is an error
+        // half-way. So under `ulimit -v`, no more than the address space holds, with each
+        // thread's stack (8 MiB by default) on top of liblzma's own estimate.
+        let each = builder.memusage() / u64::from(threads) + (8 << 20);
+        let fit = crate::threads::affordable(threads, each);
+        if fit < threads {
+            threads = fit;
+            continue;
+        }
+        let made = builder.encoder();
         match made {
             Err(liblzma::stream::Error::Mem) if threads > 1 => threads /= 2,
             made => return made,

@@ -152,6 +152,7 @@ fn check_tree(tree: &Node, file: &Place, opts: &Options, out: &mut Findings) {
             typo(&key.text, k.pos, KNOWN_KEYS, "", file, out);
         }
     }
+    maintainer(tree, file, out);
     let own = (text(get(tree, "name")), text(get(tree, "namespace")));
     dependencies(tree, own, file, out);
     wazo_versions(tree, opts, file, out);
@@ -197,6 +198,32 @@ fn homepage_credentials(tree: &Node, file: &Place, out: &mut Findings) {
             ),
         );
     }
+}
+
+/// Says how to set the package's Maintainer when `author` cannot be it (see
+/// [`crate::package::control::maintainer`]).
+fn maintainer(tree: &Node, file: &Place, out: &mut Findings) {
+    let node = get(tree, "author");
+    let author = text(node);
+    if author.is_some_and(crate::package::control::is_maintainer) {
+        return;
+    }
+    let (place, why) = match (node, author) {
+        (Some(n), Some(a)) => (
+            file.at(n.pos),
+            format!("author {a:?} has no e-mail address"),
+        ),
+        _ => (file.clone(), "no author".to_string()),
+    };
+    out.add(
+        Tag::MaintainerDefault,
+        place,
+        format!(
+            "{why}, so the package's Maintainer is {}; write author: \"Your Name \
+             <you@example.org>\" (or give build --maintainer)",
+            crate::plugin::wazo::DEFAULT_MAINTAINER
+        ),
+    );
 }
 
 /// Warns when the daemon's YAML 1.1 reader would turn a plain scalar into something else.
@@ -376,7 +403,7 @@ fn check_rules_file(dir: &Path, format: Option<u8>, out: &mut Findings) {
             out.add(tag, place.clone(), unfit.why());
             match readable {
                 Some(path) => path,
-                None => return,
+                None => return super::debs::check(dir, &[], out),
             }
         }
     };
@@ -393,4 +420,5 @@ fn check_rules_file(dir: &Path, format: Option<u8>, out: &mut Findings) {
             }
         };
     script::check_rules(&bytes, format, Stage::Checkout, &place, out);
+    super::debs::check(dir, &script::package_copies(&bytes), out);
 }

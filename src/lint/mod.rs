@@ -4,11 +4,14 @@
 //! A finding is a [`Tag`] from the registry in [`tags`] (which fixes its severity and its
 //! explanation), a place (file, line, column) and a message. [`checkout`] checks a plugin
 //! folder, [`package`] a `.deb` in one streamed pass; [`script`] holds the shell heuristics
-//! both use on rules files and maintainer scripts. [`finding`] defines what a finding is,
+//! both use on rules files and maintainer scripts, [`debs`] the packages left in a
+//! checkout. [`finding`] defines what a finding is,
 //! [`report`] what a run reports, [`tag_docs`] the tags' explanations as text.
 
+mod allow;
 pub(crate) mod checkout;
 pub(crate) mod control;
+mod debs;
 mod finding;
 pub(crate) mod format;
 pub(crate) mod git;
@@ -56,6 +59,8 @@ pub(crate) struct Options {
     pub(crate) deny_warnings: bool,
     /// `--market FILE`: resolve each plugin's `depends` in this market document.
     pub(crate) market: Option<market_deps::Market>,
+    /// `--allow TAG`: findings of these tags are counted, not shown.
+    pub(crate) allow: Vec<String>,
 }
 
 /// Checks one path: a folder as a plugin checkout, anything else as a `.deb`.
@@ -72,9 +77,11 @@ fn lint_input(
 ) -> InputReport {
     let shown = path.display().to_string();
     let mut findings = Findings::default();
+    let mut checkout = None;
     let kind = match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => {
             checkout::check(path, opts, validated, &mut findings);
+            checkout = Some(path);
             InputKind::Plugin
         }
         Ok(m) if m.is_file() => {
@@ -101,6 +108,7 @@ fn lint_input(
             InputKind::Unreadable
         }
     };
+    let (allowed, allowed_by_flag) = allow::apply(checkout, &opts.allow, &mut findings);
     let mut list = findings.list;
     if opts.deny_warnings {
         for f in &mut list {
@@ -115,6 +123,8 @@ fn lint_input(
         path: shown,
         kind,
         findings: list,
+        allowed,
+        allowed_by_flag,
     }
 }
 
@@ -180,12 +190,35 @@ pub(crate) fn before_build(
 
 /// Checks every path, in order.
 pub(crate) fn lint_paths(paths: &[PathBuf], opts: &Options) -> LintReport {
-    let inputs: Vec<InputReport> = paths
+    let mut inputs: Vec<InputReport> = paths
         .iter()
         .take_while(|_| crate::interrupt::pending().is_none())
         .map(|p| lint_path(p, opts))
         .collect();
-    let mut summary = Summary::default();
+    // An --allow that names no tag, or that allowed nothing in any input, is a warning.
+    let mut useless = Findings::default();
+    for tag in &opts.allow {
+        let used = inputs.iter().any(|i| i.allowed_by_flag.contains(tag));
+        if let Some(why) = allow::useless(tag, used, "in these inputs") {
+            useless.add(
+                Tag::UnusedAllow,
+                Place::file("--allow"),
+                format!("--allow {tag}: {why}"),
+            );
+        }
+    }
+    if let Some(first) = inputs.first_mut() {
+        for f in &mut useless.list {
+            if opts.deny_warnings && f.severity == Severity::Warning {
+                f.severity = Severity::Error;
+            }
+        }
+        first.findings.splice(0..0, useless.list);
+    }
+    let mut summary = Summary {
+        allowed: inputs.iter().map(|i| i.allowed).sum(),
+        ..Summary::default()
+    };
     for f in inputs.iter().flat_map(|i| &i.findings) {
         match f.severity {
             Severity::Error => summary.errors += 1,
@@ -211,6 +244,8 @@ pub(crate) struct Request {
     pub(crate) market: Option<PathBuf>,
     /// `--deny-warnings`.
     pub(crate) deny_warnings: bool,
+    /// `--allow TAG`: findings of these tags are counted, not shown.
+    pub(crate) allow: Vec<String>,
     /// How to print the report (`--format`, or JSON for `--json`).
     pub(crate) format: format::Format,
 }
@@ -243,6 +278,7 @@ pub(crate) fn run(args: &Request) -> Result<i32> {
         wazo_version,
         deny_warnings: args.deny_warnings,
         market,
+        allow: args.allow.clone(),
     };
     let report = lint_paths(&args.paths, &opts);
     // An interrupted read shows as findings: report the interruption, not them.

@@ -25,6 +25,12 @@ pub(crate) struct InputReport {
     pub(crate) kind: InputKind,
     /// Its findings, by file, line and column.
     pub(crate) findings: Vec<Finding>,
+    /// How many findings an allow (directive or `--allow`) accepted.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(crate) allowed: usize,
+    /// The `--allow` tags that accepted one here.
+    #[serde(skip)]
+    pub(crate) allowed_by_flag: Vec<String>,
 }
 
 /// Counts by severity (after `--deny-warnings`).
@@ -36,6 +42,13 @@ pub(crate) struct Summary {
     pub(crate) warnings: usize,
     /// Informational notes.
     pub(crate) info: usize,
+    /// Findings accepted by an allow (not in the lists); left out of the JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub(crate) allowed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Everything `lint` found: the JSON document of `--json`.
@@ -76,8 +89,13 @@ impl LintReport {
                 format!("{n} {word}s")
             }
         };
+        let allowed = if s.allowed > 0 {
+            format!(", {} allowed", s.allowed)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "{} checked: {}, {}, {} info\n",
+            "{} checked: {}, {}, {} info{allowed}\n",
             plural(n, "input"),
             plural(s.errors, "error"),
             plural(s.warnings, "warning"),

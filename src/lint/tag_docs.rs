@@ -1,7 +1,7 @@
 //! The tag registry as text: `--explain TAG`, `--list-tags`, and the page
 //! docs/lint-tags.md that a test keeps in sync with the registry.
 
-use super::{closest, tags, TAGS};
+use super::{tags, TAGS};
 use crate::{Error, Result};
 
 /// Wraps text at `width` columns (for `--explain` in a terminal).
@@ -14,11 +14,7 @@ fn wrap(text: &str, width: usize) -> String {
 /// The text of `--explain TAG`, or a usage error naming the closest tags.
 pub(crate) fn explain(name: &str) -> Result<String> {
     let Some(info) = tags::find(name) else {
-        let names: Vec<&str> = TAGS.iter().map(|t| t.name).collect();
-        let hint = match closest(name, &names) {
-            Some(near) => format!("; did you mean {near}?"),
-            None => String::new(),
-        };
+        let hint = super::allow::nearest_hint(name);
         return Err(Error::Usage(format!(
             "--explain {name}: no such tag{hint} (`pluginctl lint --list-tags` lists them)"
         )));

@@ -498,6 +498,24 @@ tags! {
          read: not a regular file (a FIFO, a device), a symlink leaving the checkout (its \
          text would publish a file of the build machine), unreadable, or larger than 1 MiB. \
          Make it a regular file of the checkout holding the license text.";
+    MaintainerDefault = "maintainer-default", Info, Checkout,
+        "The package's Maintainer field is taken from plugin.yml's `author` when it holds a \
+         name and an e-mail address (`author: Acme Telecom <dev@acme.example>`); this one \
+         has no `author`, or one without an address, so the package says `Wazo Maintainers \
+         <dev+pkg@wazo.community>`. Write the author as `Name <email>`, or give `pluginctl \
+         build --maintainer \"Name <email>\"`. The Wazo daemon never reads the field; \
+         people and Debian tools that ask who made a package do.";
+    DebInCheckout = "deb-in-checkout", Warning, Checkout,
+        "A Debian package (`.deb`) lies under the plugin's `wazo/` folder, or under a folder \
+         that `rules package` copies into the package. Usually the output of an earlier \
+         build (`cd wazo; pluginctl build -o .`): the next build ships it inside the new \
+         package, which grows with every build. Move it out of the checkout and build into \
+         a folder outside it. `build` warns before it ships one.";
+    UnusedAllow = "unused-allow", Warning, Input,
+        "A `# pluginctl: allow TAG` directive or a `lint --allow TAG` names a tag that does \
+         not exist (the message suggests the nearest one), or allows a finding that no \
+         longer occurs: the directive does nothing. Fix the name or remove the directive, \
+         so that a finding that comes back later is not silenced by accident.";
 }
 
 #[cfg(test)]

@@ -2,7 +2,29 @@
 
 use crate::package::staging::{Entry, Kind};
 use crate::plugin::manifest::Manifest;
-use crate::plugin::wazo::{RULES_BACKUP_DIR, SECTION};
+use crate::plugin::wazo::{DEFAULT_MAINTAINER, RULES_BACKUP_DIR, SECTION};
+
+/// True when `m` is one line of the form `Full Name <email@example.org>`: what a Maintainer
+/// field holds (`--maintainer` is checked by it, and `author` is used when it passes).
+pub(crate) fn is_maintainer(m: &str) -> bool {
+    let m = m.trim();
+    !m.is_empty()
+        && !m.chars().any(char::is_control)
+        && m.ends_with('>')
+        && m.find('<')
+            .is_some_and(|lt| lt > 0 && m[lt..].contains('@') && !m[..lt].trim().is_empty())
+}
+
+/// The Maintainer of a package: `--maintainer` when given, else the manifest's `author`
+/// when it holds a name and an e-mail address, else [`DEFAULT_MAINTAINER`]. (The Wazo
+/// daemon never reads the field.)
+pub(crate) fn maintainer(given: Option<&str>, m: &Manifest) -> String {
+    given
+        .or(m.author.as_deref().filter(|a| is_maintainer(a)))
+        .unwrap_or(DEFAULT_MAINTAINER)
+        .trim()
+        .to_string()
+}
 
 /// Longest synopsis written.
 pub(crate) const MAX_SYNOPSIS: usize = 80;

@@ -17,8 +17,9 @@ pub(crate) struct BuildPlan {
     pub(crate) output_name: Option<std::ffi::OsString>,
     /// Compression of the members.
     pub(crate) compression: Compression,
-    /// The Maintainer field.
-    pub(crate) maintainer: String,
+    /// `--maintainer`, when given (else `author`, else the default: see
+    /// [`crate::package::control::maintainer`]).
+    pub(crate) maintainer: Option<String>,
     /// Go on with the other plugins after one fails.
     pub(crate) keep_going: bool,
     /// The checkout's lint errors stop the build (`--deny-warnings`).

@@ -220,11 +220,29 @@ pub(crate) fn run(
         }
         None => Command::new(rules),
     };
+    // One pipe for both stdout and stderr, as a terminal is one file for both: the lines
+    // arrive in the order the step wrote them (two pipes read by two threads reordered
+    // them). Each write of the step is one write to the pipe, so a line written at once
+    // is never cut by the other stream's.
+    let (output, writer) = std::io::pipe().map_err(|e| {
+        Error::Io(format!(
+            "cannot create a pipe for `rules {}`: {}",
+            step.word(),
+            crate::error::describe_io(&e)
+        ))
+    })?;
+    let writer_too = writer.try_clone().map_err(|e| {
+        Error::Io(format!(
+            "cannot create a pipe for `rules {}`: {}",
+            step.word(),
+            crate::error::describe_io(&e)
+        ))
+    })?;
     cmd.arg(step.word())
         .current_dir(plugin_dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdout(writer)
+        .stderr(writer_too);
     match pkgdir {
         Some(dir) => cmd.env("pkgdir", dir),
         None => cmd.env_remove("pkgdir"),
@@ -246,52 +264,32 @@ pub(crate) fn run(
         failure,
     };
     let seen = crate::ui::tail::Tail::default();
-    let mut child = cmd.spawn().map_err(|e| failed(RulesFailure::Start(e)))?;
+    let spawned = cmd.spawn();
+    // Our copies of the pipe's writing end go now: the reader sees EOF when the step's do.
+    drop(cmd);
+    let mut child = spawned.map_err(|e| failed(RulesFailure::Start(e)))?;
     crate::interrupt::set_child_group(Some(child.id()));
-    let pumps = [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|stream| {
-        let sink: Box<dyn Write + Send> = match sandbox {
-            Some(_) => Box::new(Tee(report.rules_output(&label), seen.sink())),
-            None => report.rules_output(&label),
-        };
-        let (done, finished) = std::sync::mpsc::channel::<()>();
-        crate::threads::spawn(move || {
-            pump(stream, sink);
-            let _ = done.send(());
-        })
-        .map(|_| finished)
-    })
-    .collect::<std::io::Result<Vec<_>>>();
-    let pumps = match pumps {
-        Ok(pumps) => pumps,
-        Err(e) => {
-            // Nothing could read its output: the step would block on a full pipe.
-            process::kill_group(child.id());
-            let _ = child.wait();
-            crate::interrupt::set_child_group(None);
-            return Err(crate::threads::refused(e));
-        }
+    let sink: Box<dyn Write + Send> = match sandbox {
+        Some(_) => Box::new(Tee(report.rules_output(&label), seen.sink())),
+        None => report.rules_output(&label),
     };
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let pump_started = crate::threads::spawn(move || {
+        pump(Box::new(output), sink);
+        let _ = done.send(());
+    });
+    if let Err(e) = pump_started {
+        // Nothing could read its output: the step would block on a full pipe.
+        process::kill_group(child.id());
+        let _ = child.wait();
+        crate::interrupt::set_child_group(None);
+        return Err(crate::threads::refused(e));
+    }
     let status = process::wait_group(&mut child);
     crate::interrupt::set_child_group(None);
     // The pipes reach EOF once every process holding them is gone; one that escaped the
     // group (setsid) may hold them forever, so its output is given up after a while.
-    let deadline = std::time::Instant::now() + PUMP_GRACE;
-    for done in pumps {
-        let left = deadline.saturating_duration_since(std::time::Instant::now());
-        let _ = done.recv_timeout(left);
-    }
+    let _ = finished.recv_timeout(PUMP_GRACE);
     let status = status.map_err(|e| failed(RulesFailure::Wait(e)))?;
     crate::interrupt::check()?;
     report.step_done(&label, started.elapsed());

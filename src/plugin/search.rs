@@ -52,6 +52,18 @@ pub(crate) fn find_plugin_dir(
         ));
         return Ok(rel);
     }
+    // None: say where we looked (as cargo does); the errors about "." then say what is
+    // missing.
+    if std::fs::symlink_metadata(cwd.join(super::manifest::MANIFEST_PATH)).is_err() {
+        report.info(&format!(
+            "no wazo/plugin.yml in {} or any folder above it (searched {})",
+            cwd.display(),
+            cwd.ancestors()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(PathBuf::from("."))
 }
 

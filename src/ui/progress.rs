@@ -9,6 +9,11 @@
 //! The bar is drawn only when stderr is a terminal whose `TERM` is not `dumb`, never with
 //! `--quiet`, and only once archiving has run for a moment (`PLUGINCTL_PROGRESS_DELAY_MS`,
 //! 300 ms by default), so quick builds never flash it.
+//!
+//! indicatif's wide bar takes what the rest of the line leaves, which was nothing for a long
+//! package name at 80 columns (and the line then wrapped). [`layout`] fits the line to the
+//! terminal's width first: it shortens the name, then drops the rate, so the bar keeps at
+//! least [`MIN_BAR`] columns.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -20,6 +25,62 @@ use std::time::Duration;
 const DELAY: Duration = Duration::from_millis(300);
 /// How often the spinner and elapsed time move while nothing else changes.
 const TICK: Duration = Duration::from_millis(100);
+
+/// The narrowest bar drawn: below it the line says too little to be worth its room.
+const MIN_BAR: usize = 10;
+/// Shortest shortened name (with its `…`): shorter tells nothing.
+const MIN_NAME: usize = 8;
+/// Widest `{bytes}` or `{total_bytes}` (`1023.99 KiB`).
+const BYTES_WIDTH: usize = 11;
+/// Widest `{binary_bytes_per_sec}` (`1023.99 MiB/s`).
+const RATE_WIDTH: usize = 13;
+/// Widest `{elapsed:>3}` with its space (`59s`, `12m`, `1h`).
+const ELAPSED_WIDTH: usize = 4;
+
+/// The terminal's width in columns, from stderr (80 when it cannot tell).
+fn terminal_width() -> usize {
+    rustix::termios::tcgetwinsize(std::io::stderr())
+        .ok()
+        .map(|w| usize::from(w.ws_col))
+        .filter(|&c| c > 0)
+        .unwrap_or(80)
+}
+
+/// How the line fits `width` columns with a bar of at least [`MIN_BAR`]: the name as shown
+/// (shortened with `…` first), and whether the rate is shown (dropped second). `files` is
+/// the widest file counter (`339/339 files`).
+pub(crate) fn layout(width: usize, name: &str, files: &str) -> (String, bool) {
+    // Spinner and space, name and space, elapsed, "[" bar "] ", counter, space, bytes/total,
+    // and indicatif keeps the last column free.
+    let fixed = 2 + 1 + ELAPSED_WIDTH + 3 + files.chars().count() + 1 + 2 * BYTES_WIDTH + 1 + 1;
+    let fit = |rate: bool| {
+        let rate_cols = if rate { 1 + RATE_WIDTH } else { 0 };
+        width.saturating_sub(fixed + rate_cols + MIN_BAR)
+    };
+    // Every package name starts with wazo-plugind-: it goes first, then the end is cut.
+    let shorten = |room: usize| -> String {
+        if name.chars().count() <= room {
+            return name.to_string();
+        }
+        let short = name.strip_prefix("wazo-plugind-").unwrap_or(name);
+        if short.chars().count() <= room {
+            return short.to_string();
+        }
+        let mut s: String = short.chars().take(room.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    };
+    let full = name.chars().count();
+    if full <= fit(true) || fit(true) >= MIN_NAME {
+        return (shorten(fit(true)), true);
+    }
+    let room = fit(false);
+    if room >= MIN_NAME.min(full) {
+        return (shorten(room), false);
+    }
+    // Very narrow: the bar and the counters only.
+    (String::new(), false)
+}
 
 /// True when a progress bar may be drawn on stderr: a terminal that can move its cursor.
 pub(crate) fn stderr_can_draw() -> bool {
@@ -51,14 +112,17 @@ impl Progress {
 
     /// A bar labelled `label` for `files` entries of `bytes` bytes, shown after the delay.
     pub(crate) fn new(label: &str, files: u64, bytes: u64) -> Progress {
-        let style = ProgressStyle::with_template(
-            "{spinner} {prefix} {elapsed:>3} [{wide_bar}] {msg} {bytes}/{total_bytes} {binary_bytes_per_sec}",
-        )
+        let (label, rate) = layout(terminal_width(), label, &format!("{files}/{files} files"));
+        let rate = if rate { " {binary_bytes_per_sec}" } else { "" };
+        let prefix = if label.is_empty() { "" } else { "{prefix} " };
+        let style = ProgressStyle::with_template(&format!(
+            "{{spinner}} {prefix}{{elapsed:>3}} [{{wide_bar}}] {{msg}} {{bytes}}/{{total_bytes}}{rate}"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("#>-");
         let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::hidden())
             .with_style(style)
-            .with_prefix(label.to_string())
+            .with_prefix(label)
             .with_message(format!("0/{files} files"));
         let delay = std::env::var("PLUGINCTL_PROGRESS_DELAY_MS")
             .ok()

@@ -75,7 +75,7 @@ impl Report {
 
     /// Prints a warning as one line (also with `--quiet`: a warning is never silent).
     pub(crate) fn warn(&self, message: &str) {
-        to_stderr(format!("warning: {message}"));
+        to_stderr(format!("{}: {message}", paint("warning", "1;33")));
     }
 
     /// A rules step failed: with `--quiet`, shows its last lines (hidden so far).
@@ -94,7 +94,7 @@ impl Report {
 
     /// Prints an error as one line.
     pub(crate) fn error(&self, message: &str) {
-        to_stderr(format!("error: {message}"));
+        to_stderr(format!("{}: {message}", paint("error", "1;31")));
     }
 
     /// Runs a step, showing its start and duration with `-v`.
@@ -125,6 +125,35 @@ impl Report {
             return crate::ui::progress::Progress::hidden();
         }
         crate::ui::progress::Progress::new(label, files, bytes)
+    }
+}
+
+/// Whether `warning:` and `error:` are coloured, decided once from `--color`.
+static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Decides the colouring from `--color`: `auto` colours when stderr is a terminal that is
+/// not `dumb` and `NO_COLOR` is unset or empty (<https://no-color.org>).
+pub(crate) fn set_color(when: crate::cli::args::ColorArg) {
+    use crate::cli::args::ColorArg;
+    use std::io::IsTerminal;
+    let on = match when {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    };
+    let _ = COLOR.set(on);
+}
+
+/// `word` in the SGR colour `sgr` when colouring is on, else as is.
+fn paint(word: &str, sgr: &str) -> String {
+    if COLOR.get().copied().unwrap_or(false) {
+        format!("\x1b[{sgr}m{word}\x1b[0m")
+    } else {
+        word.to_string()
     }
 }
 

@@ -10,7 +10,8 @@ pub(crate) const LINES: usize = 20;
 /// Longest line kept; the rest of a longer one is cut.
 const MAX_LINE: usize = 4096;
 
-/// The last [`LINES`] lines written by a step's stdout and stderr, shared by their sinks.
+/// The last [`LINES`] lines written by a step (its stdout and stderr share one pipe, so
+/// they are kept in the order written).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tail(Arc<Mutex<Lines>>);
 

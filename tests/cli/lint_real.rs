@@ -257,6 +257,7 @@ fn a_python_plugin_after_real_patterns_has_notes_only() {
     assert_eq!(
         r.places_of(None),
         [
+            format!("I:maintainer-default:{manifest}"),
             format!("I:missing-description:{manifest}"),
             format!("I:rules-no-set-e:{rules}")
         ]

@@ -31,6 +31,7 @@ mod publish;
 mod reading;
 mod recipes;
 mod roundtwo;
+mod roundtwo_terminal;
 mod safety;
 mod signals;
 mod streams;

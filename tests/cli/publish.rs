@@ -606,11 +606,19 @@ fn market_prints_the_entry_with_the_origin_url_and_the_tag_at_head() {
 "##
         )
     };
-    // No tag at HEAD: the version as written.
+    // No tag at HEAD: the version as written, and a warning that no such ref exists.
     let o = market(p.path(), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), expected("1.9.0"));
-    assert_eq!(stderr(&o), "");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "warning: ref \"1.9.0\" is not a tag or branch of {}'s repository: a Wazo server \
+             cannot check it out; tag the release (git tag 1.9.0 && git push origin 1.9.0) or \
+             give --ref\n",
+            p.path().display()
+        )
+    );
     // Tags at HEAD: the one named after the version wins.
     git(p.path(), &["tag", "v1.9.0"]);
     git(p.path(), &["tag", "another"]);
@@ -668,6 +676,11 @@ fn market_into_adds_versions_newest_first_and_keeps_other_items() {
         r#"{"items": [{"namespace": "other", "name": "x", "versions": []}, {"name": "hello", "namespace": "acme", "downloads": 12, "display_name": "Old", "versions": [{"version": "1.2.0", "method": "git", "options": {"url": "u", "ref": "1.2.0"}}]}], "count": 2}"#,
     )
     .unwrap();
+    // Refs the repository has: no warning about them.
+    for t in ["1.9.0", "1.10.0"] {
+        git(p.path(), &["tag", t]);
+    }
+    git(p.path(), &["branch", "fix"]);
     let into = |args: &[&str]| {
         let mut all = vec!["--into", file.to_str().unwrap()];
         all.extend_from_slice(args);

@@ -32,7 +32,19 @@ impl Deb {
                         .iter()
                         .any(|p| p.rsplit('/').next().is_some_and(|n| n.starts_with(&prefix)))
                 });
-            let why = if own {
+            // Under the plugin's own wazo/ folder (shipped whole by every build): a build
+            // run there with `-o .`, not a copy made by the rules file.
+            let in_wazo = d.debs.examples.iter().any(|p| {
+                let parts: Vec<&str> = p.trim_start_matches("./").split('/').collect();
+                let root = super::PLUGINS_ROOT.split('/').count();
+                parts.len() > root + 3
+                    && parts[..root].join("/") == super::PLUGINS_ROOT
+                    && parts[root + 2] == "wazo"
+            });
+            let why = if in_wazo {
+                "left in the plugin's wazo/ folder, which every build ships whole: a build run \
+                 there with -o .; remove it from wazo/ and build with -o outside the checkout"
+            } else if own {
                 "a previous build of this very package, copied in by `cp -R . \"$pkgdir\"` \
                  when the output folder is the checkout; build with -o outside the checkout, \
                  or remove the old .deb"

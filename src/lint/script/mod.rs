@@ -250,3 +250,46 @@ pub(crate) fn check_rules(
             .any(|b| b.names("package") && b.does_work()),
     }
 }
+
+/// The folders of the checkout that the `package` branch copies (`cp -R SRC... "$pkgdir..."`,
+/// `cp -a`, `rsync -a`), as written relative to the checkout (`.` for all of it); sources
+/// holding a `$` or a glob are left out, since their value cannot be told from the text.
+pub(crate) fn package_copies(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_string())
+        .collect();
+    let d = dispatch(&lines);
+    let mut out = Vec::new();
+    for b in d.branches.iter().filter(|b| b.names("package")) {
+        for (_, code) in &b.body {
+            for stmt in statements(code) {
+                let words: Vec<&str> = stmt.split_whitespace().collect();
+                if !matches!(words.first(), Some(&"cp") | Some(&"rsync")) {
+                    continue;
+                }
+                let args: Vec<&str> = words[1..]
+                    .iter()
+                    .copied()
+                    .filter(|w| !w.starts_with('-'))
+                    .collect();
+                let Some((_, sources)) = args.split_last() else {
+                    continue;
+                };
+                for src in sources {
+                    let src = unquote(src);
+                    if src.is_empty() || src.contains(['$', '*', '?', '[', '`']) {
+                        continue;
+                    }
+                    let src = src.trim_end_matches('/').to_string();
+                    let src = if src.is_empty() { "/".to_string() } else { src };
+                    if !out.contains(&src) {
+                        out.push(src);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

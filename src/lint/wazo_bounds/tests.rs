@@ -138,6 +138,7 @@ fn messages(bound: Bound, text: &str, wazo: Option<&str>) -> Vec<String> {
         wazo_version: wazo.map(|w| WazoVersion::parse(w).unwrap()),
         deny_warnings: false,
         market: None,
+        allow: Vec::new(),
     };
     let mut out = Findings::default();
     check(

@@ -79,7 +79,7 @@ fn versions_yaml_reads_as_numbers_are_warned_with_a_fix() {
         "name: hello\nnamespace: demo\nversion: \"1.10\"\nmin_wazo_version: '24.00'\nmax_wazo_version: 24.16\n\
          display_name: Hello\ndescription: Hi.\n",
     );
-    assert_eq!(lint_one(p.path()).tags(), Vec::<String>::new());
+    assert_eq!(lint_one(p.path()).tags(), ["I:maintainer-default"]);
 }
 
 #[test]
@@ -188,7 +188,9 @@ fn wazo_version_bounds_as_the_server_compares_them() {
 
 #[test]
 fn market_fields_are_wanted() {
-    let p = Plugin::new("name: hello\nnamespace: demo\nversion: \"1.0\"\ndescription: \"  \"\n");
+    let p = Plugin::new(
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndescription: \"  \"\nauthor: A <a@b.example>\n",
+    );
     let r = lint_one(p.path());
     assert_eq!(
         r.tags(),

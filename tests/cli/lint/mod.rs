@@ -13,14 +13,21 @@ use std::process::Command;
 pub(crate) fn clean_plugin() -> Plugin {
     Plugin::new(
         "name: hello\nnamespace: demo\nversion: \"1.10\"\nplugin_format_version: 1\n\
-         display_name: Hello Plugin\ndescription: Says hello.\n",
+         display_name: Hello Plugin\ndescription: Says hello.\nauthor: Demo <demo@example.org>\n",
     )
 }
 
-/// A plugin with a manifest header (name hello, namespace demo, version 1.0) plus `extra`.
+/// A plugin with a manifest header (name hello, namespace demo, version 1.0) plus `extra`,
+/// then an author the Maintainer can be made of (after `extra`, so that its lines keep
+/// their numbers).
 pub(crate) fn plugin_with(extra: &str) -> Plugin {
+    let author = if extra.is_empty() || extra.ends_with('\n') {
+        "author: Demo <demo@example.org>\n"
+    } else {
+        ""
+    };
     Plugin::new(&format!(
-        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Says hello.\n{extra}"
+        "name: hello\nnamespace: demo\nversion: \"1.0\"\ndisplay_name: Hello\ndescription: Says hello.\n{extra}{author}"
     ))
 }
 

@@ -9,7 +9,17 @@ use super::*;
 fn a_clean_plugin_and_the_example_lint_clean() {
     let p = clean_plugin();
     let (status, out) = lint_text(&[p.path(), helloworld()], &["--deny-warnings"]);
-    assert_eq!(out, "2 inputs checked: 0 errors, 0 warnings, 0 info\n");
+    // The example's author has no address: a note on how to set the Maintainer, no more.
+    assert_eq!(
+        out,
+        format!(
+            "I: {}/wazo/plugin.yml:5:9: maintainer-default: author \"Wazo Authors\" has no \
+             e-mail address, so the package's Maintainer is Wazo Maintainers \
+             <dev+pkg@wazo.community>; write author: \"Your Name <you@example.org>\" (or give \
+             build --maintainer)\n2 inputs checked: 0 errors, 0 warnings, 1 info\n",
+            helloworld().display()
+        )
+    );
     assert_eq!(status, 0);
 }
 
@@ -63,7 +73,9 @@ fn packages_pluginctl_builds_lint_clean_and_lintian_agrees() {
 
 #[test]
 fn text_lines_name_place_tag_and_message_then_a_summary() {
-    let p = Plugin::new("name: Hello\nnamespace: foo-bar\nversion: \"1.0\"\n");
+    let p = Plugin::new(
+        "name: Hello\nnamespace: foo-bar\nversion: \"1.0\"\nauthor: Demo <demo@example.org>\n",
+    );
     let (status, out) = lint_text(&[p.path()], &[]);
     let yml = p.path().join("wazo/plugin.yml").display().to_string();
     assert_eq!(
