@@ -18,7 +18,11 @@ use crate::{cli, lint};
 pub fn run(cli: Cli) -> i32 {
     signals::install();
     crate::threads::few_arenas();
-    crate::ui::report::set_color(cli.color);
+    crate::ui::report::set_color(match cli.color {
+        cli::args::ColorArg::Always => Some(true),
+        cli::args::ColorArg::Never => Some(false),
+        cli::args::ColorArg::Auto => None,
+    });
     let (report, result) = match cli.command {
         Command::Build(args) => {
             let report = Report::new(if args.quiet {

@@ -67,8 +67,7 @@ fn sweep(dir: &Path, prefix: &str, kind: FileType) {
             continue;
         };
         // As root, a `build --ref` gave its `$pkgdir` to the unprivileged build user.
-        let ours =
-            stat.st_uid == me || (me == 0 && stat.st_uid == crate::plugin::rules::SANDBOX_ID);
+        let ours = stat.st_uid == me || (me == 0 && stat.st_uid == super::SANDBOX_ID);
         if FileType::from_raw_mode(stat.st_mode) != kind || !ours {
             continue;
         }

@@ -6,6 +6,11 @@ pub(crate) mod input;
 pub(crate) mod leftovers;
 pub(crate) mod nofollow;
 
+/// The id the steps of a `--ref` build run as: in Debian's reserved range 65000-65533, so no
+/// account or daemon of the machine owns files with it, and below 65536, so it exists in a
+/// container whose user namespace maps only that many ids.
+pub(crate) const SANDBOX_ID: u32 = 65533;
+
 /// The process umask, read without changing it (Linux reports it in /proc).
 pub(crate) fn umask() -> u32 {
     std::fs::read_to_string("/proc/self/status")

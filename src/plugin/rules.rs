@@ -189,10 +189,7 @@ pub(crate) struct Sandbox {
     pub(crate) tmp: PathBuf,
 }
 
-/// The id the steps of a `--ref` build run as: in Debian's reserved range 65000-65533, so no
-/// account or daemon of the machine owns files with it, and below 65536, so it exists in a
-/// container whose user namespace maps only that many ids.
-pub(crate) const SANDBOX_ID: u32 = 65533;
+pub(crate) use crate::files::SANDBOX_ID;
 
 /// Runs one rules step in `plugin_dir`; `pkgdir` is set for [`Step::Package`]. Messages name
 /// the rules file under `shown_dir`, the plugin folder as the user gave it. With a

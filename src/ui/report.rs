@@ -131,15 +131,14 @@ impl Report {
 /// Whether `warning:` and `error:` are coloured, decided once from `--color`.
 static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-/// Decides the colouring from `--color`: `auto` colours when stderr is a terminal that is
-/// not `dumb` and `NO_COLOR` is unset or empty (<https://no-color.org>).
-pub(crate) fn set_color(when: crate::cli::args::ColorArg) {
-    use crate::cli::args::ColorArg;
+/// Decides the colouring from `--color` (`Some(true)` always, `Some(false)` never): `None`
+/// (auto) colours when stderr is a terminal that is not `dumb` and `NO_COLOR` is unset or
+/// empty (<https://no-color.org>).
+pub(crate) fn set_color(when: Option<bool>) {
     use std::io::IsTerminal;
     let on = match when {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
+        Some(on) => on,
+        None => {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::io::stderr().is_terminal()
                 && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
