@@ -153,6 +153,8 @@ pub(crate) struct BuildArgs {
 
     /// The Maintainer field of the package [default: plugin.yml's author when it reads
     /// "Name <email>", else "Wazo Maintainers <dev+pkg@wazo.community>"]
+    // The text above is clap's help, written as clap writes its defaults, not rustdoc markup.
+    #[allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
     #[arg(long, value_name = "NAME <EMAIL>")]
     pub(crate) maintainer: Option<String>,
 

@@ -38,8 +38,11 @@ pub(crate) fn build_plan(args: &BuildArgs, report: &Report) -> Result<BuildPlan>
     }
     // A bad SOURCE_DATE_EPOCH stops the build before anything runs or is created.
     let source_date_epoch = source_date_epoch()?;
-    let plugins = if args.plugins.is_empty() {
+    let plugins = if args.plugins.is_empty() && args.url.is_none() {
         vec![crate::plugin::search::find_plugin_dir("build", report)?]
+    } else if args.plugins.is_empty() {
+        // `--ref --url`: the plugin is the clone's; no checkout here is used.
+        vec![PathBuf::from(".")]
     } else {
         args.plugins.clone()
     };

@@ -41,24 +41,24 @@ impl Report {
     pub(crate) fn step_start(&self, label: &str) {
         self.tail.clear();
         if self.verbosity == Verbosity::Verbose {
-            to_stderr(format!("pluginctl: {label}: started"));
+            to_stderr("pluginctl", &format!("{label}: started"));
         }
     }
 
     /// A step ended successfully.
     pub(crate) fn step_done(&self, label: &str, took: Duration) {
         if self.verbosity == Verbosity::Verbose {
-            to_stderr(format!(
-                "pluginctl: {label}: done in {:.3} s",
-                took.as_secs_f64()
-            ));
+            to_stderr(
+                "pluginctl",
+                &format!("{label}: done in {:.3} s", took.as_secs_f64()),
+            );
         }
     }
 
     /// A line of information (not shown with `--quiet`).
     pub(crate) fn info(&self, message: &str) {
         if self.verbosity != Verbosity::Quiet {
-            to_stderr(format!("pluginctl: {message}"));
+            to_stderr("pluginctl", message);
         }
     }
 
@@ -75,7 +75,7 @@ impl Report {
 
     /// Prints a warning as one line (also with `--quiet`: a warning is never silent).
     pub(crate) fn warn(&self, message: &str) {
-        to_stderr(format!("{}: {message}", paint("warning", "1;33")));
+        to_stderr(&paint("warning", "1;33"), message);
     }
 
     /// A rules step failed: with `--quiet`, shows its last lines (hidden so far).
@@ -94,7 +94,7 @@ impl Report {
 
     /// Prints an error as one line.
     pub(crate) fn error(&self, message: &str) {
-        to_stderr(format!("{}: {message}", paint("error", "1;31")));
+        to_stderr(&paint("error", "1;31"), message);
     }
 
     /// Runs a step, showing its start and duration with `-v`.
@@ -167,12 +167,13 @@ pub(crate) fn write_stdout(text: &str) -> crate::Result<()> {
     }
 }
 
-/// Writes a message line on stderr. Never panics: when stderr itself fails (closed pipe,
-/// full disk) there is nowhere left to say so, and the exit status still tells. Every
-/// message is one line: a line break or a terminal control in a value it names (a file
-/// name, a field) is escaped here, so it can never forge a line of its own.
-fn to_stderr(line: String) {
-    let mut line = one_line(&line).into_owned();
+/// Writes a message line on stderr: `prefix: message`. Never panics: when stderr itself
+/// fails (closed pipe, full disk) there is nowhere left to say so, and the exit status still
+/// tells. Every message is one line: a line break or a terminal control in a value it names
+/// (a file name, a field) is escaped here, so it can never forge a line of its own; the
+/// prefix is ours (its colour, when on, is the only escape sequence that reaches stderr).
+fn to_stderr(prefix: &str, message: &str) {
+    let mut line = format!("{prefix}: {}", one_line(message));
     line.push('\n');
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

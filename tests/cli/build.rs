@@ -13,7 +13,7 @@ fn helloworld_builds_installs_and_lints_clean() {
         "Package: wazo-plugind-helloworld-demo
 Version: 0.0.1
 Architecture: all
-Maintainer: Wazo Maintainers <dev+pkg@wazo.community>
+Maintainer: Wazo Authors <dev+pkg@wazo.community>
 Installed-Size: 26
 Section: wazo-plugind-plugin
 Priority: optional

@@ -6,29 +6,12 @@
 
 use crate::support::*;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 /// Runs `cmd`; fails the test if it has not ended within 30 seconds (it is killed then).
 fn run_watched(cmd: &mut Command) -> Output {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            let _ = child.kill();
-            let o = child.wait_with_output().unwrap();
-            panic!("{cmd:?} still ran after 30 s: {}", stderr(&o));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    run_within(cmd, Duration::from_secs(30))
 }
 
 /// Makes `path` a FIFO (`fifo`) or a link to /dev/zero.

@@ -9,7 +9,9 @@ use std::process::{Command, Output};
 
 /// A checkout with an error at line 3 column 10, a warning at 4:1, and notes without line.
 fn broken() -> Plugin {
-    let p = Plugin::new("name: bad\nnamespace: demo\nversion: \"1.0 beta\"\nnamspace: x\n");
+    let p = Plugin::new(
+        "name: bad\nnamespace: demo\nversion: \"1.0 beta\"\nnamspace: x\nauthor: Bad <bad@example.org>\n",
+    );
     p.rules("#!/bin/sh\ncase \"$1\" in build) ;; package) ;; install) ;; uninstall) ;; esac\n");
     p
 }

@@ -130,7 +130,10 @@ fn subdirectory_is_written_and_needs_wazo_25_08() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let r = lint_json(&[p.path()], &["--market", file.to_str().unwrap()]);
-    assert_eq!(r.tags(), ["W:subdirectory-before-wazo-25-08"]);
+    assert_eq!(
+        r.tags(),
+        ["I:maintainer-default", "W:subdirectory-before-wazo-25-08"]
+    );
     assert_eq!(
         r.message("subdirectory-before-wazo-25-08"),
         format!(

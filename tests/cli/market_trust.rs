@@ -131,6 +131,22 @@ fn removed(what: &str, clean: &str) -> String {
 fn no_credentials_of_a_git_url_reach_the_entry_or_a_message() {
     let p = Plugin::new(MANIFEST);
     git(p.path(), &["init", "-q"]);
+    // The ref written is a tag of the repository (else market warns that it is not).
+    git(
+        p.path(),
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.org",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "release",
+        ],
+    );
+    git(p.path(), &["tag", "1"]);
     // (origin, what the entry gets); the secret is always the word "SECRET".
     let cases = [
         (

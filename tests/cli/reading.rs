@@ -45,15 +45,6 @@ fn inspect(deb: &Path) -> std::process::Output {
     run(pluginctl().arg("inspect").arg(deb))
 }
 
-/// `pluginctl index` on a folder holding only `deb`: its output and the `Packages` bytes.
-fn index_alone(deb: &Path) -> (std::process::Output, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(deb, dir.path().join(deb.file_name().unwrap())).unwrap();
-    let o = run(pluginctl().arg("index").arg(dir.path()));
-    let packages = std::fs::read(dir.path().join("Packages")).unwrap_or_default();
-    (o, packages)
-}
-
 /// `pluginctl lint --json deb`, parsed.
 fn lint_json(deb: &Path) -> Value {
     let o = run(pluginctl().args(["lint", "--json"]).arg(deb));

@@ -132,11 +132,36 @@ fn no_format_dependent_finding_after_a_yaml_error_and_the_misindented_line_is_na
     assert_eq!(
         stderr(&o),
         format!(
-            "error: {}/wazo/plugin.yml:7:1: YAML syntax: simple key expect ':'; line 6 needs \
+            "error: {}/wazo/plugin.yml:6:1: YAML syntax: simple key expect ':'; line 6 needs \
              indenting: indent it by 2 spaces to line up with line 5\n",
             p.path().display()
         )
     );
+    // A key without ':': the parser stops on the next line (or at the end of the file);
+    // the line named is the key's own, with or without a final line break.
+    for (text, words) in [
+        (
+            "name: hello\nnamespace: demo\nversion \"1.0\"\ndisplay_name: Hello\n",
+            "simple key expect ':'",
+        ),
+        (
+            "name: hello\nnamespace: demo\nversion \"1.0\"",
+            "simple key expected",
+        ),
+    ] {
+        p.manifest(text);
+        let o = run(&mut p.build_cmd(out.path()));
+        assert_eq!(o.status.code(), Some(3));
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error: {}/wazo/plugin.yml:3:1: YAML syntax: {words}; a key must be followed \
+                 by ':' and a space (key: value)\n",
+                p.path().display()
+            ),
+            "{text:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- 3: the Maintainer

@@ -204,15 +204,6 @@ fn several_streams_and_trailing_bytes_are_judged_as_dpkg_judges_them() {
     assert_eq!(seen_of("data.tar.xz-garbage"), Some(true));
 }
 
-/// `pluginctl index` on a folder holding only `deb`: its output and the `Packages` bytes.
-fn index_alone(deb: &Path) -> (std::process::Output, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(deb, dir.path().join(deb.file_name().unwrap())).unwrap();
-    let o = run(pluginctl().arg("index").arg(dir.path()));
-    let packages = std::fs::read(dir.path().join("Packages")).unwrap_or_default();
-    (o, packages)
-}
-
 #[test]
 fn a_control_member_in_two_streams_is_refused_as_dpkg_refuses_it() {
     let tmp = tempfile::tempdir().unwrap();

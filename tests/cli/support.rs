@@ -62,6 +62,41 @@ pub fn runs(cmd: &mut Command) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Runs `cmd` with a deadline: a command still running after `limit` (one that blocks on a
+/// FIFO, say) is killed and the test fails, with what it printed. Its output is read while
+/// it runs, so a command that prints much never looks blocked.
+pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let (done, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match output.recv_timeout(limit) {
+        Ok(o) => o.unwrap(),
+        Err(_) => {
+            // SAFETY: kill(2) of our own child, not reaped yet (the thread reaps it).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let o = output.recv().unwrap().unwrap();
+            panic!("{cmd:?} still ran after {limit:?}: {}", stderr(&o))
+        }
+    }
+}
+
+/// `pluginctl index` on a folder holding only `deb`: its output and the `Packages` bytes.
+pub fn index_alone(deb: &Path) -> (Output, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(deb, dir.path().join(deb.file_name().unwrap())).unwrap();
+    let o = run(pluginctl().arg("index").arg(dir.path()));
+    let packages = std::fs::read(dir.path().join("Packages")).unwrap_or_default();
+    (o, packages)
+}
+
 /// Text of stderr.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -211,7 +211,8 @@ pub fn algorithm_of(name: &str) -> Option<Algorithm> {
     }
 }
 
-/// A decompressing reader for a member's data, reading what dpkg reads (`stream`).
+/// A decompressing reader for a member's data, reading what dpkg reads (see the `stream`
+/// module).
 pub fn decompress<'a>(algorithm: Algorithm, data: impl Read + 'a) -> io::Result<Decoded<'a>> {
     stream::decode(algorithm, data)
 }

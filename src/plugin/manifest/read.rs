@@ -80,10 +80,11 @@ pub(crate) fn read_limited(path: &Path, shown: &Path) -> crate::Result<Vec<u8>> 
 }
 
 /// The parser's words when a line is indented less or more than its block allows.
-const MISINDENTED: [&str; 4] = [
+const MISINDENTED: [&str; 5] = [
     "did not find expected key",
     "did not find expected '-' indicator",
     "simple key expect ':'",
+    "simple key expected",
     "could not find expected ':'",
 ];
 
@@ -113,7 +114,7 @@ fn indent_hint(text: &str, line: usize, message: &str) -> Option<String> {
     };
     // The parser stops on the bad line's own token, or (a key without ':') on the next
     // token after it.
-    let simple_key = message.contains("expect ':'") || message.contains("expected ':'");
+    let simple_key = key_without_colon(message);
     let bad = if simple_key {
         (0..line.saturating_sub(1).min(lines.len()))
             .rev()
@@ -135,11 +136,52 @@ fn indent_hint(text: &str, line: usize, message: &str) -> Option<String> {
     ))
 }
 
+/// The parser's words for a key that no ':' follows.
+fn key_without_colon(message: &str) -> bool {
+    message.contains("simple key expect") || message.contains("expected ':'")
+}
+
+/// Where a syntax error really is. For a key without ':' the parser stops at the next
+/// token, usually on a later line: the line at fault is then the last line with content
+/// before where it stopped (or the line it stopped in, when it stopped after content on it),
+/// and the place is that line's first character, as the hint names it.
+fn fault_pos(text: &str, pos: Pos, message: &str) -> Pos {
+    if !key_without_colon(message) {
+        return pos;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let content = |l: &str| {
+        let l = l.trim_start();
+        !l.is_empty() && !l.starts_with('#')
+    };
+    let stopped_after_content = lines
+        .get(pos.line.wrapping_sub(1))
+        .and_then(|l| l.get(..pos.col.saturating_sub(1)))
+        .is_some_and(content);
+    let fault = if stopped_after_content {
+        Some(pos.line - 1)
+    } else {
+        (0..pos.line.saturating_sub(1).min(lines.len()))
+            .rev()
+            .find(|i| content(lines[*i]))
+    };
+    match fault {
+        Some(i) => Pos {
+            line: i + 1,
+            col: lines[i].len() - lines[i].trim_start_matches(' ').len() + 1,
+        },
+        None => pos,
+    }
+}
+
 /// A fix for the parser's words where they give none: a line indented too little, or an
 /// unquoted `: ` in a value (the usual cause of "mapping values are not allowed").
 fn syntax_hint(text: &str, line: usize, message: &str) -> String {
     if let Some(hint) = indent_hint(text, line, message) {
         return hint;
+    }
+    if key_without_colon(message) {
+        return "; a key must be followed by ':' and a space (key: value)".to_string();
     }
     if !message.starts_with("mapping values are not allowed") {
         return String::new();
@@ -169,7 +211,10 @@ pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<Node, Diagnostic> {
     })?;
     let tree = yaml::parse(text).map_err(|e| {
         let hint = syntax_hint(text, e.pos.line, &e.message);
-        Diagnostic::new(e.pos, format!("YAML syntax: {}{hint}", e.message))
+        Diagnostic::new(
+            fault_pos(text, e.pos, &e.message),
+            format!("YAML syntax: {}{hint}", e.message),
+        )
     })?;
     let Some(tree) = tree else {
         return Err(Diagnostic::new(

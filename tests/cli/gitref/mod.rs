@@ -156,7 +156,7 @@ esac
 
 fn generating_plugin(version: &str) -> Plugin {
     let p = Plugin::new(&format!(
-        "name: gen\nnamespace: demo\nversion: \"{version}\"\ndisplay_name: Gen\ndescription: generated files\n"
+        "name: gen\nnamespace: demo\nversion: \"{version}\"\ndisplay_name: Gen\ndescription: generated files\nauthor: Gen <gen@example.org>\n"
     ));
     p.rules(GENERATING_RULES).file("share/a.txt", "committed\n");
     p

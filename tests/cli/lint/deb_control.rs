@@ -11,10 +11,7 @@ fn control_fields_syntax_and_grammar() {
     raw.edit("DEBIAN/control", |c| {
         c.replace("Package: wazo-plugind-helloworld-demo", "Package: Wazo_Bad")
             .replace("Version: 0.0.1", "Version: v1")
-            .replace(
-                "Maintainer: Wazo Maintainers <dev+pkg@wazo.community>\n",
-                "",
-            )
+            .replace("Maintainer: Wazo Authors <dev+pkg@wazo.community>\n", "")
             .replace(
                 "Section: wazo-plugind-plugin",
                 "Depends: curl (> 1), , python3\nSection: wazo-plugind-plugin\nthis is not a field",
