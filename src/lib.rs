@@ -12,7 +12,7 @@
 //! `package::control` -> `deb::tar` -> `deb::compress` -> `deb::ar`.
 
 pub mod cli;
-pub(crate) mod commands;
+pub mod commands;
 pub mod deb;
 pub(crate) mod error;
 pub(crate) mod files;
@@ -27,4 +27,3 @@ pub mod ui;
 
 pub(crate) use error::{Error, Result};
 
-pub use commands::run;

@@ -4,7 +4,7 @@
 fn main() {
     wazo_pluginctl::ui::signals::guard_standard_descriptors();
     let status = match wazo_pluginctl::cli::parse() {
-        Ok(cli) => wazo_pluginctl::run(cli),
+        Ok(cli) => wazo_pluginctl::commands::run(cli),
         Err(status) => status,
     };
     wazo_pluginctl::ui::signals::die_if_pending();

@@ -26,18 +26,24 @@ pub(crate) fn check(
 ) {
     // Unknown when the manifest could not be read: the format-dependent checks then stay
     // silent rather than guess (a guess of 0 made a false rules-postrm-ignored).
-    let format = match validated {
+    let parsed;
+    let (format, tree) = match validated {
         Some((format, tree)) => {
             let shown = manifest::manifest_path(dir);
             check_tree(tree, &Place::file(shown.display().to_string()), opts, out);
-            Some(format)
+            (Some(format), Some(tree))
         }
-        None => check_manifest(dir, opts, out),
+        None => {
+            let format;
+            (format, parsed) = check_manifest(dir, opts, out);
+            (format, parsed.as_ref())
+        }
     };
     // A folder without wazo/ is not a plugin: the missing manifest says it all.
     if dir.join("wazo").exists() {
         check_rules_file(dir, format, out);
-        super::git::check(dir, out);
+        let version = tree.and_then(|t| text_of(t, "version"));
+        super::git::check(dir, version, out);
         if let Some((name, why)) = crate::package::extras::license_problem(dir) {
             let shown = crate::plugin::paths::display_join(dir, name);
             out.add(
@@ -49,9 +55,9 @@ pub(crate) fn check(
     }
 }
 
-/// Reports the manifest's problems; returns its format version, `None` when the manifest
-/// cannot tell it.
-fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> Option<u8> {
+/// Reports the manifest's problems; returns its format version (`None` when the manifest
+/// cannot tell it) and its tree, when it could be parsed.
+fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> (Option<u8>, Option<Node>) {
     let shown = manifest::manifest_path(dir);
     let file = Place::file(shown.display().to_string());
     let path = dir.join(MANIFEST_PATH);
@@ -61,7 +67,7 @@ fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> Option<u8> 
             file,
             "not found; is this a Wazo plugin folder? (it holds wazo/plugin.yml and wazo/rules)",
         );
-        return None;
+        return (None, None);
     }
     let bytes = match manifest::read_inside(dir) {
         Ok(bytes) => bytes,
@@ -73,14 +79,14 @@ fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> Option<u8> 
                 file,
                 text.strip_prefix(&prefix).unwrap_or(&text),
             );
-            return None;
+            return (None, None);
         }
     };
     let tree = match manifest::parse_bytes(&bytes) {
         Ok(tree) => tree,
         Err(d) => {
             out.add(Tag::ManifestInvalid, file.at(d.pos), d.message);
-            return None;
+            return (None, None);
         }
     };
     let format = match manifest::from_tree(&tree) {
@@ -93,7 +99,7 @@ fn check_manifest(dir: &Path, opts: &Options, out: &mut Findings) -> Option<u8> 
         }
     };
     check_tree(&tree, &file, opts, out);
-    format
+    (format, Some(tree))
 }
 
 /// The entries of a mapping node.

@@ -5,7 +5,7 @@
 //! Each check runs only in a git work tree with git installed; elsewhere there is nothing to
 //! compare, and nothing is reported.
 
-use super::{checkout, Findings, Place, Tag};
+use super::{Findings, Place, Tag};
 use crate::plugin::manifest;
 use crate::plugin::rules::{self, RULES_PATH};
 use crate::plugin::{git, paths};
@@ -21,14 +21,17 @@ pub(crate) const TAGS: [Tag; 3] = [
 /// How many paths an uncommitted-files finding names.
 const SHOWN_PATHS: usize = 3;
 
-/// Checks the plugin folder `dir` against its git work tree.
-pub(crate) fn check(dir: &Path, out: &mut Findings) {
+/// Checks the plugin folder `dir` against its git work tree; `version` is the manifest's, as
+/// written, when it could be read.
+pub(crate) fn check(dir: &Path, version: Option<&str>, out: &mut Findings) {
     if rules::find_in_path("git").is_none() || git::top_level(dir).is_none() {
         return;
     }
     rules_mode(dir, out);
     uncommitted(dir, out);
-    tags(dir, out);
+    if let Some(version) = version {
+        tags(dir, version, out);
+    }
 }
 
 /// `wazo/rules` executable on disk but not in the index or in HEAD: the clone gets mode
@@ -82,16 +85,9 @@ fn uncommitted(dir: &Path, out: &mut Findings) {
 
 /// A tag at HEAD that does not name the manifest's version, less a leading `v`: a market
 /// entry with that tag as its `ref` installs another version than it announces.
-fn tags(dir: &Path, out: &mut Findings) {
-    let Some(version) = manifest::read_inside(dir)
-        .ok()
-        .and_then(|bytes| manifest::parse_bytes(&bytes).ok())
-        .and_then(|tree| checkout::text_of(&tree, "version").map(str::to_string))
-    else {
-        return;
-    };
+fn tags(dir: &Path, version: &str, out: &mut Findings) {
     for tag in git::tags_at_head(dir) {
-        if let Some(why) = tag_mismatch(&tag, &version) {
+        if let Some(why) = tag_mismatch(&tag, version) {
             out.add(
                 Tag::ReleaseTagNotVersion,
                 Place::file(manifest::manifest_path(dir).display().to_string()),
