@@ -26,4 +26,3 @@ pub(crate) mod threads;
 pub mod ui;
 
 pub(crate) use error::{Error, Result};
-
