@@ -4,15 +4,6 @@
 use crate::publish::{names, repo_with, Gpg, Key};
 use crate::support::*;
 use std::path::Path;
-use std::process::Output;
-
-fn index(dir: &Path, args: &[&str]) -> Output {
-    run(pluginctl()
-        .arg("index")
-        .arg(dir)
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000"))
-}
 
 fn index_ok(dir: &Path, args: &[&str]) -> String {
     let o = index(dir, args);
@@ -167,7 +158,7 @@ fn bad_release_field_values_are_one_line_and_nothing_written() {
     std::fs::remove_file(d.join("Release")).unwrap();
     // A Release index cannot read is not replaced silently: its fields would be lost.
     std::fs::write(d.join("Release"), "Origin: Acme\n broken\n:\n").unwrap();
-    let o = index(d, &[]);
+    let o = index(d, &NO_ARGS);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).starts_with(&format!(

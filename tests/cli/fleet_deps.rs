@@ -4,15 +4,6 @@
 
 use crate::support::*;
 use std::path::Path;
-use std::process::Output;
-
-fn index(dir: &Path, args: &[&str]) -> Output {
-    run(pluginctl()
-        .arg("index")
-        .arg(dir)
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1700000000"))
-}
 
 /// `demo/<name>` at `version` with these `depends` plugins and `debian_depends` relations.
 fn plugin(name: &str, version: &str, depends: &[&str], debian: &[&str]) -> Plugin {
@@ -83,7 +74,7 @@ fn unmet_plugin_dependencies_warn_as_apt_refuses_them_and_strict_writes_nothing(
     assert_eq!(names(d), before, "nothing written");
 
     // Without: one warning per package apt cannot install, and the repository is written.
-    let o = index(d, &[]);
+    let o = index(d, &NO_ARGS);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     let warned: Vec<String> = err

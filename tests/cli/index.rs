@@ -3,7 +3,7 @@
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// A plugin `demo/<name>` at `version`, depending on the given `demo/` plugins.
 fn plugin(name: &str, version: &str, depends: &[&str]) -> Plugin {
@@ -28,13 +28,6 @@ fn build_into(out: &Path, plugins: &[&Plugin]) {
     }
     let o = run(&mut c);
     assert!(o.status.success(), "{}", stderr(&o));
-}
-
-fn index(dir: &Path) -> Output {
-    run(pluginctl()
-        .arg("index")
-        .arg(dir)
-        .env("SOURCE_DATE_EPOCH", "1700000000"))
 }
 
 /// apt-get and apt-cache in their own root, trusting the repository without a signature.
@@ -72,7 +65,7 @@ fn apt_get_updates_from_the_index_and_resolves_plugins() {
     );
     let repo = tempfile::tempdir().unwrap();
     build_into(repo.path(), &[&c, &a, &b]);
-    let o = index(repo.path());
+    let o = index(repo.path(), &NO_ARGS);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
@@ -150,7 +143,7 @@ fn output_is_deterministic_and_sorted() {
     build_into(repo.path(), &[&a2]);
     // A file that is not a package is left alone.
     std::fs::write(repo.path().join("README.txt"), "not a package\n").unwrap();
-    assert!(index(repo.path()).status.success());
+    assert!(index(repo.path(), &NO_ARGS).status.success());
     let read = |name: &str| std::fs::read(repo.path().join(name)).unwrap();
     let first: Vec<Vec<u8>> = ["Packages", "Packages.gz", "Release"].map(read).to_vec();
     // Same packages, other mtimes, index again: byte-identical (SOURCE_DATE_EPOCH fixes Date).
@@ -158,7 +151,7 @@ fn output_is_deterministic_and_sorted() {
         let o = run(Command::new("touch").arg("-d").arg("2001-01-01").arg(&f));
         assert!(o.status.success());
     }
-    assert!(index(repo.path()).status.success());
+    assert!(index(repo.path(), &NO_ARGS).status.success());
     let second: Vec<Vec<u8>> = ["Packages", "Packages.gz", "Release"].map(read).to_vec();
     assert!(first == second, "index output changed between two runs");
 
@@ -251,7 +244,7 @@ fn a_damaged_package_stops_the_index_and_names_it() {
     build_into(repo.path(), &[&a]);
     let bad = repo.path().join("broken_1.0_all.deb");
     std::fs::write(&bad, "!<arch>\nnot really\n").unwrap();
-    let o = index(repo.path());
+    let o = index(repo.path(), &NO_ARGS);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o),
@@ -268,7 +261,7 @@ fn a_damaged_package_stops_the_index_and_names_it() {
 #[test]
 fn an_empty_folder_gives_an_empty_repository() {
     let repo = tempfile::tempdir().unwrap();
-    let o = index(repo.path());
+    let o = index(repo.path(), &NO_ARGS);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("holds no .deb file"), "{}", stderr(&o));
     assert_eq!(std::fs::read(repo.path().join("Packages")).unwrap(), b"");

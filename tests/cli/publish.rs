@@ -149,14 +149,6 @@ pub(crate) fn repo_with(name: &str, version: &str) -> tempfile::TempDir {
     repo
 }
 
-fn index(dir: &Path, extra: &[&std::ffi::OsStr]) -> Output {
-    run(pluginctl()
-        .arg("index")
-        .arg(dir)
-        .args(extra)
-        .env("SOURCE_DATE_EPOCH", "1700000000"))
-}
-
 fn signed_index(dir: &Path, key: &Path) -> Output {
     let o = index(dir, &["--sign".as_ref(), key.as_os_str()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -495,7 +487,7 @@ fn an_unsigned_run_after_a_signed_one_leaves_no_stale_signature() {
     let repo = repo_with("hello", "1.0");
     signed_index(repo.path(), &key.armored);
     assert!(repo.path().join("InRelease").exists());
-    let o = index(repo.path(), &[]);
+    let o = index(repo.path(), &NO_ARGS);
     assert!(o.status.success(), "{}", stderr(&o));
     let d = repo.path().display();
     assert_eq!(

@@ -97,6 +97,19 @@ pub fn index_alone(deb: &Path) -> (Output, Vec<u8>) {
     (o, packages)
 }
 
+/// No arguments, for [`index`] (an empty list has no element type to infer).
+pub const NO_ARGS: [&str; 0] = [];
+
+/// `pluginctl index DIR ARGS...` at a fixed SOURCE_DATE_EPOCH (the Release date then never
+/// depends on the clock).
+pub fn index<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Output {
+    run(pluginctl()
+        .arg("index")
+        .arg(dir)
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1700000000"))
+}
+
 /// Text of stderr.
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
