@@ -259,10 +259,10 @@ fn unknown_ref(dir: &Path, git_ref: &str) -> Option<String> {
 /// The tag pointing at HEAD: `VERSION` or `vVERSION` when one of them does, else the first
 /// by name. None outside a git work tree or when no tag points at HEAD.
 fn tag_at_head(dir: &Path, version: &str) -> Option<String> {
-    let out = git(dir, &["tag", "--points-at", "HEAD"]).ok()?;
-    let mut tags: Vec<&str> = out
-        .lines()
-        .map(str::trim)
+    let all = crate::plugin::git::tags_at_head(dir);
+    let mut tags: Vec<&str> = all
+        .iter()
+        .map(|t| t.trim())
         .filter(|t| !t.is_empty())
         .collect();
     tags.sort_unstable();
