@@ -3,7 +3,7 @@
 
 use crate::package::options::BuildPlan;
 use crate::package::pipeline::{Package, Written};
-use crate::package::staging::{self, Entry, Kind, StagingDir};
+use crate::package::staging::{self, StagingDir};
 use crate::plugin::manifest::{self, Manifest};
 use crate::plugin::rules::{self, Step};
 use crate::ui::report::Report;
@@ -170,19 +170,20 @@ fn build_loaded(
         mtime: timestamp,
         staging: Some(&stage),
     };
-    let file_bytes = |e: &Entry| match &e.kind {
-        Kind::File { size, .. } => *size,
-        _ => 0,
-    };
-    let mut progress = report.progress(
+    // The bar follows what the compressor has compressed, not what it was handed: a
+    // threaded xz holds up to a block per thread before it writes a byte.
+    let meter = crate::deb::compress::Meter::default();
+    let progress = report.progress(
         &manifest.package(),
-        entries.len() as u64,
-        entries.iter().map(file_bytes).sum(),
+        package.data_tar_ends(),
+        package.data_tar_len(),
+        Box::new({
+            let meter = meter.clone();
+            move || meter.get()
+        }),
     );
     let written = report.timed("write the package", || {
-        package.write(&plan.output, plan.output_name.as_deref(), &mut |e| {
-            progress.advance(file_bytes(e))
-        })
+        package.write(&plan.output, plan.output_name.as_deref(), &meter)
     });
     drop(progress);
     let written = written?;

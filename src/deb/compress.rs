@@ -2,6 +2,8 @@
 //! depend on the number of threads.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// A compression algorithm of a `.deb` member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,20 +77,45 @@ pub(crate) trait Encoder: Write {
     fn finish(self: Box<Self>) -> io::Result<()>;
 }
 
-struct Plain<W: Write>(W);
+/// How many input bytes an encoder has compressed so far, readable from another thread
+/// (the progress bar's). Threaded encoders take input well before they compress it: this
+/// counts the work done, not the bytes handed over.
+#[derive(Debug, Clone, Default)]
+pub struct Meter(Arc<AtomicU64>);
+
+impl Meter {
+    /// The input bytes compressed so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Moves the count up to `done` (never down).
+    pub(crate) fn reach(&self, done: u64) {
+        self.0.fetch_max(done, Ordering::Relaxed);
+    }
+}
+
+struct Plain<W: Write> {
+    out: W,
+    meter: Meter,
+    written: u64,
+}
 
 impl<W: Write> Write for Plain<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        let n = self.out.write(buf)?;
+        self.written += n as u64;
+        self.meter.reach(self.written);
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.out.flush()
     }
 }
 
 impl<W: Write> Encoder for Plain<W> {
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        self.0.flush()
+        self.out.flush()
     }
 }
 
@@ -98,61 +125,51 @@ impl<W: Write> Encoder for super::pgzip::ParallelGz<W> {
     }
 }
 
-/// An xz stream driven here rather than by `liblzma::write::XzEncoder`, whose `write` and
-/// `finish` loop inside until liblzma makes progress: with the threaded encoder that is
-/// until a whole block (24 MiB at level 6) is compressed, a minute on a slow machine, with
-/// no look at signals. Here every call to liblzma is bounded (at most [`XZ_STEP`] bytes in
-/// or out, and a 100 ms timeout for the threaded encoder), and a pending signal is seen
-/// between two calls.
-struct Xz<W: Write> {
-    stream: liblzma::stream::Stream,
+/// A zstd stream driven here, call by call, rather than by `zstd::stream::write::Encoder`:
+/// between two calls a pending signal is seen (also while the stream is finished, which
+/// waits for every worker) and the meter learns how much input the workers have compressed
+/// (`ZSTD_getFrameProgression`), which the crate's writer does not tell.
+struct Zstd<W: Write> {
+    cctx: zstd::zstd_safe::CCtx<'static>,
     out: W,
     buf: Vec<u8>,
+    meter: Meter,
 }
 
-/// The most bytes handed to or taken from liblzma in one call.
-const XZ_STEP: usize = 64 << 10;
-
-impl<W: Write> Xz<W> {
-    fn new(out: W, stream: liblzma::stream::Stream) -> Self {
-        Xz {
-            stream,
-            out,
-            buf: Vec::with_capacity(XZ_STEP),
-        }
-    }
-
-    /// One bounded call to liblzma; its output goes on to `out`. Returns the input bytes it
-    /// took and whether the stream has ended.
-    fn step(&mut self, input: &[u8], action: liblzma::stream::Action) -> io::Result<(usize, bool)> {
+impl<W: Write> Zstd<W> {
+    /// One call to zstd with at most [`STEP`] bytes of input; its output goes on to `out`.
+    /// Returns the input bytes it took and what zstd says is left to flush.
+    fn step(
+        &mut self,
+        input: &[u8],
+        op: zstd::zstd_safe::zstd_sys::ZSTD_EndDirective,
+    ) -> io::Result<(usize, usize)> {
         crate::interrupt::check_io()?;
-        let before = self.stream.total_in();
+        let input = &input[..input.len().min(STEP)];
         self.buf.clear();
-        let status = self
-            .stream
-            .process_vec(input, &mut self.buf, action)
-            .map_err(other)?;
+        let mut inbuf = zstd::zstd_safe::InBuffer::around(input);
+        let mut outbuf = zstd::zstd_safe::OutBuffer::around(&mut self.buf);
+        let left = self
+            .cctx
+            .compress_stream2(&mut outbuf, &mut inbuf, op)
+            .map_err(|code| other(zstd::zstd_safe::get_error_name(code)))?;
+        let taken = inbuf.pos();
         self.out.write_all(&self.buf)?;
-        let taken = (self.stream.total_in() - before) as usize;
-        match status {
-            liblzma::stream::Status::StreamEnd => Ok((taken, true)),
-            liblzma::stream::Status::MemNeeded => {
-                Err(io::Error::other("the xz encoder can make no progress"))
-            }
-            _ => Ok((taken, false)),
-        }
+        self.meter.reach(self.cctx.get_frame_progression().consumed);
+        Ok((taken, left))
     }
 }
 
-impl<W: Write> Write for Xz<W> {
+impl<W: Write> Write for Zstd<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if data.is_empty() {
             return Ok(0);
         }
-        let data = &data[..data.len().min(XZ_STEP)];
         loop {
-            // The threaded encoder may time out having taken nothing: ask again.
-            let (taken, _) = self.step(data, liblzma::stream::Action::Run)?;
+            let (taken, _) = self.step(
+                data,
+                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_continue,
+            )?;
             if taken > 0 {
                 return Ok(taken);
             }
@@ -164,25 +181,31 @@ impl<W: Write> Write for Xz<W> {
     }
 }
 
-impl<W: Write> Encoder for Xz<W> {
+impl<W: Write> Encoder for Zstd<W> {
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        while !self.step(&[], liblzma::stream::Action::Finish)?.1 {}
+        while self
+            .step(
+                &[],
+                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_end,
+            )?
+            .1
+            > 0
+        {}
         self.out.flush()
     }
 }
 
-impl<W: Write> Encoder for zstd::stream::write::Encoder<'static, W> {
-    fn finish(self: Box<Self>) -> io::Result<()> {
-        (*self).finish()?.flush()
-    }
-}
+/// The most input bytes handed to a compressor in one call (so a signal is seen between
+/// two of them).
+const STEP: usize = 64 << 10;
 
 fn other(e: impl std::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
 impl Compression {
-    /// Wraps `out` in an encoder for a member of exactly `size` uncompressed bytes.
+    /// Wraps `out` in an encoder for a member of exactly `size` uncompressed bytes; `meter`
+    /// follows the input it compresses.
     ///
     /// The size only ever shrinks what a small member costs: xz's dictionary (and so its
     /// memory and set-up time) is cut down to the member, and zstd is told the size up front
@@ -192,42 +215,56 @@ impl Compression {
         &self,
         out: W,
         size: u64,
+        meter: Meter,
     ) -> io::Result<Box<dyn Encoder + 'w>> {
         Ok(match self.algorithm {
-            Algorithm::None => Box::new(Plain(out)),
+            Algorithm::None => Box::new(Plain {
+                out,
+                meter,
+                written: 0,
+            }),
             Algorithm::Gzip => Box::new(super::pgzip::ParallelGz::new(
                 out,
                 self.level,
                 self.threads,
+                meter,
             )?),
             Algorithm::Xz => {
                 // A dictionary larger than the input buys nothing but memory to clear.
                 let fit = size.max(4096).next_power_of_two();
-                let dict = u64::from(xz_dict_size(self.level)).min(fit);
+                let dict = u64::from(super::xz::dict_size(self.level)).min(fit);
                 // Fixed block size (liblzma's own default: 3 x the dictionary, at least 1 MiB,
                 // as dpkg-deb uses), so the blocks, and so the bytes, are the same for any
                 // thread count.
                 let block = dict.saturating_mul(3).max(1 << 20);
                 let blocks = size.div_ceil(block).max(1);
-                let threads = blocks.min(u64::from(self.threads.max(1)));
-                let mut options =
-                    liblzma::stream::LzmaOptions::new_preset(self.level).map_err(other)?;
-                options.dict_size(dict as u32);
-                let mut filters = liblzma::stream::Filters::new();
-                filters.lzma2(&options);
-                let check = liblzma::stream::Check::Crc64;
+                let threads = blocks.min(u64::from(self.threads.max(1))) as u32;
                 // A member of one block needs no threads (nor their set-up): the plain
                 // encoder, chosen by the size alone, so whatever --threads says.
-                let stream = if blocks == 1 {
-                    liblzma::stream::Stream::new_stream_encoder(&filters, check)
+                if blocks == 1 {
+                    Box::new(super::xz::Xz::single(out, self.level, dict as u32, meter)?)
                 } else {
-                    xz_threaded(threads as u32, block, &options, check)
+                    Box::new(super::xz::Xz::threaded(
+                        out,
+                        threads,
+                        block,
+                        self.level,
+                        dict as u32,
+                        meter,
+                    )?)
                 }
-                .map_err(other)?;
-                Box::new(Xz::new(out, stream))
             }
             Algorithm::Zstd => {
-                let mut enc = zstd::stream::write::Encoder::new(out, self.level as i32)?;
+                use zstd::zstd_safe::CParameter;
+                let mut cctx = zstd::zstd_safe::CCtx::try_create().ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::OutOfMemory, "no memory for zstd")
+                })?;
+                let mut set = |p: CParameter| {
+                    cctx.set_parameter(p)
+                        .map(drop)
+                        .map_err(|code| other(zstd::zstd_safe::get_error_name(code)))
+                };
+                set(CParameter::CompressionLevel(self.level as i32))?;
                 // Worker mode always (even with one thread): its output does not depend on
                 // the number of workers, while single-thread mode differs from it. No more
                 // workers than jobs (of 1 MiB at least, whatever the level): each one more
@@ -238,74 +275,78 @@ impl Compression {
                 // Under `ulimit -v`, no more than the address space holds: each worker takes
                 // a thread stack (8 MiB by default) and a job in and out (4 MiB each).
                 let each = u64::from(ZSTD_JOB) * 3 + (8 << 20);
-                enc.multithread(crate::threads::affordable(workers, each))?;
+                set(CParameter::NbWorkers(crate::threads::affordable(
+                    workers, each,
+                )))?;
                 // The overlap between jobs is zstd's default for the level (each job hashes
                 // it again: a larger one costs CPU for a few tenths of a percent). So is the
                 // job size up to level 2 (4 windows: 2 MiB at level 1); above, where the
                 // default grows to 8 MiB and more, it is held at 4 MiB: half the memory for
                 // about a tenth of a percent of ratio. All of it depends on the level alone.
                 if self.level > 2 {
-                    enc.set_parameter(zstd::stream::raw::CParameter::JobSize(ZSTD_JOB))?;
+                    set(CParameter::JobSize(ZSTD_JOB))?;
                 }
-                enc.include_checksum(true)?;
-                enc.set_pledged_src_size(Some(size))?;
-                Box::new(enc)
+                set(CParameter::ChecksumFlag(true))?;
+                cctx.set_pledged_src_size(Some(size))
+                    .map_err(|code| other(zstd::zstd_safe::get_error_name(code)))?;
+                Box::new(Zstd {
+                    cctx,
+                    out,
+                    buf: Vec::with_capacity(zstd::zstd_safe::CCtx::out_size()),
+                    meter,
+                })
             }
         })
-    }
-}
-
-/// liblzma's threaded encoder with `threads` threads, or fewer when the memory for that
-/// many cannot be had (each holds a block in and out and an encoder: about 90 MiB at
-/// level 6): the block size is fixed, so the bytes are the same with any number.
-fn xz_threaded(
-    mut threads: u32,
-    block: u64,
-    options: &liblzma::stream::LzmaOptions,
-    check: liblzma::stream::Check,
-) -> Result<liblzma::stream::Stream, liblzma::stream::Error> {
-    loop {
-        let mut filters = liblzma::stream::Filters::new();
-        filters.lzma2(options);
-        let mut builder = liblzma::stream::MtStreamBuilder::new();
-        builder
-            .threads(threads)
-            // Returns to us at least every 100 ms, so signals are seen; the timeout never
-            // changes the bytes.
-            .timeout_ms(100)
-            .block_size(block)
-            .filters(filters)
-            .check(check);
-        // liblzma starts its threads as blocks come: memory it cannot have then is an error
-        // half-way. So under `ulimit -v`, no more than the address space holds, with each
-        // thread's stack (8 MiB by default) on top of liblzma's own estimate.
-        let each = builder.memusage() / u64::from(threads) + (8 << 20);
-        let fit = crate::threads::affordable(threads, each);
-        if fit < threads {
-            threads = fit;
-            continue;
-        }
-        let made = builder.encoder();
-        match made {
-            Err(liblzma::stream::Error::Mem) if threads > 1 => threads /= 2,
-            made => return made,
-        }
     }
 }
 
 /// Input bytes per zstd job above level 2.
 const ZSTD_JOB: u32 = 4 << 20;
 
-/// The LZMA2 dictionary size of an xz preset.
-fn xz_dict_size(level: u32) -> u32 {
-    const MIB: u32 = 1 << 20;
-    match level {
-        0 => 256 << 10,
-        1 => MIB,
-        2..=4 => 4 * MIB,
-        5 | 6 => 8 * MIB,
-        7 => 16 * MIB,
-        8 => 32 * MIB,
-        _ => 64 * MIB,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every encoder's meter ends at the whole input, and never goes back on the way.
+    #[test]
+    fn every_meter_ends_at_the_input_length() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let data: Vec<u8> = (0..(3 << 20) / 8)
+            .flat_map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state % 64).to_le_bytes()
+            })
+            .collect();
+        for algorithm in [
+            Algorithm::Xz,
+            Algorithm::Gzip,
+            Algorithm::Zstd,
+            Algorithm::None,
+        ] {
+            for threads in [1, 2] {
+                let compression = Compression {
+                    algorithm,
+                    level: algorithm.levels().start().max(&1).to_owned(),
+                    threads,
+                };
+                let meter = Meter::default();
+                let mut out = Vec::new();
+                let mut enc = compression
+                    .encoder(&mut out, data.len() as u64, meter.clone())
+                    .unwrap();
+                let mut seen = vec![0];
+                for chunk in data.chunks(100_000) {
+                    enc.write_all(chunk).unwrap();
+                    seen.push(meter.get());
+                }
+                enc.finish().unwrap();
+                seen.push(meter.get());
+                let name = algorithm.name();
+                assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{name}: {seen:?}");
+                assert_eq!(meter.get(), data.len() as u64, "{name}, {threads} threads");
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ pub(crate) mod tar;
 pub(crate) mod text;
 pub(crate) mod version;
 pub(crate) mod walk;
+pub(crate) mod xz;
 
 /// The control files that dpkg runs.
 pub(crate) const SCRIPT_NAMES: &[&str] = &["preinst", "postinst", "prerm", "postrm", "config"];

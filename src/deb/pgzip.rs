@@ -180,11 +180,18 @@ pub(crate) struct ParallelGz<W: Write> {
     pool: Option<Pool>,
     spare_inputs: Vec<Vec<u8>>,
     spare_output: Vec<u8>,
+    /// Follows the input of the blocks written out.
+    meter: super::compress::Meter,
 }
 
 impl<W: Write> ParallelGz<W> {
     /// A writer at deflate `level` (1-9) using up to `threads` threads; writes the header.
-    pub(crate) fn new(mut out: W, level: u32, threads: u32) -> io::Result<Self> {
+    pub(crate) fn new(
+        mut out: W,
+        level: u32,
+        threads: u32,
+        meter: super::compress::Meter,
+    ) -> io::Result<Self> {
         // XFL as gzip sets it: 2 for the slowest level, 4 for the fastest.
         let xfl = match level {
             9 => 2,
@@ -204,6 +211,7 @@ impl<W: Write> ParallelGz<W> {
             pool: None,
             spare_inputs: Vec::new(),
             spare_output: Vec::new(),
+            meter,
         })
     }
 
@@ -211,6 +219,7 @@ impl<W: Write> ParallelGz<W> {
     fn take(&mut self, done: Done) -> io::Result<()> {
         self.out.write_all(&done.output)?;
         self.crc.combine(&done.crc);
+        self.meter.reach(self.crc.total_len());
         self.spare_inputs.push(done.input);
         self.spare_output = done.output;
         Ok(())
@@ -329,7 +338,7 @@ mod tests {
     }
 
     fn gz(data: &[u8], level: u32, threads: u32, piece: usize) -> Vec<u8> {
-        let mut w = ParallelGz::new(Vec::new(), level, threads).unwrap();
+        let mut w = ParallelGz::new(Vec::new(), level, threads, Default::default()).unwrap();
         for chunk in data.chunks(piece) {
             w.write_all(chunk).unwrap();
         }

@@ -102,7 +102,10 @@ pub(crate) fn small_member(
         .collect();
     let len = entry_len(&ROOT) + headers.iter().map(entry_len).sum::<u64>() + END_LEN;
     let mut out = Vec::new();
-    let mut tar = TarWriter::new(compression.encoder(&mut out, len)?, mtime);
+    let mut tar = TarWriter::new(
+        compression.encoder(&mut out, len, Default::default())?,
+        mtime,
+    );
     tar.header(&ROOT)?;
     for (header, (_, _, text)) in headers.iter().zip(files) {
         tar.header(header)?;

@@ -10,7 +10,7 @@
 use super::control;
 use super::feed::{self, Feed, Piece};
 use crate::deb::ar;
-use crate::deb::compress::{Algorithm, Compression};
+use crate::deb::compress::{Algorithm, Compression, Meter};
 use crate::deb::tar::{self, EntryType, Header, TarWriter};
 use crate::package::staging::{Entry, Kind, StagingDir};
 use crate::plugin::manifest::Manifest;
@@ -124,13 +124,14 @@ fn temp_in(dir: &Path, suffix: &str) -> Result<tempfile::NamedTempFile> {
 
 impl Package<'_> {
     /// Writes the `.deb` into `out_dir` under `name` (`-o FILE.deb`), else its Debian name;
-    /// it appears under that name only when complete. `archived` is called after each data
-    /// entry is written (progress).
+    /// it appears under that name only when complete. `meter` follows the bytes of the data
+    /// member's tar stream compressed so far ([`Package::data_tar_ends`] says where each
+    /// entry ends in it), for a progress bar.
     pub(crate) fn write(
         &self,
         out_dir: &Path,
         name: Option<&std::ffi::OsStr>,
-        archived: &mut dyn FnMut(&Entry),
+        meter: &Meter,
     ) -> Result<Written> {
         let final_path = match name {
             Some(name) => out_dir.join(name),
@@ -146,10 +147,10 @@ impl Package<'_> {
         let mut deb = temp_in(out_dir, ".deb.tmp")?;
         let size = std::thread::scope(|scope| match self.compression.algorithm {
             Algorithm::None | Algorithm::Zstd => {
-                self.write_in_place(scope, deb.as_file_mut(), out_dir, archived)
+                self.write_in_place(scope, deb.as_file_mut(), out_dir, meter)
             }
             Algorithm::Xz | Algorithm::Gzip => {
-                self.write_through_temp(scope, deb.as_file_mut(), out_dir, archived)
+                self.write_through_temp(scope, deb.as_file_mut(), out_dir, meter)
             }
         })?;
         crate::interrupt::check()?;
@@ -174,7 +175,7 @@ impl Package<'_> {
         scope: &'scope Scope<'scope, 'env>,
         deb: &mut File,
         out_dir: &Path,
-        archived: &mut dyn FnMut(&Entry),
+        meter: &Meter,
     ) -> Result<u64> {
         let fail = |e| Error::io(out_dir, "cannot write the package", e);
         let padded = self.compression.algorithm == Algorithm::Zstd;
@@ -196,7 +197,7 @@ impl Package<'_> {
         let data_at = out.stream_position().map_err(fail)? + 60;
         let member =
             ar::OpenMember::begin(&mut out, &format!("data.tar{ext}"), self.mtime).map_err(fail)?;
-        let sums = self.write_data(scope, &mut out, out_dir, archived)?;
+        let sums = self.write_data(scope, &mut out, out_dir, meter)?;
         let data_len = member.end(&mut out).map_err(fail)?;
         let size = out.stream_position().map_err(fail)?;
         out.flush().map_err(fail)?;
@@ -242,12 +243,12 @@ impl Package<'_> {
         scope: &'scope Scope<'scope, 'env>,
         deb: &mut File,
         out_dir: &Path,
-        archived: &mut dyn FnMut(&Entry),
+        meter: &Meter,
     ) -> Result<u64> {
         let mut data = temp_in(out_dir, ".data.tmp")?;
         let sums = {
             let mut out = BufWriter::with_capacity(BUF_SIZE, data.as_file_mut());
-            let sums = self.write_data(scope, &mut out, out_dir, archived)?;
+            let sums = self.write_data(scope, &mut out, out_dir, meter)?;
             out.flush()
                 .map_err(|e| Error::io(out_dir, "cannot write the data member", e))?;
             sums
@@ -348,7 +349,7 @@ impl Package<'_> {
         scope: &'scope Scope<'scope, 'env>,
         out: &mut dyn Write,
         out_dir: &Path,
-        archived: &mut dyn FnMut(&Entry),
+        meter: &Meter,
     ) -> Result<Vec<(String, [u8; 16])>> {
         let io = |e| Error::io(out_dir, "cannot write the data member", e);
         let jobs = self
@@ -373,7 +374,7 @@ impl Package<'_> {
             .and_then(|stage| crate::package::cleanup::start(scope, stage, self.entries));
         let encoder = self
             .compression
-            .encoder(out, self.data_tar_len())
+            .encoder(out, self.data_tar_len(), meter.clone())
             .map_err(io)?;
         let mut tar = TarWriter::new(encoder, self.mtime);
         // Digests by entry index: no copy of every path while the compressor holds memory.
@@ -427,7 +428,6 @@ impl Package<'_> {
                     }
                 }
             }
-            archived(entry);
         }
         drop(feed);
         if let Some(reaper) = reaper {
@@ -442,13 +442,23 @@ impl Package<'_> {
     }
 
     /// The exact length of the data member's tar stream.
-    fn data_tar_len(&self) -> u64 {
-        let entries: u64 = self
-            .entries
+    pub(crate) fn data_tar_len(&self) -> u64 {
+        self.data_tar_ends()
+            .last()
+            .copied()
+            .unwrap_or(tar::entry_len(&tar::ROOT))
+            + tar::END_LEN
+    }
+
+    /// Where each entry (in the order of `entries`) ends in the data member's tar stream.
+    pub(crate) fn data_tar_ends(&self) -> Vec<u64> {
+        self.entries
             .iter()
-            .map(|e| tar::entry_len(&TarNames::of(e).header(e)))
-            .sum();
-        tar::entry_len(&tar::ROOT) + entries + tar::END_LEN
+            .scan(tar::entry_len(&tar::ROOT), |at, e| {
+                *at += tar::entry_len(&TarNames::of(e).header(e));
+                Some(*at)
+            })
+            .collect()
     }
 
     /// The compressed control member, in memory (it is small).

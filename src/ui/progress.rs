@@ -97,11 +97,15 @@ pub(crate) struct Progress {
 #[derive(Debug)]
 struct Shown {
     bar: ProgressBar,
-    files: u64,
-    total_files: u64,
-    /// Dropping it tells the thread waiting to show the bar that archiving is over.
+    /// Dropping it tells the thread that shows and moves the bar that archiving is over.
     cancel: Option<mpsc::Sender<()>>,
     waiter: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How many of the entries ending at `ends` (in stream order) are done when `done` bytes of
+/// the stream are.
+pub(crate) fn entries_done(ends: &[u64], done: u64) -> usize {
+    ends.partition_point(|&end| end <= done)
 }
 
 impl Progress {
@@ -110,8 +114,16 @@ impl Progress {
         Progress { shown: None }
     }
 
-    /// A bar labelled `label` for `files` entries of `bytes` bytes, shown after the delay.
-    pub(crate) fn new(label: &str, files: u64, bytes: u64) -> Progress {
+    /// A bar labelled `label` over a stream of `total` bytes whose entries end at `ends`;
+    /// shown after the delay, then moved every [`TICK`] to what `done` says is done (the
+    /// compressor's count, which runs behind what was handed to it).
+    pub(crate) fn new(
+        label: &str,
+        ends: Vec<u64>,
+        total: u64,
+        done: Box<dyn Fn() -> u64 + Send>,
+    ) -> Progress {
+        let files = ends.len();
         let (label, rate) = layout(terminal_width(), label, &format!("{files}/{files} files"));
         let rate = if rate { " {binary_bytes_per_sec}" } else { "" };
         let prefix = if label.is_empty() { "" } else { "{prefix} " };
@@ -120,7 +132,7 @@ impl Progress {
         ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("#>-");
-        let bar = ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::hidden())
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden())
             .with_style(style)
             .with_prefix(label)
             .with_message(format!("0/{files} files"));
@@ -132,9 +144,19 @@ impl Progress {
         let shown_bar = bar.clone();
         let waiter = crate::threads::spawn(move || {
             // Disconnected (archiving ended) before the delay: the bar never appears.
-            if cancelled.recv_timeout(delay) == Err(mpsc::RecvTimeoutError::Timeout) {
-                shown_bar.set_draw_target(ProgressDrawTarget::stderr());
-                shown_bar.enable_steady_tick(TICK);
+            if cancelled.recv_timeout(delay) != Err(mpsc::RecvTimeoutError::Timeout) {
+                return;
+            }
+            let moved = || {
+                let now = done().min(total);
+                shown_bar.set_message(format!("{}/{files} files", entries_done(&ends, now)));
+                shown_bar.set_position(now);
+            };
+            moved();
+            shown_bar.set_draw_target(ProgressDrawTarget::stderr());
+            shown_bar.enable_steady_tick(TICK);
+            while cancelled.recv_timeout(TICK) == Err(mpsc::RecvTimeoutError::Timeout) {
+                moved();
             }
         });
         // No thread to spare for a bar: the build goes on without one.
@@ -144,21 +166,9 @@ impl Progress {
         Progress {
             shown: Some(Shown {
                 bar,
-                files: 0,
-                total_files: files,
                 cancel: Some(cancel),
                 waiter: Some(waiter),
             }),
-        }
-    }
-
-    /// One more entry of `bytes` bytes is archived.
-    pub(crate) fn advance(&mut self, bytes: u64) {
-        if let Some(s) = &mut self.shown {
-            s.files += 1;
-            s.bar
-                .set_message(format!("{}/{} files", s.files, s.total_files));
-            s.bar.inc(bytes);
         }
     }
 }
@@ -173,5 +183,22 @@ impl Drop for Progress {
             // Erases every line the bar drew, so the next message starts clean.
             s.bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entries_done;
+
+    /// An entry counts once the compressor is past its last byte, not before.
+    #[test]
+    fn an_entry_is_done_when_the_stream_is_past_its_end() {
+        let ends = [1024, 1536, 10_240];
+        assert_eq!(entries_done(&ends, 0), 0);
+        assert_eq!(entries_done(&ends, 1023), 0);
+        assert_eq!(entries_done(&ends, 1024), 1);
+        assert_eq!(entries_done(&ends, 10_239), 2);
+        assert_eq!(entries_done(&ends, 10_240 + 1024), 3);
+        assert_eq!(entries_done(&[], 5), 0);
     }
 }

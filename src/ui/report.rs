@@ -113,18 +113,20 @@ impl Report {
         write_stdout(text)
     }
 
-    /// A progress bar for archiving `files` entries of `bytes` bytes in all (see
-    /// [`crate::ui::progress`]): never with `--quiet` or when stderr cannot draw it.
+    /// A progress bar over a stream of `total` bytes whose entries end at `ends`, moved to
+    /// what `done` reports (see [`crate::ui::progress`]): never with `--quiet` or when
+    /// stderr cannot draw it.
     pub(crate) fn progress(
         &self,
         label: &str,
-        files: u64,
-        bytes: u64,
+        ends: Vec<u64>,
+        total: u64,
+        done: Box<dyn Fn() -> u64 + Send>,
     ) -> crate::ui::progress::Progress {
         if self.verbosity == Verbosity::Quiet || !crate::ui::progress::stderr_can_draw() {
             return crate::ui::progress::Progress::hidden();
         }
-        crate::ui::progress::Progress::new(label, files, bytes)
+        crate::ui::progress::Progress::new(label, ends, total, done)
     }
 }
 
