@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective as EndDirective;
 
 /// A compression algorithm of a `.deb` member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,11 +140,7 @@ struct Zstd<W: Write> {
 impl<W: Write> Zstd<W> {
     /// One call to zstd with at most [`STEP`] bytes of input; its output goes on to `out`.
     /// Returns the input bytes it took and what zstd says is left to flush.
-    fn step(
-        &mut self,
-        input: &[u8],
-        op: zstd::zstd_safe::zstd_sys::ZSTD_EndDirective,
-    ) -> io::Result<(usize, usize)> {
+    fn step(&mut self, input: &[u8], op: EndDirective) -> io::Result<(usize, usize)> {
         crate::interrupt::check_io()?;
         let input = &input[..input.len().min(STEP)];
         self.buf.clear();
@@ -162,18 +159,7 @@ impl<W: Write> Zstd<W> {
 
 impl<W: Write> Write for Zstd<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if data.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let (taken, _) = self.step(
-                data,
-                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_continue,
-            )?;
-            if taken > 0 {
-                return Ok(taken);
-            }
-        }
+        take_some(data, |d| Ok(self.step(d, EndDirective::ZSTD_e_continue)?.0))
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -183,15 +169,25 @@ impl<W: Write> Write for Zstd<W> {
 
 impl<W: Write> Encoder for Zstd<W> {
     fn finish(mut self: Box<Self>) -> io::Result<()> {
-        while self
-            .step(
-                &[],
-                zstd::zstd_safe::zstd_sys::ZSTD_EndDirective::ZSTD_e_end,
-            )?
-            .1
-            > 0
-        {}
+        while self.step(&[], EndDirective::ZSTD_e_end)?.1 > 0 {}
         self.out.flush()
+    }
+}
+
+/// Hands `data` to a compressor through `step`, which may take nothing when its threads are
+/// busy (it returned to let a signal be seen): asks again until some is taken.
+pub(crate) fn take_some(
+    data: &[u8],
+    mut step: impl FnMut(&[u8]) -> io::Result<usize>,
+) -> io::Result<usize> {
+    if data.is_empty() {
+        return Ok(0);
+    }
+    loop {
+        let taken = step(data)?;
+        if taken > 0 {
+            return Ok(taken);
+        }
     }
 }
 

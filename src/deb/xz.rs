@@ -194,16 +194,8 @@ impl<W: Write> Drop for Xz<W> {
 
 impl<W: Write> Write for Xz<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if data.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            // The threaded encoder may time out having taken nothing: ask again.
-            let (taken, _) = self.step(data, sys::LZMA_RUN)?;
-            if taken > 0 {
-                return Ok(taken);
-            }
-        }
+        // The threaded encoder may time out having taken nothing: take_some asks again.
+        super::compress::take_some(data, |d| Ok(self.step(d, sys::LZMA_RUN)?.0))
     }
 
     fn flush(&mut self) -> io::Result<()> {
