@@ -86,3 +86,23 @@ fn lint_warnings_of_build_at_a_ref_name_the_file_ref_colon_path() {
     assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
     check_with_dpkg(&deb, "wazo-plugind-hello-acme");
 }
+
+/// A plugin file that links to another file of the repository, outside the plugin's folder:
+/// both are named at the ref (the target was shown as its path in the clone).
+#[test]
+fn a_link_out_of_the_plugin_folder_names_its_target_at_the_ref() {
+    let (work, dir) = tagged(
+        "name: hello\nnamespace: acme\nversion: \"1.0\"\ndisplay_name: Hello\n",
+        &marker_rules("        :"),
+        "plugins/hello",
+    );
+    std::fs::rename(dir.join("wazo/plugin.yml"), work.path().join("shared.yml")).unwrap();
+    std::os::unix::fs::symlink("../../../shared.yml", dir.join("wazo/plugin.yml")).unwrap();
+    commit_all(work.path());
+    git(work.path(), &["tag", "-f", "v1.0"]);
+    assert_eq!(
+        refused(&dir, 3),
+        "error: v1.0:plugins/hello/wazo/plugin.yml: resolves to v1.0:shared.yml, outside the \
+         plugin folder; make it a regular file of the checkout\n"
+    );
+}
