@@ -5,6 +5,7 @@
 //! of order, `min_wazo_version` put beside the versions where the daemon never reads it. The
 //! entry is made from the same manifest reader `build` uses, scalars as written.
 
+use crate::plugin::git;
 use crate::plugin::manifest::{self, Manifest};
 use crate::plugin::market_rules;
 use crate::plugin::yaml::{Node, Value};
@@ -12,7 +13,6 @@ use crate::ui::report::Report;
 use crate::{Error, Result};
 use serde_json::{Map, Value as Json};
 use std::path::Path;
-use std::process::Command;
 
 /// What `market` was asked for.
 pub(crate) struct Request<'a> {
@@ -98,7 +98,7 @@ pub(crate) fn run(req: &Request, report: &Report) -> Result<()> {
         Some(r) => r.to_string(),
         None => tag_at_head(req.dir, &manifest.version).unwrap_or_else(|| manifest.version.clone()),
     };
-    if let Some(why) = unknown_ref(req.dir, &git_ref) {
+    if let Some(why) = unknown_ref(req.dir, &git_ref)? {
         report.warn(&why);
     }
     let mut version = Map::new();
@@ -168,42 +168,13 @@ fn extra_field(tree: &Node, key: &str) -> Result<Option<Json>, (crate::plugin::y
     }
 }
 
-/// Runs git in `dir`; its first output line, or the first line of its complaint.
-fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run git: {}", crate::error::describe_io(&e)))?;
-    let first = |bytes: &[u8]| {
-        String::from_utf8_lossy(bytes)
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .to_string()
-    };
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        let why = first(&out.stderr);
-        Err(if why.is_empty() {
-            format!("git {} failed", args.join(" "))
-        } else {
-            why
-        })
-    }
-}
-
 /// The URL of the `origin` remote of the work tree holding `dir`, without credentials.
 fn origin_url(dir: &Path, report: &Report) -> Result<String> {
-    let url = git(dir, &["remote", "get-url", "origin"])
+    git::program("market takes the URL from the git remote \"origin\" unless --url gives it")?;
+    let url = git::run(Some(dir), &["remote", "get-url", "origin"])?
         .map_err(|why| {
             Error::Usage(format!(
-                "{}: no git remote \"origin\" to take the URL from ({why}); give it with --url",
+                "{}: no git remote \"origin\" to take the URL from (git: {why}); give it with --url",
                 dir.display()
             ))
         })?
@@ -229,37 +200,29 @@ fn shown_url(what: &str, url: &str, report: &Report) -> String {
 }
 
 /// Why `git_ref` will not check out on a Wazo server, when the repository of `dir` has no
-/// tag or branch of that name (None when it has, or when `dir` is not in a git work tree).
-fn unknown_ref(dir: &Path, git_ref: &str) -> Option<String> {
-    git(dir, &["rev-parse", "--is-inside-work-tree"]).ok()?;
-    let known = ["refs/tags/", "refs/heads/", "refs/remotes/origin/"]
-        .iter()
-        .any(|kind| {
-            git(
-                dir,
-                &[
-                    "rev-parse",
-                    "--verify",
-                    "--quiet",
-                    &format!("{kind}{git_ref}"),
-                ],
-            )
-            .is_ok()
-        });
-    if known {
-        return None;
+/// tag or branch of that name (None when it has, when `dir` is not in a git work tree, or
+/// without git).
+fn unknown_ref(dir: &Path, git_ref: &str) -> Result<Option<String>> {
+    if git::ask(dir, &["rev-parse", "--is-inside-work-tree"])?.is_none() {
+        return Ok(None);
     }
-    Some(format!(
+    for kind in ["refs/tags/", "refs/heads/", "refs/remotes/origin/"] {
+        let name = format!("{kind}{git_ref}");
+        if git::ask(dir, &["rev-parse", "--verify", "--quiet", &name])?.is_some() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(format!(
         "ref {git_ref:?} is not a tag or branch of {}'s repository: a Wazo server cannot check \
          it out; tag the release (git tag {git_ref} && git push origin {git_ref}) or give --ref",
         dir.display()
-    ))
+    )))
 }
 
 /// The tag pointing at HEAD: `VERSION` or `vVERSION` when one of them does, else the first
 /// by name. None outside a git work tree or when no tag points at HEAD.
 fn tag_at_head(dir: &Path, version: &str) -> Option<String> {
-    let all = crate::plugin::git::tags_at_head(dir);
+    let all = git::tags_at_head(dir);
     let mut tags: Vec<&str> = all
         .iter()
         .map(|t| t.trim())

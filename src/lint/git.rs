@@ -75,7 +75,7 @@ fn uncommitted(dir: &Path, out: &mut Findings) {
     let what = if n == 1 { "file is" } else { "files are" };
     out.add(
         Tag::UncommittedFiles,
-        Place::file(dir.display().to_string()),
+        Place::file(paths::shown(dir).display().to_string()),
         format!(
             "{n} {what} modified or untracked ({shown}): a Wazo server builds the committed \
              tree only (pluginctl build --ref REF builds what it installs)"

@@ -178,7 +178,7 @@ pub(crate) fn before_build(
         let n = shown.len();
         let what = if n == 1 { "error" } else { "errors" };
         return Err(Error::plugin(
-            dir,
+            crate::plugin::paths::shown(dir),
             format!(
                 "{n} lint {what} in the checkout (above) and --deny-warnings: nothing was \
              built; fix them, or build without --deny-warnings"

@@ -126,7 +126,7 @@ fn read_license_file(plugin_dir: &Path, name: &str) -> Result<Option<Vec<u8>>> {
     if !crate::plugin::paths::is_within(&real, plugin_dir) {
         return Err(bad(format!(
             "a symlink to {}, outside the plugin folder; its text would be published in the package (copy the license into the checkout)",
-            real.display()
+            crate::plugin::paths::shown(&real).display()
         )));
     }
     let meta = std::fs::metadata(&real)

@@ -79,7 +79,10 @@ pub(crate) fn build_timestamp(plugin_dir: &Path, source_date_epoch: Option<u64>)
     if let Some(time) = git_head_time(plugin_dir) {
         if time > MAX_TIMESTAMP {
             return Err(out_of_range(
-                &format!("{}: the commit time of HEAD ({time})", plugin_dir.display()),
+                &format!(
+                    "{}: the commit time of HEAD ({time})",
+                    crate::plugin::paths::shown(plugin_dir).display()
+                ),
                 fix,
             ));
         }

@@ -79,6 +79,8 @@ pub(crate) struct Fetched {
     pub(crate) origin: Origin,
     /// The private folder: the clone, and the build user's HOME and TMPDIR.
     _folder: StagingDir,
+    /// Messages name the clone's files `REF:path` while it exists.
+    _shown: paths::ShownAsRef,
 }
 
 /// Clones `source` as a Wazo server does; `checkout` is the plugin folder given (or found),
@@ -123,6 +125,7 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
             source.git_ref
         ))
     })?;
+    let shown = paths::show_as_ref(&clone, &source.git_ref);
     let commit = git::head_commit(&clone).ok_or_else(|| {
         Error::Io(format!(
             "{shown_url}: the clone of {} has no commit",
@@ -143,13 +146,16 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
         None => clone.clone(),
     };
     if let Err((rules::Unfit::NotExecutable(_), _)) = rules::locate(&plugin_dir) {
+        let file = plugin_dir.join(rules::RULES_PATH);
+        // As git update-index takes it at the top of a work tree.
+        let in_repo = paths::in_ref(&file).map_or(PathBuf::from(rules::RULES_PATH), |(_, p)| p);
         return Err(Error::plugin(
-            rules::RULES_PATH,
+            paths::shown(&file),
             format!(
-                "mode 100644 in {} ({}), so a Wazo server cannot run it; fix it in git: \
-                 git update-index --chmod=+x wazo/rules, then commit",
-                source.git_ref,
-                &commit[..commit.len().min(12)]
+                "mode 100644 (commit {}), so a Wazo server cannot run it; fix it in git: \
+                 git update-index --chmod=+x {}, then commit",
+                &commit[..commit.len().min(12)],
+                in_repo.display()
             ),
         ));
     }
@@ -183,6 +189,7 @@ pub(crate) fn fetch(source: &RefSource, checkout: &Path, report: &Report) -> Res
             },
         },
         _folder: folder,
+        _shown: shown,
     })
 }
 

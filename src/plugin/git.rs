@@ -130,10 +130,23 @@ fn reason(stderr: &str) -> Option<String> {
     Some(text.to_string())
 }
 
-/// Runs a query whose failure only means "no answer" (not a work tree, no HEAD, no git).
+/// Runs a query whose failure only means "no answer" (not a work tree, no HEAD, no such
+/// ref, no git); `Ok(None)` then. An interruption is still an error: the caller stops.
+pub(crate) fn ask(dir: &Path, args: &[&str]) -> Result<Option<String>> {
+    if crate::plugin::rules::find_in_path("git").is_none() {
+        return Ok(None);
+    }
+    match run(Some(dir), args) {
+        Ok(reply) => Ok(reply.ok()),
+        Err(e @ Error::Interrupted(_)) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+/// [`ask`] for callers that have no error to return: an interruption gives no answer here,
+/// and the command stops at its next check.
 fn query(dir: &Path, args: &[&str]) -> Option<String> {
-    crate::plugin::rules::find_in_path("git")?;
-    run(Some(dir), args).ok()?.ok()
+    ask(dir, args).ok().flatten()
 }
 
 /// The commit time of HEAD of the work tree holding `dir`.

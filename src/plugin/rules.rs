@@ -89,12 +89,12 @@ pub(crate) fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, 
         let why = if link_meta.file_type().is_symlink() {
             format!(
                 "a symlink to {}, outside the plugin folder; make it a regular file",
-                real.display()
+                crate::plugin::paths::shown(&real).display()
             )
         } else {
             format!(
                 "resolves to {}, outside the plugin folder (is wazo/ a symlink?); make wazo/ a folder of the checkout",
-                real.display()
+                crate::plugin::paths::shown(&real).display()
             )
         };
         return Err((Unfit::NotRegular(why), None));

@@ -1,6 +1,7 @@
 //! `pluginctl market`: the fields the server's market schema reads, `--subdirectory` and
 //! the 25.08 it needs (in `market` and in `lint --market`), and `--into` refusing a version
-//! the server's LooseVersion cannot order against one already listed.
+//! the server's LooseVersion cannot order against one already listed; and the git it runs:
+//! stopped by a signal while it hangs, not needed with --url.
 
 use crate::lint::lint_json;
 use crate::support::*;
@@ -180,4 +181,75 @@ fn into_refuses_a_version_looseversion_cannot_order_and_leaves_the_file() {
     let p3 = Plugin::new(&MANIFEST.replace("\"1.0.2\"", "\"1.0.10\""));
     let o = market(&p3, &["--into", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A folder for a stand-in `git` (or none), first on PATH: `PATH` for the command.
+fn path_with(bin: &std::path::Path) -> String {
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
+/// A git that hangs (a remote that never answers, a lock held) does not hold `market` past
+/// a signal: git runs in a process group of its own, which the signal reaches. The first
+/// git call is the origin remote without --url, the ref check with it.
+#[test]
+fn sigterm_stops_market_while_git_hangs() {
+    use std::os::unix::process::ExitStatusExt;
+    let p = Plugin::new(MANIFEST);
+    let (bin, marks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mark = marks.path().join("git-started");
+    let git = bin.path().join("git");
+    write(
+        &git,
+        format!("#!/bin/sh\ntouch {}\nsleep 600\n", mark.display()),
+    );
+    chmod(&git, 0o755);
+    for args in [&[][..], &["--url", "https://git.example/h.git"][..]] {
+        let _ = std::fs::remove_file(&mark);
+        let o = sigterm_when(
+            pluginctl()
+                .arg("market")
+                .arg(p.path())
+                .args(args)
+                .env("PATH", path_with(bin.path())),
+            &mark,
+        );
+        assert_eq!(
+            o.status.signal(),
+            Some(libc::SIGTERM),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            stderr(&o),
+            "error: interrupted by SIGTERM; nothing was written\n"
+        );
+        assert_eq!(stdout(&o), "");
+    }
+}
+
+/// Without git, the origin remote cannot be read: one line that says to install git or give
+/// --url; with --url, git is not needed (the ref check, which needs it, is left out).
+#[test]
+fn market_without_git_needs_url() {
+    let p = Plugin::new(MANIFEST);
+    let empty = tempfile::tempdir().unwrap();
+    let o = run(pluginctl()
+        .arg("market")
+        .arg(p.path())
+        .env("PATH", empty.path()));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "error: git: not found in PATH; market takes the URL from the git remote \"origin\" \
+         unless --url gives it (install it: apt-get install git)\n"
+    );
+    assert_eq!(stdout(&o), "");
+    let o = run(pluginctl()
+        .arg("market")
+        .arg(p.path())
+        .args(["--url", "https://git.example/h.git"])
+        .env("PATH", empty.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert!(stdout(&o).contains("\"ref\": \"1.0.2\""), "{}", stdout(&o));
 }

@@ -635,7 +635,7 @@ fn market_without_origin_or_url_is_exit_2() {
     let err = stderr(&o);
     assert!(
         err.starts_with(&format!(
-            "error: {}: no git remote \"origin\" to take the URL from (fatal: not a git repository",
+            "error: {}: no git remote \"origin\" to take the URL from (git: not a git repository",
             p.path().display()
         )) && err.ends_with("); give it with --url\n")
             && err.lines().count() == 1,
@@ -647,7 +647,7 @@ fn market_without_origin_or_url_is_exit_2() {
     assert_eq!(
         stderr(&o),
         format!(
-            "error: {}: no git remote \"origin\" to take the URL from (error: No such remote 'origin'); give it with --url\n",
+            "error: {}: no git remote \"origin\" to take the URL from (git: No such remote 'origin'); give it with --url\n",
             p.path().display()
         )
     );

@@ -88,6 +88,54 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
     }
 }
 
+/// Starts `cmd` in a process group of its own, waits for `mark` to appear (the work the
+/// signal must interrupt is running), sends it SIGTERM and returns its output. A command
+/// still running 10 s after the signal (one that waits for a child the signal never
+/// reached) is killed with its whole group, and the test fails: a correct stop takes well
+/// under that, the grace a step is given included.
+pub fn sigterm_when(cmd: &mut Command, mark: &Path) -> Output {
+    use std::os::unix::process::CommandExt;
+    use std::time::{Duration, Instant};
+    let child = cmd
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let pid = child.id() as libc::pid_t;
+    let (done, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    // On failure the whole group goes, so that no sleeping child outlives the test.
+    let fail = |why: String| -> ! {
+        // SAFETY: kill(2) of the process group our child leads (the thread reaps it).
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        let o = output.recv().unwrap().unwrap();
+        panic!("{cmd:?} {why}: {}", stderr(&o))
+    };
+    let started = Instant::now();
+    while !mark.exists() {
+        if let Ok(o) = output.try_recv() {
+            panic!(
+                "{cmd:?} ended before making {mark:?}: {}",
+                stderr(&o.unwrap())
+            );
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            fail(format!("never made {mark:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // SAFETY: signalling the child we started, not reaped yet (it waits for a signal).
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    match output.recv_timeout(Duration::from_secs(10)) {
+        Ok(o) => o.unwrap(),
+        Err(_) => fail("still ran 10 s after SIGTERM".to_string()),
+    }
+}
+
 /// `pluginctl index` on a folder holding only `deb`: its output and the `Packages` bytes.
 pub fn index_alone(deb: &Path) -> (Output, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();

@@ -32,7 +32,7 @@ pub(crate) fn read_inside(plugin_dir: &Path) -> crate::Result<Vec<u8>> {
     if let (Ok(real), Ok(root)) = (path.canonicalize(), plugin_dir.canonicalize()) {
         if !crate::plugin::paths::is_within(&real, &root) {
             return Err(crate::Error::plugin(shown, format!("resolves to {}, outside the plugin folder; make it a regular file of the checkout",
-                real.display()
+                crate::plugin::paths::shown(&real).display()
             )));
         }
     }

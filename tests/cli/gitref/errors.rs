@@ -155,21 +155,11 @@ fn sigterm_once(args: &[&str], env: &[(&str, &Path)], mark: &Path, tmp: &Path, o
         .arg("-q")
         .arg("-o")
         .arg(out)
-        .env("TMPDIR", tmp)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+        .env("TMPDIR", tmp);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().unwrap();
-    let started = std::time::Instant::now();
-    while !mark.exists() {
-        assert!(started.elapsed().as_secs() < 30, "{mark:?} never appeared");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    // SAFETY: signalling the child we started, not reaped yet.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let o = child.wait_with_output().unwrap();
+    let o = sigterm_when(&mut cmd, mark);
     assert_eq!(o.status.signal(), Some(libc::SIGTERM), "{}", stderr(&o));
     assert_eq!(
         stderr(&o),

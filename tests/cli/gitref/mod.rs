@@ -1,13 +1,15 @@
 //! `build --ref`: a branch or tag built as a Wazo server installs it (git clone --branch REF
 //! --depth 1, the steps as an unprivileged user when run as root), and the git-aware lint
 //! checks. Real git throughout: a work tree, a bare repository as the remote, tags, a
-//! branch, a commit id. [`user`]: which user runs the steps; [`errors`]: what is refused.
+//! branch, a commit id. [`user`]: which user runs the steps; [`errors`]: what is refused;
+//! [`names`]: how messages name the files at the ref.
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod errors;
+mod names;
 mod user;
 
 /// Runs git in `dir` with a fixed identity and dates; returns stdout, asserting success.
@@ -321,8 +323,8 @@ fn rules_committed_without_its_exec_bit_is_an_error_with_the_git_fix() {
     assert_eq!(
         stderr(&o),
         format!(
-            "error: wazo/rules: mode 100644 in v0.0.2 ({}), so a Wazo server cannot run it; fix \
-             it in git: git update-index --chmod=+x wazo/rules, then commit\n",
+            "error: v0.0.2:wazo/rules: mode 100644 (commit {}), so a Wazo server cannot run it; \
+             fix it in git: git update-index --chmod=+x wazo/rules, then commit\n",
             &commit[..12]
         )
     );

@@ -37,13 +37,13 @@ fn a_step_writing_to_etc_is_refused_under_ref_as_root() {
         )),
         "{err}"
     );
-    assert!(
-        last.starts_with("error: ")
-            && last.ends_with(&format!(
-                "/clone/wazo/rules: `rules build` failed (exit status 1) after it was refused \
-                 {target}: a Wazo server runs the steps as an unprivileged user, who may write \
-                 only in the plugin folder, $pkgdir and $TMPDIR; nothing was written"
-            )),
+    assert_eq!(
+        last,
+        format!(
+            "error: v1.0:wazo/rules: `rules build` failed (exit status 1) after it was refused \
+             {target}: a Wazo server runs the steps as an unprivileged user, who may write \
+             only in the plugin folder, $pkgdir and $TMPDIR; nothing was written"
+        ),
         "{err}"
     );
     assert_eq!(o.status.code(), Some(4));
