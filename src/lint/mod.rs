@@ -150,6 +150,9 @@ pub(crate) fn before_build(
         ..Options::default()
     };
     let input = lint_input(dir, &opts, Some(validated));
+    // An interrupted pass (a git query cut short) shows as missing findings: stop on the
+    // interruption instead of printing them.
+    crate::interrupt::check()?;
     let shown: Vec<&Finding> = input
         .findings
         .iter()

@@ -76,7 +76,7 @@ pub(crate) fn build_timestamp(plugin_dir: &Path, source_date_epoch: Option<u64>)
         return Ok(time);
     }
     let fix = "set SOURCE_DATE_EPOCH to the time to stamp the package with";
-    if let Some(time) = git_head_time(plugin_dir) {
+    if let Some(time) = crate::plugin::git::head_time(plugin_dir)? {
         if time > MAX_TIMESTAMP {
             return Err(out_of_range(
                 &format!(
@@ -106,8 +106,4 @@ pub(crate) fn build_timestamp(plugin_dir: &Path, source_date_epoch: Option<u64>)
         ));
     }
     Ok(time)
-}
-
-fn git_head_time(dir: &Path) -> Option<u64> {
-    crate::plugin::git::head_time(dir)
 }

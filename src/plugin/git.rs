@@ -149,12 +149,10 @@ fn query(dir: &Path, args: &[&str]) -> Option<String> {
     ask(dir, args).ok().flatten()
 }
 
-/// The commit time of HEAD of the work tree holding `dir`.
-pub(crate) fn head_time(dir: &Path) -> Option<u64> {
-    query(dir, &["log", "-1", "--format=%ct", "HEAD"])?
-        .trim()
-        .parse()
-        .ok()
+/// The commit time of HEAD of the work tree holding `dir`; `Ok(None)` outside one. An
+/// interruption is an error: the build stamps no package with another time instead.
+pub(crate) fn head_time(dir: &Path) -> Result<Option<u64>> {
+    Ok(ask(dir, &["log", "-1", "--format=%ct", "HEAD"])?.and_then(|t| t.trim().parse().ok()))
 }
 
 /// The commit id of HEAD of the work tree holding `dir`.

@@ -12,6 +12,7 @@ mod fleet;
 mod fleet_deps;
 mod fleet_keys;
 mod forged;
+mod git_hangs;
 mod gitref;
 mod index;
 mod index_input;

@@ -183,11 +183,6 @@ fn into_refuses_a_version_looseversion_cannot_order_and_leaves_the_file() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
-/// A folder for a stand-in `git` (or none), first on PATH: `PATH` for the command.
-fn path_with(bin: &std::path::Path) -> String {
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
-}
-
 /// A git that hangs (a remote that never answers, a lock held) does not hold `market` past
 /// a signal: git runs in a process group of its own, which the signal reaches. The first
 /// git call is the origin remote without --url, the ref check with it.

@@ -88,6 +88,11 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
     }
 }
 
+/// A folder for a stand-in program (or none), first on PATH: `PATH` for the command.
+pub fn path_with(bin: &Path) -> String {
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
 /// Starts `cmd` in a process group of its own, waits for `mark` to appear (the work the
 /// signal must interrupt is running), sends it SIGTERM and returns its output. A command
 /// still running 10 s after the signal (one that waits for a child the signal never
