@@ -140,6 +140,48 @@ pub fn control(data: &[u8]) {
     crate::lint::control::check(&control, &place, &mut findings);
 }
 
+/// The manifest a market document is checked against: two dependencies, one with a version,
+/// and its own entry (`acme/hello`) for the subdirectory check.
+const MARKET_MANIFEST: &[u8] = b"name: hello
+namespace: acme
+version: \"1.0.2\"
+depends:
+  - name: dep
+    namespace: acme
+    version: \"2.0\"
+  - name: other
+    namespace: acme
+";
+
+/// A market document, as `lint --market` resolves a manifest's `depends` against it (at no,
+/// an old and a new Wazo version), and as `market --into` writes it back.
+pub fn market_document(data: &[u8]) {
+    let tree = crate::plugin::manifest::parse_bytes(MARKET_MANIFEST)
+        .expect("the market target's manifest parses");
+    let path = as_file(data);
+    let wazos = [None, Some("23.01"), Some("25.08")];
+    let _ = crate::lint::market_deps::rendered(&tree, &path, &wazos);
+    // `market --into` keeps the bytes of every value it does not change: what it writes must
+    // read back as the document it meant, unchanged or with an item added.
+    let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    for _ in 0..2 {
+        let text = crate::commands::market_keep::pretty(&doc, data);
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("market --into wrote JSON that does not parse ({e}): {text}")
+        });
+        assert_eq!(back, doc, "market --into wrote another document: {text}");
+        let Some(items) = doc
+            .get_mut("items")
+            .and_then(serde_json::Value::as_array_mut)
+        else {
+            return;
+        };
+        items.push(serde_json::json!({"namespace": "acme", "name": "hello", "versions": []}));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! A seeded mutation fuzzer that runs on stable inside `cargo test`, on the committed
@@ -399,6 +441,47 @@ mod tests {
             0x5eed_0005,
         );
     }
+
+    #[test]
+    fn market_document_readers_survive_mutants() {
+        fuzz(
+            "market_document",
+            super::market_document,
+            MARKET_TOKENS,
+            5_000,
+            0x5eed_0006,
+        );
+    }
+
+    /// JSON's structure, the market's keys and values LooseVersion orders in odd ways
+    /// (numbers, letters, nulls, lists), and numbers serde_json keeps or rounds.
+    const MARKET_TOKENS: &[&[u8]] = &[
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b",",
+        b":",
+        b"\"",
+        b"\\u00e9",
+        b"\\u0000",
+        b"null",
+        b"true",
+        b"1e3",
+        b"-0.0",
+        b"123456789012345678901234",
+        b"\"items\": ",
+        b"\"versions\": ",
+        b"\"version\": ",
+        b"\"min_wazo_version\": ",
+        b"\"max_wazo_version\": ",
+        b"\"options\": {\"subdirectory\": \"x\"}",
+        b"\"namespace\": \"acme\", \"name\": \"dep\"",
+        b"\"1.0a\"",
+        b"\"25.08\"",
+        b"\"2.0\"",
+        b"\"\"",
+    ];
 
     const CONTROL_TOKENS: &[&[u8]] = &[
         b"\n",

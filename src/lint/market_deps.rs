@@ -273,3 +273,25 @@ pub(super) fn check(
         );
     }
 }
+
+/// The market findings of the manifest `tree` against the document `file`, rendered as
+/// lint prints them, at each Wazo version of `wazos` (`None`: no --wazo-version); or why the
+/// document cannot be read. The entry of the `market_document` fuzz target.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn rendered(
+    tree: &Node,
+    file: &Path,
+    wazos: &[Option<&str>],
+) -> Result<Vec<String>, String> {
+    let market = Market::load(file)?;
+    let place = Place::file("plugin.yml");
+    let mut lines = Vec::new();
+    for wazo in wazos {
+        let wazo = wazo.map(WazoVersion::parse).transpose()?;
+        let mut out = Findings::default();
+        check(tree, &market, wazo.as_ref(), &place, &mut out);
+        check_own_entry(tree, &market, &place, &mut out);
+        lines.extend(out.list.iter().map(ToString::to_string));
+    }
+    Ok(lines)
+}

@@ -15,7 +15,7 @@ mod debs;
 mod finding;
 pub(crate) mod format;
 pub(crate) mod git;
-mod market_deps;
+pub(crate) mod market_deps;
 pub(crate) mod package;
 mod report;
 pub(crate) mod script;
