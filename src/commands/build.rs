@@ -102,6 +102,52 @@ fn check_manifest_unchanged(plugin_dir: &Path, validated: &[u8], step: Step) -> 
     )))
 }
 
+/// Warns when the package is about to be written where the next build of the plugin in
+/// `plugin_dir` ships it (`-o .` run in `wazo/`, `-o dist` beside `cp -R . "$pkgdir"`); with
+/// --deny-warnings that stops the build, as lint's warnings do, before anything is written.
+fn output_not_shipped(
+    plugin_dir: &Path,
+    rules_file: &Path,
+    plan: &BuildPlan,
+    report: &Report,
+) -> Result<()> {
+    let (Ok(plugin_abs), Some(out_abs)) = (plugin_dir.canonicalize(), resolved(&plan.output))
+    else {
+        return Ok(());
+    };
+    let max = crate::plugin::shebang::MAX_RULES_BYTES;
+    let Ok(bytes) = crate::files::input::read_prefix(rules_file, max) else {
+        return Ok(());
+    };
+    let Some(why) = crate::lint::debs::output_shipped(&plugin_abs, &bytes, &out_abs) else {
+        return Ok(());
+    };
+    let shown = crate::plugin::paths::shown(&plan.output);
+    if plan.deny_warnings {
+        return Err(Error::plugin(
+            shown,
+            format!("{why} (--deny-warnings: nothing was built)"),
+        ));
+    }
+    report.warn(&format!("{}: {why}", shown.display()));
+    Ok(())
+}
+
+/// `path` made absolute through its nearest existing folder (canonical), with the parts
+/// that do not exist yet appended as written; `None` when no part of it can be resolved.
+fn resolved(path: &Path) -> Option<std::path::PathBuf> {
+    let path = std::path::absolute(path).ok()?;
+    let mut missing = Vec::new();
+    let mut at = path.as_path();
+    loop {
+        if let Ok(real) = at.canonicalize() {
+            return Some(missing.iter().rev().fold(real, |p, part| p.join(part)));
+        }
+        missing.push(at.file_name()?);
+        at = at.parent()?;
+    }
+}
+
 /// Builds a plugin whose manifest is already loaded.
 fn build_loaded(
     plan: &BuildPlan,
@@ -117,6 +163,7 @@ fn build_loaded(
         plan.deny_warnings,
         report,
     )?;
+    output_not_shipped(plugin_dir, &rules_file, plan, report)?;
     // A time the headers cannot hold stops the build before anything is created.
     let timestamp = crate::package::options::build_timestamp(plugin_dir, plan.source_date_epoch)?;
     prepare_output(&plan.output)?;

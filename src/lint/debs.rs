@@ -13,23 +13,8 @@ const MAX_ENTRIES: usize = 200_000;
 /// the rules file names them, relative to the checkout). Links are not followed, and
 /// nothing outside the checkout is looked at.
 pub(super) fn check(dir: &Path, copied: &[String], out: &mut Findings) {
-    let mut roots: Vec<(String, String)> = vec![(
-        "wazo".into(),
-        "it is shipped as the plugin's own folder".into(),
-    )];
-    for src in copied {
-        let rel = src.trim_start_matches("./");
-        let rel = if rel.is_empty() { "." } else { rel };
-        if rel.starts_with('/') || rel.split('/').any(|c| c == "..") {
-            continue;
-        }
-        roots.push((
-            rel.to_string(),
-            format!("`rules package` copies {src} into the package"),
-        ));
-    }
     let mut seen = std::collections::HashSet::new();
-    for (rel, why) in roots {
+    for (rel, why) in shipped_folders(copied) {
         if !real_folder(dir, &rel) {
             continue;
         }
@@ -67,6 +52,42 @@ pub(super) fn check(dir: &Path, copied: &[String], out: &mut Findings) {
             );
         }
     }
+}
+
+/// The checkout folders a package ships, relative to the checkout, each with why: `wazo/`,
+/// and the folders in `copied` (as the rules file names them) that stay inside the checkout.
+fn shipped_folders(copied: &[String]) -> Vec<(String, String)> {
+    let mut roots: Vec<(String, String)> = vec![(
+        "wazo".into(),
+        "it is shipped as the plugin's own folder".into(),
+    )];
+    for src in copied {
+        let rel = src.trim_start_matches("./");
+        let rel = if rel.is_empty() { "." } else { rel };
+        if rel.starts_with('/') || rel.split('/').any(|c| c == "..") {
+            continue;
+        }
+        roots.push((
+            rel.to_string(),
+            format!("`rules package` copies {src} into the package"),
+        ));
+    }
+    roots
+}
+
+/// Why a package written to `output` would be shipped by the next build of the plugin in
+/// `dir` (both canonical), when it would: the output folder is, or is below, a folder the
+/// package ships (`rules`: the rules file's bytes, for what `rules package` copies).
+pub(crate) fn output_shipped(dir: &Path, rules: &[u8], output: &Path) -> Option<String> {
+    let copied = super::script::package_copies(rules);
+    shipped_folders(&copied).into_iter().find_map(|(rel, why)| {
+        output.starts_with(dir.join(&rel)).then(|| {
+            format!(
+                "the output folder is inside the checkout, and {why}: the next build ships \
+                 this package inside the new one; build with -o a folder outside the checkout"
+            )
+        })
+    })
 }
 
 /// True when `rel` leads from `dir` to a folder through folders only: a symlink on the way

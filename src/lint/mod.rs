@@ -11,7 +11,7 @@
 mod allow;
 pub(crate) mod checkout;
 pub(crate) mod control;
-mod debs;
+pub(crate) mod debs;
 mod finding;
 pub(crate) mod format;
 pub(crate) mod git;

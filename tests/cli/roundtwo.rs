@@ -268,12 +268,21 @@ fn a_deb_left_in_wazo_or_a_copied_folder_is_flagged_by_lint_and_build_warns() {
     );
     std::fs::remove_file(p.path().join("payload/sub/old.deb")).unwrap();
 
-    // A build run in wazo/ with -o . leaves its package there; the next build warns first.
+    // A build run in wazo/ with -o . leaves its package there: it says so as it writes it,
+    // and the next build warns first.
     let o = run(pluginctl()
         .current_dir(p.path().join("wazo"))
         .args(["build", "-q", "-o", "."]));
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stderr(&o), "");
+    let shipped = "the next build ships this package inside the new one; build with -o a \
+                   folder outside the checkout";
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "warning: .: the output folder is inside the checkout, and it is shipped as the \
+             plugin's own folder: {shipped}\n"
+        )
+    );
     let out = tempfile::tempdir().unwrap();
     let o = run(pluginctl()
         .current_dir(p.path().join("wazo"))
@@ -300,11 +309,51 @@ fn a_deb_left_in_wazo_or_a_copied_folder_is_flagged_by_lint_and_build_warns() {
         "{}",
         stdout(&o)
     );
+    // An output folder below one that `rules package` copies is named the same way; one
+    // that it does not copy is fine.
+    let o = run(pluginctl()
+        .current_dir(p.path())
+        .args(["build", "-q", "-o", "payload/dist"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "warning: payload/dist: the output folder is inside the checkout, and `rules \
+             package` copies ./payload into the package: {shipped}\n"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(p.path().join("payload/dist")).unwrap();
+    let o = run(pluginctl()
+        .current_dir(p.path())
+        .args(["build", "-q", "-o", "dist"]));
+    assert!(!stderr(&o).contains("output folder"), "{}", stderr(&o));
+    std::fs::remove_dir_all(p.path().join("dist")).unwrap();
     // --deny-warnings stops the build before it ships it.
     let out2 = tempfile::tempdir().unwrap();
     let o = run(p.build_cmd(out2.path()).arg("--deny-warnings"));
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(debs(out2.path()).is_empty());
+    std::fs::remove_file(p.path().join("wazo/wazo-plugind-hello-demo_1.0_all.deb")).unwrap();
+    // An output folder the package would ship stops a --deny-warnings build, as lint's
+    // warnings do: nothing is created.
+    let o = run(pluginctl().current_dir(p.path()).args([
+        "build",
+        "-q",
+        "--deny-warnings",
+        "-o",
+        "payload/dist/new",
+    ]));
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: payload/dist/new: the output folder is inside the checkout, and `rules \
+             package` copies ./payload into the package: {shipped} (--deny-warnings: nothing \
+             was built)\n"
+        )
+    );
+    assert!(!p.path().join("payload/dist").exists());
 }
 
 // ---------------------------------------------------------------- 7: allowing a finding
