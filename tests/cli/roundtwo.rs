@@ -96,7 +96,7 @@ fn no_format_dependent_finding_after_a_yaml_error_and_the_misindented_line_is_na
         format!(
             "E: {}/wazo/plugin.yml:7:4: manifest-invalid: YAML syntax: while parsing a block \
              collection, did not find expected '-' indicator; line 7 needs indenting: indent it \
-             by 4 spaces to line up with line 6\n\
+             by 1 more space (4 in all) to line up with line 6\n\
              1 input checked: 1 error, 0 warnings, 0 info\n",
             p.path().display()
         )

@@ -128,9 +128,16 @@ fn indent_hint(text: &str, line: usize, message: &str) -> Option<String> {
     if indent >= want {
         return None;
     }
-    let spaces = if want == 1 { "space" } else { "spaces" };
+    let add = want - indent;
+    let spaces = if add == 1 { "space" } else { "spaces" };
+    // The spaces to add; with the total when the line is already indented a little.
+    let by = if indent == 0 {
+        format!("{add} {spaces}")
+    } else {
+        format!("{add} more {spaces} ({want} in all)")
+    };
     Some(format!(
-        "; line {} needs indenting: indent it by {want} {spaces} to line up with line {}",
+        "; line {} needs indenting: indent it by {by} to line up with line {}",
         bad + 1,
         above + 1
     ))
@@ -250,4 +257,48 @@ pub(crate) fn load_with_bytes(plugin_dir: &Path) -> crate::Result<(Manifest, Val
     let (shown, tree, bytes) = read_tree_and_bytes(plugin_dir)?;
     let manifest = from_tree(&tree).map_err(|diags| diags[0].error(&shown))?;
     Ok((manifest, Validated { bytes, tree }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    /// The line and the spaces a "needs indenting" hint names.
+    fn hint(message: &str) -> Option<(usize, usize)> {
+        let rest = message.split("; line ").nth(1)?;
+        let (line, rest) = rest.split_once(" needs indenting: indent it by ")?;
+        let spaces = rest.split(' ').next()?;
+        Some((line.parse().ok()?, spaces.parse().ok()?))
+    }
+
+    /// Doing what the hint says makes the manifest parse: the line and the count are those
+    /// to fix, whether the line has no indent or some.
+    #[test]
+    fn following_the_indent_hint_makes_the_manifest_parse() {
+        let cases = [
+            "name: a\ndepends:\n  - name: b\n   namespace: c\n",
+            "name: a\ndepends:\n  - name: b\n namespace: c\n",
+            "name: a\ndepends:\n- name: b\n namespace: c\n",
+            "name: a\ndescription: >\n  Says hello\nto everyone\n",
+            "name: a\ndepends:\n    - name: b\n      version: \"1\"\n  namespace: c\n",
+        ];
+        for text in cases {
+            let err = parse_bytes(text.as_bytes()).expect_err(text);
+            let (line, spaces) =
+                hint(&err.message).unwrap_or_else(|| panic!("{text:?}: {}", err.message));
+            let fixed: String = text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    let pad = if i + 1 == line { spaces } else { 0 };
+                    format!("{}{l}\n", " ".repeat(pad))
+                })
+                .collect();
+            assert!(
+                parse_bytes(fixed.as_bytes()).is_ok(),
+                "{text:?}: {} -> {fixed:?}",
+                err.message
+            );
+        }
+    }
 }
