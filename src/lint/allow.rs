@@ -150,7 +150,11 @@ fn covers(d: &Directive, f: &Finding) -> bool {
 /// one), or no finding of it `where_`.
 pub(super) fn useless(tag: &str, used: bool, where_: &str) -> Option<String> {
     if tags::find(tag).is_none() {
-        return Some(format!("no such tag{}", nearest_hint(tag)));
+        let hint = match nearest_hint(tag) {
+            h if h.is_empty() => " (`pluginctl lint --list-tags` lists them)".to_string(),
+            h => h,
+        };
+        return Some(format!("no such tag{hint}"));
     }
     if used {
         return None;
@@ -160,15 +164,29 @@ pub(super) fn useless(tag: &str, used: bool, where_: &str) -> Option<String> {
     ))
 }
 
-/// `; did you mean TAG?` naming the registered tag nearest to `name`.
+/// `; did you mean TAG?` naming the registered tag `name` most likely stands for: a typo of
+/// it, else the shortest tag holding `name` (`set-e`: `rules-no-set-e`), else the nearest
+/// one when it shares at least half of its letters; empty when no tag is that close (a word
+/// such as `nope` gets no unrelated suggestion).
 pub(super) fn nearest_hint(name: &str) -> String {
     let names: Vec<&str> = TAGS.iter().map(|t| t.name).collect();
-    let near = closest(name, &names).or_else(|| {
-        names
-            .iter()
-            .min_by_key(|n| strsim::osa_distance(name, n))
-            .copied()
-    });
+    let lower = name.to_lowercase();
+    let near = closest(name, &names)
+        .or_else(|| {
+            names
+                .iter()
+                .filter(|n| lower.len() >= 3 && n.contains(lower.as_str()))
+                .min_by_key(|n| n.len())
+                .copied()
+        })
+        .or_else(|| {
+            names
+                .iter()
+                .map(|n| (strsim::osa_distance(&lower, n), *n))
+                .filter(|&(d, n)| 2 * d <= lower.chars().count().max(n.len()))
+                .min_by_key(|&(d, _)| d)
+                .map(|(_, n)| n)
+        });
     match near {
         Some(near) => format!("; did you mean {near}?"),
         None => String::new(),
@@ -204,7 +222,16 @@ mod tests {
             nearest_hint("deb-in-chekout"),
             "; did you mean deb-in-checkout?"
         );
-        // Far from every tag: the nearest all the same.
-        assert!(nearest_hint("set-e").starts_with("; did you mean "));
+        // Part of a tag's name: that tag.
+        assert_eq!(nearest_hint("set-e"), "; did you mean rules-no-set-e?");
+        assert_eq!(nearest_hint("CHECKOUT"), "; did you mean deb-in-checkout?");
+        // Half the letters of a tag: the nearest.
+        assert_eq!(
+            nearest_hint("maintainer-defaults-x"),
+            "; did you mean maintainer-default?"
+        );
+        // Nothing close: no suggestion, rather than an unrelated tag.
+        assert_eq!(nearest_hint("nope"), "");
+        assert_eq!(nearest_hint("zz"), "");
     }
 }

@@ -429,13 +429,28 @@ fn a_finding_is_allowed_by_a_directive_or_allow_and_a_useless_allow_is_a_warning
          so it allows nothing; remove it\n\
          1 input checked: 0 errors, 2 warnings, 0 info, 3 allowed\n"
     );
-    // --explain of an unknown tag names the nearest one, even a far one.
+    // --explain of an unknown tag names the tag it is part of, or none when no tag is
+    // close, rather than an unrelated one.
     let o = run(pluginctl().args(["lint", "--explain", "postrm-ignored"]));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
         "error: --explain postrm-ignored: no such tag; did you mean rules-postrm-ignored? \
          (`pluginctl lint --list-tags` lists them)\n"
+    );
+    let o = run(pluginctl().args(["lint", "--explain", "nope"]));
+    assert_eq!(
+        stderr(&o),
+        "error: --explain nope: no such tag (`pluginctl lint --list-tags` lists them)\n"
+    );
+    let o = run(pluginctl().args(["lint", "--allow", "nope"]).arg(p.path()));
+    assert!(
+        stdout(&o).starts_with(
+            "W: --allow: unused-allow: --allow nope: no such tag (`pluginctl lint --list-tags` \
+             lists them)\n"
+        ),
+        "{}",
+        stdout(&o)
     );
 }
 
