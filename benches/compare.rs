@@ -505,7 +505,7 @@ impl Bench {
         std::fs::write(
             plugin.join("wazo/plugin.yml"),
             "name: bench\nnamespace: speed\nversion: 1.0.0\nplugin_format_version: 1\n\
-             description: A benchmark payload.\n",
+             display_name: Bench\ndescription: A benchmark payload.\n",
         )
         .unwrap();
         let rules = plugin.join("wazo/rules");
