@@ -138,6 +138,65 @@ impl Error {
         }
     }
 
+    /// The same error with every path it names passed through `show` (`build --ref`
+    /// names the files of its temporary clone as `REF:path`).
+    pub(crate) fn shown_through(self, show: &dyn Fn(&std::path::Path) -> PathBuf) -> Error {
+        match self {
+            Error::Plugin { path, problem } => Error::Plugin {
+                path: path.map(|p| show(&p)),
+                problem,
+            },
+            Error::Rules {
+                rules,
+                step,
+                failure,
+            } => Error::Rules {
+                rules: show(&rules),
+                step,
+                failure,
+            },
+            Error::Manifest {
+                file,
+                line,
+                column,
+                message,
+            } => Error::Manifest {
+                file: show(&file),
+                line,
+                column,
+                message,
+            },
+            Error::File {
+                path,
+                doing,
+                source,
+            } => Error::File {
+                path: show(&path),
+                doing,
+                source,
+            },
+            Error::Package {
+                path,
+                problem,
+                source,
+            } => Error::Package {
+                path: show(&path),
+                problem,
+                source,
+            },
+            Error::Batch {
+                failed,
+                total,
+                first,
+            } => Error::Batch {
+                failed,
+                total,
+                first: Box::new(first.shown_through(show)),
+            },
+            other @ (Error::Io(_) | Error::Usage(_) | Error::Interrupted(_)) => other,
+        }
+    }
+
     /// The package at `path` cannot be used: `problem` says where, why and the fix.
     pub(crate) fn package(path: impl Into<PathBuf>, problem: impl Into<String>) -> Error {
         Error::Package {

@@ -410,6 +410,12 @@ pub(crate) fn run(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
         }
         None => plan,
     };
+    // Named while the clone is still known: a path in it reads `REF:path`.
+    run_plan(plan, report).map_err(|e| e.shown_through(&crate::plugin::paths::shown))
+}
+
+/// Builds the plugins of `plan` (the clone's, for `--ref`); see [`run`].
+fn run_plan(plan: &BuildPlan, report: &Report) -> Result<Vec<Built>> {
     let outcome = build_all(plan, report)?;
     if plan.json {
         report.stdout(&json_document(&outcome, plan.origin.as_ref())?)?;

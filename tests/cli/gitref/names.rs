@@ -106,3 +106,46 @@ fn a_link_out_of_the_plugin_folder_names_its_target_at_the_ref() {
          plugin folder; make it a regular file of the checkout\n"
     );
 }
+
+/// An I/O error on a file of the clone (a folder the build step left unreadable, run as a
+/// normal user so that the read is refused): the file is named at the ref, not in the
+/// temporary clone (`/tmp/pluginctl-stage-.../clone/wazo/sub`).
+#[test]
+fn an_io_error_in_the_clone_names_the_file_at_the_ref() {
+    if !is_root() {
+        println!("SKIPPED an_io_error_in_the_clone_names_the_file_at_the_ref: needs root to become another user");
+        return;
+    }
+    let (work, _) = tagged(
+        "name: hello\nnamespace: acme\nversion: \"1.0\"\ndisplay_name: Hello\n\
+         author: A <a@b.example>\n",
+        "#!/bin/sh\nset -e\ncase \"$1\" in\n    build)\n        mkdir wazo/sub\n        \
+         touch wazo/sub/f\n        chmod 000 wazo/sub\n        ;;\nesac\n",
+        "",
+    );
+    let remote = bare(work.path());
+    let o = run(std::process::Command::new("chown")
+        .arg("-R")
+        .arg("65534:65534")
+        .arg(remote.path()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (out, tmp) = (tempfile::tempdir().unwrap(), private_tmp());
+    chmod(out.path(), 0o777);
+    chmod(tmp.path(), 0o777);
+    let o = run(std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
+        .args(["build", "-q", "--ref", "v1.0", "--url"])
+        .arg(remote.path())
+        .arg("-o")
+        .arg(out.path())
+        .env("HOME", "/nonexistent")
+        .env("TMPDIR", tmp.path())
+        .env("LC_ALL", "C"));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "error: v1.0:wazo/sub: cannot read: permission denied (check the folder's permissions)\n"
+    );
+    assert_eq!(leftovers(out.path()), Vec::<PathBuf>::new());
+    assert_eq!(leftovers(tmp.path()), Vec::<PathBuf>::new(), "TMPDIR");
+}
