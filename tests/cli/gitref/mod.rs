@@ -72,6 +72,36 @@ fn build(args: &[&str], out: &Path, tmp: &Path) -> std::process::Output {
         .env("TMPDIR", tmp))
 }
 
+/// `pluginctl build --ref REF --url REMOTE ARGS -o out` run as uid and gid 65534 (a normal
+/// user, as root makes it), with HOME /nonexistent and TMPDIR `tmp`; `remote`, `out` and
+/// `tmp` are first given to that user. Needs root.
+fn build_as_nobody(
+    git_ref: &str,
+    remote: &Path,
+    args: &[&str],
+    out: &Path,
+    tmp: &Path,
+) -> std::process::Output {
+    let o = run(Command::new("chown")
+        .arg("-R")
+        .arg("65534:65534")
+        .arg(remote));
+    assert!(o.status.success(), "{}", stderr(&o));
+    chmod(out, 0o777);
+    chmod(tmp, 0o777);
+    run(Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
+        .args(["build", "--ref", git_ref, "--url"])
+        .arg(remote)
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .env("HOME", "/nonexistent")
+        .env("TMPDIR", tmp)
+        .env("LC_ALL", "C")
+        .env_remove("SOURCE_DATE_EPOCH"))
+}
+
 /// The one package in `out`, after a successful run.
 fn the_deb(o: &std::process::Output, out: &Path) -> PathBuf {
     assert!(o.status.success(), "build failed: {}", stderr(o));

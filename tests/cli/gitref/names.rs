@@ -124,23 +124,8 @@ fn an_io_error_in_the_clone_names_the_file_at_the_ref() {
         "",
     );
     let remote = bare(work.path());
-    let o = run(std::process::Command::new("chown")
-        .arg("-R")
-        .arg("65534:65534")
-        .arg(remote.path()));
-    assert!(o.status.success(), "{}", stderr(&o));
     let (out, tmp) = (tempfile::tempdir().unwrap(), private_tmp());
-    chmod(out.path(), 0o777);
-    chmod(tmp.path(), 0o777);
-    let o = run(std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
-        .args(["build", "-q", "--ref", "v1.0", "--url"])
-        .arg(remote.path())
-        .arg("-o")
-        .arg(out.path())
-        .env("HOME", "/nonexistent")
-        .env("TMPDIR", tmp.path())
-        .env("LC_ALL", "C"));
+    let o = build_as_nobody("v1.0", remote.path(), &["-q"], out.path(), tmp.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(
         stderr(&o),

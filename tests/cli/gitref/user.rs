@@ -3,7 +3,6 @@
 
 use super::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 #[test]
 fn a_step_writing_to_etc_is_refused_under_ref_as_root() {
@@ -120,23 +119,8 @@ fn ref_as_a_normal_user_runs_the_steps_as_that_user() {
     git(plugin.path(), &["tag", "v1.0"]);
     // Everything the user needs is theirs: the remote, the output folder, TMPDIR.
     let remote = bare(plugin.path());
-    let o = run(Command::new("chown")
-        .arg("-R")
-        .arg("65534:65534")
-        .arg(remote.path()));
-    assert!(o.status.success(), "{}", stderr(&o));
     let (out, tmp) = (tempfile::tempdir().unwrap(), private_tmp());
-    chmod(out.path(), 0o777);
-    chmod(tmp.path(), 0o777);
-    let o = run(Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin()])
-        .args(["build", "--ref", "v1.0", "--url"])
-        .arg(remote.path())
-        .arg("-o")
-        .arg(out.path())
-        .env("HOME", "/nonexistent")
-        .env("TMPDIR", tmp.path())
-        .env_remove("SOURCE_DATE_EPOCH"));
+    let o = build_as_nobody("v1.0", remote.path(), &[], out.path(), tmp.path());
     let deb = the_deb(&o, out.path());
     let err = stderr(&o);
     let tmp_text = tmp.path().display();
