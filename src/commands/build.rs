@@ -219,7 +219,7 @@ fn build_loaded(
     };
     // The bar follows what the compressor has compressed, not what it was handed: a
     // threaded xz holds up to a block per thread before it writes a byte.
-    let meter = crate::deb::compress::Meter::default();
+    let meter = crate::deb::encoder::Meter::default();
     let progress = report.progress(
         &manifest.package(),
         package.data_tar_ends(),

@@ -1,9 +1,8 @@
 //! One writer type over xz, gzip, zstd and no compression, with output bytes that never
 //! depend on the number of threads.
 
+use super::encoder::{take_some, Encoder, Meter};
 use std::io::{self, Write};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use zstd::zstd_safe::zstd_sys::ZSTD_EndDirective as EndDirective;
 
 /// A compression algorithm of a `.deb` member.
@@ -69,30 +68,6 @@ impl Algorithm {
             Algorithm::Zstd => "zstd",
             Algorithm::None => "none",
         }
-    }
-}
-
-/// A compressing writer that must be finished to flush its trailer.
-pub(crate) trait Encoder: Write {
-    /// Writes the end of the stream and returns nothing more to write.
-    fn finish(self: Box<Self>) -> io::Result<()>;
-}
-
-/// How many input bytes an encoder has compressed so far, readable from another thread
-/// (the progress bar's). Threaded encoders take input well before they compress it: this
-/// counts the work done, not the bytes handed over.
-#[derive(Debug, Clone, Default)]
-pub struct Meter(Arc<AtomicU64>);
-
-impl Meter {
-    /// The input bytes compressed so far.
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-
-    /// Moves the count up to `done` (never down).
-    pub(crate) fn reach(&self, done: u64) {
-        self.0.fetch_max(done, Ordering::Relaxed);
     }
 }
 
@@ -171,23 +146,6 @@ impl<W: Write> Encoder for Zstd<W> {
     fn finish(mut self: Box<Self>) -> io::Result<()> {
         while self.step(&[], EndDirective::ZSTD_e_end)?.1 > 0 {}
         self.out.flush()
-    }
-}
-
-/// Hands `data` to a compressor through `step`, which may take nothing when its threads are
-/// busy (it returned to let a signal be seen): asks again until some is taken.
-pub(crate) fn take_some(
-    data: &[u8],
-    mut step: impl FnMut(&[u8]) -> io::Result<usize>,
-) -> io::Result<usize> {
-    if data.is_empty() {
-        return Ok(0);
-    }
-    loop {
-        let taken = step(data)?;
-        if taken > 0 {
-            return Ok(taken);
-        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod compress;
 pub(crate) mod date;
 pub(crate) mod deb822;
 pub(crate) mod digest;
+pub(crate) mod encoder;
 pub(crate) mod gpg;
 pub(crate) mod limits;
 pub(crate) mod md5;

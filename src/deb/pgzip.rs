@@ -181,7 +181,7 @@ pub(crate) struct ParallelGz<W: Write> {
     spare_inputs: Vec<Vec<u8>>,
     spare_output: Vec<u8>,
     /// Follows the input of the blocks written out.
-    meter: super::compress::Meter,
+    meter: super::encoder::Meter,
 }
 
 impl<W: Write> ParallelGz<W> {
@@ -190,7 +190,7 @@ impl<W: Write> ParallelGz<W> {
         mut out: W,
         level: u32,
         threads: u32,
-        meter: super::compress::Meter,
+        meter: super::encoder::Meter,
     ) -> io::Result<Self> {
         // XFL as gzip sets it: 2 for the slowest level, 4 for the fastest.
         let xfl = match level {

@@ -9,7 +9,7 @@
 //! for the threaded encoder), so a pending signal is seen between two calls, also while the
 //! stream is finished.
 
-use super::compress::{Encoder, Meter};
+use super::encoder::{take_some, Encoder, Meter};
 use liblzma_sys as sys;
 use std::io::{self, Write};
 
@@ -195,7 +195,7 @@ impl<W: Write> Drop for Xz<W> {
 impl<W: Write> Write for Xz<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         // The threaded encoder may time out having taken nothing: take_some asks again.
-        super::compress::take_some(data, |d| Ok(self.step(d, sys::LZMA_RUN)?.0))
+        take_some(data, |d| Ok(self.step(d, sys::LZMA_RUN)?.0))
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -10,7 +10,8 @@
 use super::control;
 use super::feed::{self, Feed, Piece};
 use crate::deb::ar;
-use crate::deb::compress::{Algorithm, Compression, Meter};
+use crate::deb::compress::{Algorithm, Compression};
+use crate::deb::encoder::Meter;
 use crate::deb::tar::{self, EntryType, Header, TarWriter};
 use crate::package::staging::{Entry, Kind, StagingDir};
 use crate::plugin::manifest::Manifest;
