@@ -103,23 +103,19 @@ fn check_manifest_unchanged(plugin_dir: &Path, validated: &[u8], step: Step) -> 
 }
 
 /// Warns when the package is about to be written where the next build of the plugin in
-/// `plugin_dir` ships it (`-o .` run in `wazo/`, `-o dist` beside `cp -R . "$pkgdir"`); with
-/// --deny-warnings that stops the build, as lint's warnings do, before anything is written.
+/// `plugin_abs` (canonical; `rules`: its rules file's bytes) ships it (`-o .` run in
+/// `wazo/`, `-o dist` beside `cp -R . "$pkgdir"`); with --deny-warnings that stops the
+/// build, as lint's warnings do, before anything is written.
 fn output_not_shipped(
-    plugin_dir: &Path,
-    rules_file: &Path,
+    plugin_abs: &Path,
+    rules: &[u8],
     plan: &BuildPlan,
     report: &Report,
 ) -> Result<()> {
-    let (Ok(plugin_abs), Some(out_abs)) = (plugin_dir.canonicalize(), resolved(&plan.output))
-    else {
+    let Some(out_abs) = resolved(&plan.output) else {
         return Ok(());
     };
-    let max = crate::plugin::shebang::MAX_RULES_BYTES;
-    let Ok(bytes) = crate::files::input::read_prefix(rules_file, max) else {
-        return Ok(());
-    };
-    let Some(why) = crate::lint::debs::output_shipped(&plugin_abs, &bytes, &out_abs) else {
+    let Some(why) = crate::lint::debs::output_shipped(plugin_abs, rules, &out_abs) else {
         return Ok(());
     };
     let shown = crate::plugin::paths::shown(&plan.output);
@@ -156,23 +152,23 @@ fn build_loaded(
     validated: &manifest::Validated,
     report: &Report,
 ) -> Result<Built> {
-    let rules_file = rules::check_file(plugin_dir)?;
+    let (rules_file, rules_bytes) = rules::check_file(plugin_dir)?;
     crate::lint::before_build(
         plugin_dir,
         (manifest.format, &validated.tree),
         plan.deny_warnings,
         report,
     )?;
-    output_not_shipped(plugin_dir, &rules_file, plan, report)?;
+    let plugin_abs = plugin_dir
+        .canonicalize()
+        .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
+    output_not_shipped(&plugin_abs, &rules_bytes, plan, report)?;
     // A time the headers cannot hold stops the build before anything is created.
     let timestamp = crate::package::options::build_timestamp(plugin_dir, plan.source_date_epoch)?;
     prepare_output(&plan.output)?;
     // What killed builds left behind goes now; a running build's files are never touched.
     crate::files::leftovers::remove_stale_temp_files(&plan.output);
     crate::files::leftovers::remove_stale_staging();
-    let plugin_abs = plugin_dir
-        .canonicalize()
-        .map_err(|e| Error::io(plugin_dir, "cannot resolve", e))?;
 
     let sandbox = plan.origin.as_ref().and_then(|o| o.sandbox.as_ref());
     rules::run(

@@ -125,8 +125,10 @@ pub(crate) fn locate(plugin_dir: &Path) -> std::result::Result<PathBuf, (Unfit, 
 
 /// Checks that `wazo/rules` can run: [`locate`], then a `#!` line that names an installed
 /// interpreter, and no CR LF line ending (the faults `lint` reports, in the same words).
-/// Returns its absolute path.
-pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
+/// Returns its absolute path and the bytes read (up to [`shebang::MAX_RULES_BYTES`]).
+///
+/// [`shebang::MAX_RULES_BYTES`]: crate::plugin::shebang::MAX_RULES_BYTES
+pub(crate) fn check_file(plugin_dir: &Path) -> Result<(PathBuf, Vec<u8>)> {
     use crate::plugin::shebang;
     let shown = crate::plugin::paths::display_join(plugin_dir, RULES_PATH);
     let bad = |why: &str| Error::plugin(&shown, why);
@@ -145,7 +147,7 @@ pub(crate) fn check_file(plugin_dir: &Path) -> Result<PathBuf> {
     if let Some(why) = missing_interpreter(&shebang::first_line(&bytes)) {
         return Err(bad(&why));
     }
-    Ok(path)
+    Ok((path, bytes))
 }
 
 /// Why the `#!` line's interpreter cannot run, if it cannot: the kernel's own error would
