@@ -328,6 +328,12 @@ fn a_deb_left_in_wazo_or_a_copied_folder_is_flagged_by_lint_and_build_warns() {
         .current_dir(p.path())
         .args(["build", "-q", "-o", "dist"]));
     assert!(!stderr(&o).contains("output folder"), "{}", stderr(&o));
+    // What it built installs and removes with dpkg.
+    let root = DpkgRoot::new();
+    root.install(&p.path().join("dist/wazo-plugind-hello-demo_1.0_all.deb"));
+    assert!(root.has("usr/share/hello/payload/keep.txt"));
+    root.remove("wazo-plugind-hello-demo");
+    assert!(!root.has("usr/share/hello/payload/keep.txt"));
     std::fs::remove_dir_all(p.path().join("dist")).unwrap();
     // --deny-warnings stops the build before it ships it.
     let out2 = tempfile::tempdir().unwrap();
