@@ -5,18 +5,6 @@
 use crate::support::*;
 use std::os::unix::process::ExitStatusExt;
 
-/// A folder holding a `git` that marks `mark` and then sleeps for ten minutes.
-fn hanging_git(mark: &std::path::Path) -> tempfile::TempDir {
-    let bin = tempfile::tempdir().unwrap();
-    let git = bin.path().join("git");
-    write(
-        &git,
-        format!("#!/bin/sh\ntouch {}\nexec sleep 600\n", mark.display()),
-    );
-    chmod(&git, 0o755);
-    bin
-}
-
 #[test]
 fn sigterm_stops_lint_and_build_while_git_hangs() {
     let p = Plugin::simple("hello", "acme", "1.0.0", 1);

@@ -190,14 +190,9 @@ fn into_refuses_a_version_looseversion_cannot_order_and_leaves_the_file() {
 fn sigterm_stops_market_while_git_hangs() {
     use std::os::unix::process::ExitStatusExt;
     let p = Plugin::new(MANIFEST);
-    let (bin, marks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let marks = tempfile::tempdir().unwrap();
     let mark = marks.path().join("git-started");
-    let git = bin.path().join("git");
-    write(
-        &git,
-        format!("#!/bin/sh\ntouch {}\nsleep 600\n", mark.display()),
-    );
-    chmod(&git, 0o755);
+    let bin = hanging_git(&mark);
     for args in [&[][..], &["--url", "https://git.example/h.git"][..]] {
         let _ = std::fs::remove_file(&mark);
         let o = sigterm_when(

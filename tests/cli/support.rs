@@ -88,6 +88,20 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
     }
 }
 
+/// A folder holding a `git` that marks `mark` and then waits ten minutes on a `sleep` child
+/// (not `exec`: a signal must reach the whole process group, not only git), for
+/// [`path_with`] and [`sigterm_when`].
+pub fn hanging_git(mark: &Path) -> tempfile::TempDir {
+    let bin = tempfile::tempdir().unwrap();
+    let git = bin.path().join("git");
+    write(
+        &git,
+        format!("#!/bin/sh\ntouch {}\nsleep 600\n", mark.display()),
+    );
+    chmod(&git, 0o755);
+    bin
+}
+
 /// A folder for a stand-in program (or none), first on PATH: `PATH` for the command.
 pub fn path_with(bin: &Path) -> String {
     format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
